@@ -1,0 +1,142 @@
+//! AWS access: one `SdkConfig` from aws-config's standard chain (environment, profile,
+//! SSO, instance role; `AWS_ENDPOINT_URL[_<SERVICE>]` for emulators), service clients
+//! built on first use, the caller identity, and typed wrapping of SDK errors.
+
+mod error;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use tokio::sync::OnceCell;
+
+pub use error::{AwsError, SdkResultExt};
+
+/// Options from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+}
+
+/// Who we are talking to AWS as.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub account_id: String,
+    pub arn: String,
+    pub region: String,
+    pub partition: String,
+}
+
+macro_rules! clients {
+    ($($name:ident: $krate:ident),* $(,)?) => {
+        /// Lazily built service clients sharing one configuration.
+        pub struct Aws {
+            config: SdkConfig,
+            identity: OnceCell<Identity>,
+            s3: OnceLock<aws_sdk_s3::Client>,
+            $($name: OnceLock<$krate::Client>,)*
+        }
+
+        impl Aws {
+            fn from_config(config: SdkConfig) -> Self {
+                Aws { config, identity: OnceCell::new(), s3: OnceLock::new(), $($name: OnceLock::new(),)* }
+            }
+
+            $(
+                pub fn $name(&self) -> &$krate::Client {
+                    self.$name.get_or_init(|| $krate::Client::new(&self.config))
+                }
+            )*
+        }
+    };
+}
+
+clients! {
+    apigateway: aws_sdk_apigateway,
+    apprunner: aws_sdk_apprunner,
+    cloudfront: aws_sdk_cloudfront,
+    cloudwatch: aws_sdk_cloudwatch,
+    ec2: aws_sdk_ec2,
+    ecr: aws_sdk_ecr,
+    iam: aws_sdk_iam,
+    lambda: aws_sdk_lambda,
+    logs: aws_sdk_cloudwatchlogs,
+    rds: aws_sdk_rds,
+    sagemaker: aws_sdk_sagemaker,
+    scheduler: aws_sdk_scheduler,
+    secretsmanager: aws_sdk_secretsmanager,
+    sqs: aws_sdk_sqs,
+    sts: aws_sdk_sts,
+}
+
+/// Region used when neither `--region`, the environment nor the profile names one.
+pub const FALLBACK_REGION: &str = "us-east-1";
+
+impl Aws {
+    /// Load the standard configuration chain. Makes no network call.
+    pub async fn load(opts: &AwsOptions) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retry_config())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            );
+        if let Some(profile) = &opts.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &opts.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        let mut config = loader.load().await;
+        if config.region().is_none() {
+            config = config.into_builder().region(Region::from_static(FALLBACK_REGION)).build();
+        }
+        Self::from_config(config)
+    }
+
+    pub fn region(&self) -> &str {
+        self.config.region().map(|r| r.as_ref()).unwrap_or(FALLBACK_REGION)
+    }
+
+    /// S3 needs path-style addressing against an emulator on `127.0.0.1:PORT`.
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        self.s3.get_or_init(|| {
+            let custom_endpoint =
+                std::env::var_os("AWS_ENDPOINT_URL").is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+            let conf = aws_sdk_s3::config::Builder::from(&self.config).force_path_style(custom_endpoint).build();
+            aws_sdk_s3::Client::from_conf(conf)
+        })
+    }
+
+    /// The caller's account and partition, asked of STS once per run.
+    pub async fn identity(&self) -> Result<&Identity, AwsError> {
+        self.identity
+            .get_or_try_init(|| async {
+                let out = self.sts().get_caller_identity().send().await.api("GetCallerIdentity")?;
+                let arn = out.arn().unwrap_or_default().to_string();
+                let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
+                Ok(Identity {
+                    account_id: out.account().unwrap_or_default().to_string(),
+                    arn,
+                    region: self.region().to_string(),
+                    partition,
+                })
+            })
+            .await
+    }
+}
+
+/// Throttling, 5xx and connection errors are retried by the SDK itself: adaptive mode
+/// slows the whole client down when AWS throttles, instead of every task hammering on.
+fn retry_config() -> RetryConfig {
+    let attempts = std::env::var("INFRA_MAX_ATTEMPTS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    RetryConfig::adaptive()
+        .with_max_attempts(attempts)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_secs(20))
+}

@@ -1,0 +1,17 @@
+//! `infra output MODULE [NAME] [--json]`.
+
+use crate::ops::{self, Exit, GlobalOptions, OpsError};
+use crate::printer::Printer;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    pub module: String,
+    /// One output, printed raw (strings without quotes) for shell use.
+    pub name: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Result<Exit, OpsError> {
+    ops::output(global, &args.module, args.name.as_deref(), args.json, printer).map(|_| Exit::Ok)
+}

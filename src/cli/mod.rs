@@ -1,0 +1,99 @@
+//! Command-line interface: argument definitions and dispatch. Each command file
+//! parses its arguments and calls one operation.
+
+mod commands;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::aws::AwsOptions;
+use crate::manifest::load::DEFAULT_ENVIRONMENT;
+use crate::ops::{Exit, GlobalOptions, OpsError};
+use crate::printer::{ColorChoice, Printer};
+
+#[derive(Debug, Parser)]
+#[command(name = "infra", version, about = "Provision AWS stacks from TOML modules, without Terraform", propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Directory holding modules/ and state/ (default: nearest from the current directory up).
+    #[arg(short = 'C', long, global = true, env = "INFRA_PROJECT_DIR", value_name = "DIR")]
+    pub project_dir: Option<PathBuf>,
+    /// Environment: selects modules/env/NAME.toml and state/NAME.json.
+    #[arg(short, long = "env", global = true, env = "INFRA_ENV", default_value = DEFAULT_ENVIRONMENT, value_name = "NAME")]
+    pub environment: String,
+    /// Set a variable: NAME=VALUE, or MODULE.NAME=VALUE for one module.
+    #[arg(long = "var", global = true, value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// AWS region (else AWS_REGION, the profile, or us-east-1).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// AWS profile from ~/.aws/config.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// More detail (-v, -vv for AWS SDK logs, -vvv for everything).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only results and errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every manifest: types, properties, references, cycles.
+    Validate,
+    /// Print the dependency graph (DOT, or Mermaid with --format mermaid).
+    Graph(commands::graph::Args),
+    /// Show what `up` would change.
+    Plan(commands::plan::Args),
+    /// Create or update modules (and re-wire deployed dependents).
+    Up(commands::up::Args),
+    /// Delete modules' resources.
+    Down(commands::down::Args),
+    /// Show what is deployed and what is stale.
+    Status(commands::status::Args),
+    /// Print a module's outputs.
+    Output(commands::output::Args),
+}
+
+impl GlobalArgs {
+    pub fn options(&self) -> GlobalOptions {
+        GlobalOptions {
+            project_dir: self.project_dir.clone(),
+            environment: self.environment.clone(),
+            vars: self.vars.clone(),
+            aws: AwsOptions { region: self.region.clone(), profile: self.profile.clone() },
+        }
+    }
+
+    pub fn verbosity(&self) -> i8 {
+        if self.quiet {
+            -1
+        } else {
+            self.verbose.min(3) as i8
+        }
+    }
+}
+
+pub async fn run(cli: Cli, printer: &'static Printer) -> Result<Exit, OpsError> {
+    let global = cli.global.options();
+    match cli.command {
+        Command::Validate => commands::validate::run(&global, printer),
+        Command::Graph(args) => commands::graph::run(args, &global, printer),
+        Command::Plan(args) => commands::plan::run(args, &global, printer).await,
+        Command::Up(args) => commands::up::run(args, &global, printer).await,
+        Command::Down(args) => commands::down::run(args, &global, printer).await,
+        Command::Status(args) => commands::status::run(args, &global, printer),
+        Command::Output(args) => commands::output::run(args, &global, printer),
+    }
+}

@@ -1,0 +1,403 @@
+//! The executor: runs a [`Plan`]'s steps against AWS in DAG order with bounded
+//! concurrency, resolves each step's inputs again from what upstream steps produced,
+//! and saves the state after every finished step.
+
+mod walk;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::aws::{Aws, Identity};
+use crate::graph::{Address, Graph, Kind};
+use crate::manifest::Project;
+use crate::plan::{action_for, changes, desired_properties, Action, Plan, Scope, Step};
+use crate::resources::{registry, Attrs, Ctx, Outcome, Progress, ResourceError, DEFAULT_TIMEOUT};
+use crate::state::{self, ResourceState, State, StateError, StateStore};
+
+pub use walk::{walk, Outcome as WalkOutcome};
+
+/// Default number of steps in flight. AWS control planes throttle mutations at roughly
+/// 10-20 requests per second per service (IAM, Lambda); eight concurrent steps stay
+/// below that while long waits (Aurora, CloudFront) still overlap.
+pub const DEFAULT_PARALLELISM: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StepErrorKind {
+    #[error(transparent)]
+    Resource(#[from] ResourceError),
+    #[error("{0}")]
+    Inputs(String),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("{0}")]
+    NotApproved(String),
+}
+
+/// A failed step: which resource, what was being done, why.
+#[derive(Debug, thiserror::Error)]
+#[error("{address}: {action} failed: {source}")]
+pub struct StepError {
+    pub address: Address,
+    pub action: &'static str,
+    pub source: StepErrorKind,
+}
+
+/// Hears about steps as they run.
+pub trait Reporter: Send + Sync {
+    fn started(&self, step: &Step);
+    fn waiting(&self, address: &str, what: &str, elapsed: Duration);
+    fn finished(&self, step: &Step, action: Action, elapsed: Duration);
+    fn failed(&self, error: &StepError);
+    fn skipped(&self, step: &Step, because: &Address);
+}
+
+struct ReporterProgress<'a>(&'a dyn Reporter);
+
+impl Progress for ReporterProgress<'_> {
+    fn waiting(&self, address: &str, what: &str, elapsed: Duration) {
+        self.0.waiting(address, what, elapsed);
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    pub done: Vec<(Address, Action)>,
+    pub errors: Vec<StepError>,
+    pub skipped: Vec<(Address, Address)>,
+    pub not_started: Vec<Address>,
+}
+
+impl ApplyReport {
+    /// Resources created, updated, replaced or deleted.
+    pub fn changed(&self) -> usize {
+        self.done.iter().filter(|(addr, a)| a.is_change() && addr.kind == Kind::Resource).count()
+    }
+}
+
+pub struct Executor<'a> {
+    pub project: &'a Project,
+    pub graph: &'a Graph,
+    pub aws: &'a Aws,
+    pub store: &'a StateStore,
+    pub reporter: &'a dyn Reporter,
+    pub parallelism: usize,
+    /// Replacements and deletions were confirmed.
+    pub allow_destructive: bool,
+    /// Modules being torn down: their outputs go when their first resource does.
+    pub tearing_down: HashSet<String>,
+    pub cancel: CancellationToken,
+}
+
+struct Run<'a> {
+    exec: &'a Executor<'a>,
+    state: Mutex<State>,
+    data: Mutex<HashMap<Address, Attrs>>,
+    identity: Option<Identity>,
+    /// What each finished step actually did (a planned update may turn out a no-op).
+    actions: Mutex<HashMap<usize, Action>>,
+}
+
+impl Executor<'_> {
+    /// Run the plan; returns the final state with the report.
+    pub async fn apply(&self, plan: Plan, state: State) -> (State, ApplyReport) {
+        let run = Run {
+            exec: self,
+            state: Mutex::new(state),
+            data: Mutex::new(plan.data.clone()),
+            identity: plan.identity.clone(),
+            actions: Mutex::new(HashMap::new()),
+        };
+        let steps = &plan.steps;
+        let outcomes = walk(steps.len(), &plan.edges, self.parallelism, &self.cancel, |i| {
+            let run = &run;
+            async move {
+                let step = &steps[i];
+                let start = Instant::now();
+                if step.action.is_change() {
+                    self.reporter.started(step);
+                }
+                match run.step(step).await {
+                    Ok(action) => {
+                        if step.action.is_change() || action.is_change() {
+                            self.reporter.finished(step, action, start.elapsed());
+                        }
+                        lock(&run.actions).insert(i, action);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.reporter.failed(&e);
+                        Err(e)
+                    }
+                }
+            }
+        })
+        .await;
+        let actions = std::mem::take(&mut *lock(&run.actions));
+        let mut report = ApplyReport::default();
+        for (i, o) in outcomes.into_iter().enumerate() {
+            let addr = steps[i].address.clone();
+            match o {
+                WalkOutcome::Done => report.done.push((addr, actions.get(&i).copied().unwrap_or(Action::Same))),
+                WalkOutcome::Failed(e) => report.errors.push(e),
+                WalkOutcome::Skipped { because } => {
+                    self.reporter.skipped(&steps[i], &steps[because].address);
+                    report.skipped.push((addr, steps[because].address.clone()));
+                }
+                WalkOutcome::NotStarted => report.not_started.push(addr),
+            }
+        }
+        let state = run.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        (state, report)
+    }
+}
+
+/// Poisoning only follows a panic elsewhere; the data is still the latest we have.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Run<'_> {
+    fn fail(step: &Step, action: Action, source: impl Into<StepErrorKind>) -> StepError {
+        StepError { address: step.address.clone(), action: action.verb(), source: source.into() }
+    }
+
+    fn save(&self, state: &mut State) -> Result<(), StateError> {
+        self.exec.store.save(state)
+    }
+
+    async fn step(&self, step: &Step) -> Result<Action, StepError> {
+        match (step.address.kind, step.action) {
+            (_, Action::Delete) => self.delete(step).await.map(|_| Action::Delete),
+            (Kind::Data, _) => self.read_data(step).await.map(|_| Action::Read),
+            (Kind::Output, _) => self.output(step),
+            (Kind::Resource, Action::Same | Action::Read) => Ok(Action::Same),
+            (Kind::Resource, _) => self.reconcile(step).await,
+        }
+    }
+
+    fn ctx<'c>(&'c self, label: &'c str, step: &'c Step, dir: &'c std::path::Path, timeout: Duration, progress: &'c dyn Progress) -> Ctx<'c> {
+        Ctx {
+            aws: self.exec.aws,
+            module: &step.address.module,
+            name: &step.address.name,
+            address: label,
+            dir,
+            timeout,
+            progress,
+        }
+    }
+
+    fn module_dir(&self, module: &str) -> std::path::PathBuf {
+        self.exec.project.module(module).map(|m| m.dir.clone()).unwrap_or_else(|| self.exec.project.modules_dir())
+    }
+
+    async fn read_data(&self, step: &Step) -> Result<(), StepError> {
+        if lock(&self.data).contains_key(&step.address) {
+            return Ok(());
+        }
+        let decl = &self.exec.project.modules[&step.address.module].data[&step.address.name];
+        let fail = |e: String| Self::fail(step, Action::Read, StepErrorKind::Inputs(e));
+        let kind = registry::data_source(&decl.type_name).ok_or_else(|| fail("unknown data source type".into()))?;
+        let mut props = {
+            let state = lock(&self.state);
+            let data = lock(&self.data);
+            let (unknown, outputs) = (HashSet::new(), HashMap::new());
+            let scope = Scope {
+                project: self.exec.project,
+                state: &state,
+                identity: self.identity.as_ref(),
+                data: &data,
+                unknown: &unknown,
+                outputs: &outputs,
+            };
+            scope.resolve(&step.address.module, &decl.properties_json()).map_err(|e| fail(e.to_string()))?.value
+        };
+        crate::schema::normalize(&mut props, &kind.schema(), "").map_err(fail)?;
+        let label = step.address.to_string();
+        let dir = self.module_dir(&step.address.module);
+        let progress = ReporterProgress(self.exec.reporter);
+        let cx = self.ctx(&label, step, &dir, DEFAULT_TIMEOUT, &progress);
+        let attrs = kind.read(&cx, &props).await.map_err(|e| Self::fail(step, Action::Read, e))?;
+        lock(&self.data).insert(step.address.clone(), attrs);
+        Ok(())
+    }
+
+    fn output(&self, step: &Step) -> Result<Action, StepError> {
+        let output = &self.exec.project.modules[&step.address.module].outputs[&step.address.name];
+        let mut state = lock(&self.state);
+        let value = {
+            let data = lock(&self.data);
+            let (unknown, outputs) = (HashSet::new(), HashMap::new());
+            let scope = Scope {
+                project: self.exec.project,
+                state: &state,
+                identity: self.identity.as_ref(),
+                data: &data,
+                unknown: &unknown,
+                outputs: &outputs,
+            };
+            scope
+                .resolve(&step.address.module, &output.value.to_json())
+                .map_err(|e| Self::fail(step, Action::Update, StepErrorKind::Inputs(e.to_string())))?
+                .value
+        };
+        if output.sensitive {
+            return Ok(Action::Same);
+        }
+        let module = state.modules.entry(step.address.module.clone()).or_default();
+        if module.outputs.get(&step.address.name).is_some_and(|old| crate::schema::json_eq(old, &value)) {
+            return Ok(Action::Same);
+        }
+        module.outputs.insert(step.address.name.clone(), value);
+        self.save(&mut state).map_err(|e| Self::fail(step, Action::Update, e))?;
+        Ok(Action::Update)
+    }
+
+    /// Addresses of the resources a node reads, looking through outputs and data.
+    fn resource_dependencies(&self, addr: &Address) -> Vec<String> {
+        let graph = self.exec.graph;
+        let Some(start) = graph.index_of(addr) else { return Vec::new() };
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack: Vec<_> = graph.dependencies(start).collect();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            let a = &graph.node(n).address;
+            match a.kind {
+                Kind::Resource => out.push(a.to_string()),
+                Kind::Data | Kind::Output => stack.extend(graph.dependencies(n)),
+            }
+        }
+        out.sort();
+        out
+    }
+
+    async fn reconcile(&self, step: &Step) -> Result<Action, StepError> {
+        let addr = &step.address;
+        let decl = &self.exec.project.modules[&addr.module].resources[&addr.name];
+        let planned = step.action;
+        let (desired, resolved) = {
+            let state = lock(&self.state);
+            let data = lock(&self.data);
+            let (unknown, outputs) = (HashSet::new(), HashMap::new());
+            let scope = Scope {
+                project: self.exec.project,
+                state: &state,
+                identity: self.identity.as_ref(),
+                data: &data,
+                unknown: &unknown,
+                outputs: &outputs,
+            };
+            desired_properties(&scope, self.exec.project, addr).map_err(|e| Self::fail(step, planned, StepErrorKind::Inputs(e)))?
+        };
+        let kind = registry::resource(&decl.type_name)
+            .ok_or_else(|| Self::fail(step, planned, StepErrorKind::Inputs(format!("unknown type {}", decl.type_name))))?;
+
+        // Decide again now that every input is known.
+        let (action, base) = match (&step.prior, planned) {
+            (None, _) | (Some(_), Action::Create) => (Action::Create, None),
+            (Some(p), _) if p.type_name != decl.type_name => (Action::Replace, None),
+            (Some(p), _) => {
+                let base = step.live.as_ref().map(|(v, _)| v.clone()).unwrap_or_else(|| p.properties.clone());
+                let found = changes(&kind.schema(), Some(&p.properties), &base, &desired, step.live.is_some());
+                (action_for(&found), Some(base))
+            }
+        };
+        if action == Action::Same {
+            return Ok(Action::Same);
+        }
+        if action.is_destructive() && !planned.is_destructive() && !self.exec.allow_destructive {
+            return Err(Self::fail(
+                step,
+                action,
+                StepErrorKind::NotApproved(
+                    "now that its inputs are known it must be replaced, which was not in the approved plan; run the command again to review"
+                        .into(),
+                ),
+            ));
+        }
+
+        let label = addr.to_string();
+        let dir = self.module_dir(&addr.module);
+        let progress = ReporterProgress(self.exec.reporter);
+        let timeout = decl.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let cx = self.ctx(&label, step, &dir, timeout, &progress);
+
+        let mut attributes = step.prior.as_ref().map(|p| p.attributes.clone()).unwrap_or_default();
+        let outcome: Outcome = match action {
+            Action::Create => kind.create(&cx, &desired).await.map_err(|e| Self::fail(step, action, e))?,
+            Action::Update => {
+                let prior = step.prior.as_ref().expect("update has a prior");
+                let base = base.unwrap_or_else(|| prior.properties.clone());
+                let mut out = kind.update(&cx, &prior.id, &base, &desired).await.map_err(|e| Self::fail(step, action, e))?;
+                if out.id.is_empty() {
+                    out.id = prior.id.clone();
+                }
+                out
+            }
+            _ => {
+                let prior = step.prior.as_ref().expect("replace has a prior");
+                self.delete_recorded(step, prior, &cx).await?;
+                attributes = Attrs::new();
+                kind.create(&cx, &desired).await.map_err(|e| Self::fail(step, action, e))?
+            }
+        };
+        attributes.extend(outcome.attrs);
+        let record = ResourceState {
+            type_name: decl.type_name.clone(),
+            id: outcome.id,
+            arn: attributes.get("arn").and_then(Value::as_str).filter(|a| !a.is_empty()).map(str::to_string),
+            properties: desired,
+            attributes,
+            dependencies: self.resource_dependencies(addr),
+            consumed: resolved.consumed,
+            updated_at: state::now(),
+        };
+        let mut state = lock(&self.state);
+        state.set_resource(&addr.module, &addr.name, record);
+        self.save(&mut state).map_err(|e| Self::fail(step, action, e))?;
+        Ok(action)
+    }
+
+    /// Delete a recorded resource with its recorded type and properties, then forget it.
+    async fn delete_recorded(&self, step: &Step, prior: &ResourceState, cx: &Ctx<'_>) -> Result<(), StepError> {
+        let kind = registry::resource(&prior.type_name).ok_or_else(|| {
+            Self::fail(step, Action::Delete, StepErrorKind::Inputs(format!("unknown recorded type {}", prior.type_name)))
+        })?;
+        kind.delete(cx, &prior.id, &prior.properties).await.map_err(|e| Self::fail(step, Action::Delete, e))?;
+        let mut state = lock(&self.state);
+        state.remove_resource(&step.address.module, &step.address.name);
+        self.save(&mut state).map_err(|e| Self::fail(step, Action::Delete, e))
+    }
+
+    async fn delete(&self, step: &Step) -> Result<(), StepError> {
+        let prior = step.prior.as_ref().expect("delete has a prior");
+        if self.exec.tearing_down.contains(&step.address.module) {
+            let mut state = lock(&self.state);
+            if let Some(m) = state.modules.get_mut(&step.address.module) {
+                if !m.outputs.is_empty() {
+                    m.outputs.clear();
+                    self.save(&mut state).map_err(|e| Self::fail(step, Action::Delete, e))?;
+                }
+            }
+        }
+        let label = step.address.to_string();
+        let dir = self.module_dir(&step.address.module);
+        let progress = ReporterProgress(self.exec.reporter);
+        let timeout = self
+            .exec
+            .project
+            .module(&step.address.module)
+            .and_then(|m| m.resources.get(&step.address.name))
+            .and_then(|d| d.timeout)
+            .unwrap_or(DEFAULT_TIMEOUT);
+        let cx = self.ctx(&label, step, &dir, timeout, &progress);
+        self.delete_recorded(step, prior, &cx).await
+    }
+}

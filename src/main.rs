@@ -1,0 +1,57 @@
+//! The `infra` binary: parse arguments, set up output and logging, run one command,
+//! turn the outcome into an exit code (0 ok, 1 error, 2 changes for
+//! `plan --detailed-exitcode`, 130 interrupted).
+
+use clap::Parser;
+
+use infra::cli::{self, Cli};
+use infra::ops::{Exit, OpsError};
+use infra::printer::{Printer, RedactingStderr};
+
+fn init_logging(verbosity: i8) {
+    let filter = match verbosity {
+        i8::MIN..=0 => "off",
+        1 => "infra=debug",
+        2 => "infra=trace,aws_config=debug,aws_smithy_runtime=debug",
+        _ => "trace",
+    };
+    let filter = std::env::var("INFRA_LOG").unwrap_or_else(|_| filter.to_string());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(|| RedactingStderr)
+        .with_target(true)
+        .try_init();
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let verbosity = cli.global.verbosity();
+    init_logging(verbosity);
+    let printer: &'static Printer = Box::leak(Box::new(Printer::new(verbosity, cli.global.color)));
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            printer.error(&format!("cannot start the async runtime: {e}"));
+            std::process::exit(1);
+        }
+    };
+    let code = match runtime.block_on(cli::run(cli, printer)) {
+        Ok(Exit::Ok) => 0,
+        Ok(Exit::Changes) => 2,
+        Err(e) => {
+            report(printer, &e);
+            e.exit_code()
+        }
+    };
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    std::process::exit(code);
+}
+
+fn report(printer: &Printer, e: &OpsError) {
+    if let OpsError::Manifest(diags) = e {
+        for d in diags {
+            printer.error(&d.to_string());
+        }
+    }
+    printer.error(&e.to_string());
+}

@@ -1,0 +1,489 @@
+//! Reading `modules/*.toml` into [`Project`]: structure of each file, variables and
+//! their overrides (environment file, `--var`), then the semantic checks.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::expr::{self, Reference};
+use super::source::{self, Diagnostic, Key, Loc, Node, NodeKind, SourceFile};
+use super::{display_path, validate, Decl, Dependency, Module, Output, Project, Variable};
+
+/// Where the presets live; not a module.
+pub const PRESETS_FILE: &str = "presets.toml";
+/// Default environment name (state file `state/dev.json`).
+pub const DEFAULT_ENVIRONMENT: &str = "dev";
+
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub root: PathBuf,
+    pub environment: String,
+    /// `--var` values: `NAME=VALUE` or `MODULE.NAME=VALUE`.
+    pub vars: Vec<String>,
+}
+
+/// Load and check every module. All problems are returned together.
+pub fn load(opts: &LoadOptions) -> Result<Project, Vec<Diagnostic>> {
+    let modules_dir = opts.root.join("modules");
+    let mut diags = Vec::new();
+    let entries = match std::fs::read_dir(&modules_dir) {
+        Ok(entries) => entries,
+        Err(e) => return Err(vec![Diagnostic::file(&modules_dir, format!("cannot read the modules directory: {e}"))]),
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .filter(|p| p.file_name().is_some_and(|n| n != PRESETS_FILE))
+        .collect();
+    paths.sort();
+
+    let mut modules: IndexMap<String, Module> = IndexMap::new();
+    for path in &paths {
+        let Some(file) = read_source(&opts.root, path, &mut diags) else { continue };
+        let node = match source::parse(&file) {
+            Ok(node) => node,
+            Err(errs) => {
+                diags.extend(errs);
+                continue;
+            }
+        };
+        if let Some(module) = load_module(&file, &node, &modules_dir, &mut diags) {
+            if let Some(existing) = modules.get(&module.name) {
+                diags.push(Diagnostic::at(
+                    module.file_loc(),
+                    format!("duplicate module name `{}` (also in {})", module.name, existing.file.display.display()),
+                ));
+            } else {
+                modules.insert(module.name.clone(), module);
+            }
+        }
+    }
+    modules.sort_keys();
+
+    let env_path = modules_dir.join("env").join(format!("{}.toml", opts.environment));
+    if env_path.is_file() {
+        if let Some(file) = read_source(&opts.root, &env_path, &mut diags) {
+            match source::parse(&file) {
+                Ok(node) => apply_env_file(&file, &node, &mut modules, &mut diags),
+                Err(errs) => diags.extend(errs),
+            }
+        }
+    }
+    for var in &opts.vars {
+        if let Err(d) = apply_cli_var(var, &mut modules) {
+            diags.push(d);
+        }
+    }
+
+    let project = Project { root: opts.root.clone(), environment: opts.environment.clone(), modules };
+    diags.extend(validate::check(&project));
+    if diags.is_empty() {
+        Ok(project)
+    } else {
+        Err(diags)
+    }
+}
+
+fn read_source(root: &Path, path: &Path, diags: &mut Vec<Diagnostic>) -> Option<Arc<SourceFile>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Some(SourceFile::new(display_path(root, path), text)),
+        Err(e) => {
+            diags.push(Diagnostic::file(&display_path(root, path), format!("cannot read: {e}")));
+            None
+        }
+    }
+}
+
+impl Module {
+    fn file_loc(&self) -> Loc {
+        Loc::new(&self.file, 0..0)
+    }
+}
+
+fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// `did you mean` help for a misspelt key.
+pub(super) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+fn unknown_key(file: &Arc<SourceFile>, key: &Key, what: &str, allowed: &[&str]) -> Diagnostic {
+    let d = Diagnostic::at(Loc::new(file, key.span.clone()), format!("unknown {what} `{}`", key.name));
+    match suggest(&key.name, allowed.iter().copied()) {
+        Some(help) => d.with_help(help),
+        None => d.with_help(format!("expected one of: {}", allowed.join(", "))),
+    }
+}
+
+fn expect_table<'n>(file: &Arc<SourceFile>, node: &'n Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<&'n [(Key, Node)]> {
+    match node.as_table() {
+        Some(t) => Some(t),
+        None => {
+            diags.push(Diagnostic::at(
+                Loc::new(file, node.span.clone()),
+                format!("{what} must be a table, found {}", node.type_name()),
+            ));
+            None
+        }
+    }
+}
+
+fn expect_str<'n>(file: &Arc<SourceFile>, node: &'n Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<&'n str> {
+    match node.as_str() {
+        Some(s) => Some(s),
+        None => {
+            diags.push(Diagnostic::at(
+                Loc::new(file, node.span.clone()),
+                format!("{what} must be a string, found {}", node.type_name()),
+            ));
+            None
+        }
+    }
+}
+
+fn load_module(file: &Arc<SourceFile>, root: &Node, dir: &Path, diags: &mut Vec<Diagnostic>) -> Option<Module> {
+    const TOP: &[&str] = &["module", "variables", "locals", "data", "resources", "outputs"];
+    let stem = file.display.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut module = Module {
+        name: stem.clone(),
+        description: None,
+        file: Arc::clone(file),
+        dir: dir.to_path_buf(),
+        variables: IndexMap::new(),
+        locals: IndexMap::new(),
+        data: IndexMap::new(),
+        resources: IndexMap::new(),
+        outputs: IndexMap::new(),
+    };
+    let before = diags.len();
+    let table = expect_table(file, root, "a module file", diags)?;
+    // An unknown top-level table is reported but does not stop the module's other checks.
+    let mut stray = Vec::new();
+    for (key, value) in table {
+        match key.name.as_str() {
+            "module" => load_module_meta(file, value, &stem, &mut module, diags),
+            "variables" => load_variables(file, value, &mut module, diags),
+            "locals" => load_locals(file, value, &mut module, diags),
+            "data" => module.data = load_decls(file, value, "data", diags),
+            "resources" => module.resources = load_decls(file, value, "resources", diags),
+            "outputs" => load_outputs(file, value, &mut module, diags),
+            _ => stray.push(unknown_key(file, key, "top-level table", TOP)),
+        }
+    }
+    if !is_name(&module.name) {
+        diags.push(Diagnostic::at(
+            Loc::new(file, 0..0),
+            format!("module name `{}` may only use letters, digits, `_` and `-`", module.name),
+        ));
+    }
+    let ok = diags.len() == before;
+    diags.extend(stray);
+    ok.then_some(module)
+}
+
+fn load_module_meta(file: &Arc<SourceFile>, node: &Node, stem: &str, module: &mut Module, diags: &mut Vec<Diagnostic>) {
+    let Some(table) = expect_table(file, node, "[module]", diags) else { return };
+    for (key, value) in table {
+        match key.name.as_str() {
+            "name" => {
+                if let Some(name) = expect_str(file, value, "module.name", diags) {
+                    if name != stem {
+                        diags.push(
+                            Diagnostic::at(
+                                Loc::new(file, value.span.clone()),
+                                format!("module name `{name}` does not match its file name `{stem}.toml`"),
+                            )
+                            .with_help("a module is addressed by its file name; rename one of them"),
+                        );
+                    }
+                }
+            }
+            "description" => module.description = expect_str(file, value, "module.description", diags).map(str::to_string),
+            _ => diags.push(unknown_key(file, key, "key in [module]", &["name", "description"])),
+        }
+    }
+}
+
+fn contains_template(node: &Node) -> bool {
+    match &node.kind {
+        NodeKind::Str(s) => s.contains("${"),
+        NodeKind::Array(items) => items.iter().any(contains_template),
+        NodeKind::Table(entries) => entries.iter().any(|(_, v)| contains_template(v)),
+        _ => false,
+    }
+}
+
+fn load_variables(file: &Arc<SourceFile>, node: &Node, module: &mut Module, diags: &mut Vec<Diagnostic>) {
+    let Some(table) = expect_table(file, node, "[variables]", diags) else { return };
+    for (key, value) in table {
+        let loc = Loc::new(file, key.span.clone());
+        if !is_name(&key.name) {
+            diags.push(Diagnostic::at(loc, format!("invalid variable name `{}`", key.name)));
+            continue;
+        }
+        // Long form `{ default = ..., description = ... }`; anything else is the default itself.
+        let long = value.as_table().filter(|t| {
+            !t.is_empty() && t.iter().all(|(k, _)| k.name == "default" || k.name == "description")
+        });
+        let (default, description) = match long {
+            Some(_) => (value.get("default"), value.get("description").and_then(Node::as_str).map(str::to_string)),
+            None => (Some(value), None),
+        };
+        if let Some(d) = default.filter(|d| contains_template(d)) {
+            diags.push(
+                Diagnostic::at(Loc::new(file, d.span.clone()), "a variable's default cannot contain `${...}`")
+                    .with_help("reference the value where it is used instead"),
+            );
+            continue;
+        }
+        module.variables.insert(
+            key.name.clone(),
+            Variable {
+                name: key.name.clone(),
+                value: default.map(Node::to_json).unwrap_or(Value::Null),
+                description,
+                loc,
+                overridden_by: None,
+            },
+        );
+    }
+}
+
+fn load_locals(file: &Arc<SourceFile>, node: &Node, module: &mut Module, diags: &mut Vec<Diagnostic>) {
+    let Some(table) = expect_table(file, node, "[locals]", diags) else { return };
+    for (key, value) in table {
+        let loc = Loc::new(file, key.span.clone());
+        if !is_name(&key.name) {
+            diags.push(Diagnostic::at(loc, format!("invalid local name `{}`", key.name)));
+            continue;
+        }
+        let references = collect_references(file, value, diags);
+        module.locals.insert(key.name.clone(), super::Local { name: key.name.clone(), value: value.clone(), loc, references });
+    }
+}
+
+fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Vec<Diagnostic>) -> IndexMap<String, Decl> {
+    let mut out = IndexMap::new();
+    let Some(table) = expect_table(file, node, &format!("[{section}]"), diags) else { return out };
+    for (key, value) in table {
+        let loc = Loc::new(file, key.span.clone());
+        if !is_name(&key.name) {
+            diags.push(Diagnostic::at(loc, format!("invalid name `{}`: use letters, digits, `_` and `-`", key.name)));
+            continue;
+        }
+        let Some(entries) = expect_table(file, value, &format!("{section}.{}", key.name), diags) else { continue };
+        let mut type_name = None;
+        let mut depends_on = Vec::new();
+        let mut timeout = None;
+        let mut props = Vec::new();
+        for (k, v) in entries {
+            match k.name.as_str() {
+                "type" => type_name = expect_str(file, v, "`type`", diags).map(|s| (s.to_string(), Loc::new(file, v.span.clone()))),
+                "depends_on" => depends_on = load_depends_on(file, v, diags),
+                "wait_timeout" => timeout = load_timeout(file, v, diags),
+                _ => props.push((k.clone(), v.clone())),
+            }
+        }
+        let Some((type_name, type_loc)) = type_name else {
+            diags.push(
+                Diagnostic::at(loc, format!("{section}.{} has no `type`", key.name))
+                    .with_help("add a line like `type = \"sqs.queue\"`"),
+            );
+            continue;
+        };
+        let properties = Node { span: value.span.clone(), kind: NodeKind::Table(props) };
+        let references = collect_references(file, &properties, diags);
+        out.insert(
+            key.name.clone(),
+            Decl { name: key.name.clone(), type_name, loc, type_loc, properties, depends_on, references, timeout },
+        );
+    }
+    out
+}
+
+fn load_depends_on(file: &Arc<SourceFile>, node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<(Dependency, Loc)> {
+    let NodeKind::Array(items) = &node.kind else {
+        diags.push(Diagnostic::at(Loc::new(file, node.span.clone()), "`depends_on` must be an array of strings"));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let loc = Loc::new(file, item.span.clone());
+        let Some(s) = expect_str(file, item, "a `depends_on` entry", diags) else { continue };
+        let parts: Vec<&str> = s.split('.').collect();
+        let dep = match parts.as_slice() {
+            ["resources", name] if is_name(name) => Dependency::Resource(name.to_string()),
+            ["data", name] if is_name(name) => Dependency::Data(name.to_string()),
+            ["module", name] if is_name(name) => Dependency::Module(name.to_string()),
+            _ => {
+                diags.push(
+                    Diagnostic::at(loc, format!("invalid `depends_on` entry `{s}`"))
+                        .with_help("write `resources.NAME`, `data.NAME` or `module.MODULE`"),
+                );
+                continue;
+            }
+        };
+        out.push((dep, loc));
+    }
+    out
+}
+
+fn load_timeout(file: &Arc<SourceFile>, node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Duration> {
+    let s = expect_str(file, node, "`wait_timeout`", diags)?;
+    match humantime::parse_duration(s) {
+        Ok(d) if !d.is_zero() => Some(d),
+        _ => {
+            diags.push(
+                Diagnostic::at(Loc::new(file, node.span.clone()), format!("invalid wait_timeout `{s}`"))
+                    .with_help("write a duration such as \"45m\" or \"1h 30m\""),
+            );
+            None
+        }
+    }
+}
+
+fn collect_references(file: &Arc<SourceFile>, node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<(Reference, Loc)> {
+    let mut out = Vec::new();
+    walk_strings(node, &mut |s, span| match expr::parse(s) {
+        Ok(t) => out.extend(t.references().map(|r| (r.clone(), Loc::new(file, span.clone())))),
+        Err(e) => diags.push(Diagnostic::at(Loc::new(file, span.clone()), e.to_string())),
+    });
+    out
+}
+
+fn walk_strings(node: &Node, f: &mut impl FnMut(&str, &std::ops::Range<usize>)) {
+    match &node.kind {
+        NodeKind::Str(s) => f(s, &node.span),
+        NodeKind::Array(items) => items.iter().for_each(|n| walk_strings(n, f)),
+        NodeKind::Table(entries) => entries.iter().for_each(|(_, n)| walk_strings(n, f)),
+        _ => {}
+    }
+}
+
+fn load_outputs(file: &Arc<SourceFile>, node: &Node, module: &mut Module, diags: &mut Vec<Diagnostic>) {
+    let Some(table) = expect_table(file, node, "[outputs]", diags) else { return };
+    for (key, value) in table {
+        let loc = Loc::new(file, key.span.clone());
+        if !is_name(&key.name) {
+            diags.push(Diagnostic::at(loc, format!("invalid output name `{}`", key.name)));
+            continue;
+        }
+        let long = value.as_table().filter(|t| t.iter().any(|(k, _)| k.name == "value"));
+        let (value_node, description, sensitive) = match long {
+            Some(t) => {
+                let mut description = None;
+                let mut sensitive = false;
+                for (k, v) in t {
+                    match k.name.as_str() {
+                        "value" => {}
+                        "description" => description = expect_str(file, v, "output description", diags).map(str::to_string),
+                        "sensitive" => match v.kind {
+                            NodeKind::Bool(b) => sensitive = b,
+                            _ => diags.push(Diagnostic::at(Loc::new(file, v.span.clone()), "`sensitive` must be true or false")),
+                        },
+                        _ => diags.push(unknown_key(file, k, "key in an output", &["value", "description", "sensitive"])),
+                    }
+                }
+                (value.get("value").cloned().unwrap_or_else(|| value.clone()), description, sensitive)
+            }
+            None => (value.clone(), None, false),
+        };
+        let references = collect_references(file, &value_node, diags);
+        module.outputs.insert(
+            key.name.clone(),
+            Output { name: key.name.clone(), value: value_node, description, sensitive, loc, references },
+        );
+    }
+}
+
+/// `[variables]` for every module declaring the name, `[modules.NAME]` for one module.
+fn apply_env_file(file: &Arc<SourceFile>, root: &Node, modules: &mut IndexMap<String, Module>, diags: &mut Vec<Diagnostic>) {
+    let Some(table) = expect_table(file, root, "an environment file", diags) else { return };
+    for (key, value) in table {
+        match key.name.as_str() {
+            "variables" => {
+                let Some(vars) = expect_table(file, value, "[variables]", diags) else { continue };
+                for (k, v) in vars {
+                    let origin = format!("{}:{}", file.display.display(), file.line_col(k.span.start).0);
+                    let hits = set_variable(modules, None, &k.name, v.to_json(), &origin);
+                    if hits == 0 {
+                        diags.push(Diagnostic::at(
+                            Loc::new(file, k.span.clone()),
+                            format!("no module declares a variable `{}`", k.name),
+                        ));
+                    }
+                }
+            }
+            "modules" => {
+                let Some(mods) = expect_table(file, value, "[modules]", diags) else { continue };
+                for (m, vars) in mods {
+                    if !modules.contains_key(&m.name) {
+                        let d = Diagnostic::at(Loc::new(file, m.span.clone()), format!("unknown module `{}`", m.name));
+                        let help = suggest(&m.name, modules.keys().map(String::as_str));
+                        diags.push(match help {
+                            Some(h) => d.with_help(h),
+                            None => d,
+                        });
+                        continue;
+                    }
+                    let Some(vars) = expect_table(file, vars, &format!("[modules.{}]", m.name), diags) else { continue };
+                    for (k, v) in vars {
+                        let origin = format!("{}:{}", file.display.display(), file.line_col(k.span.start).0);
+                        if set_variable(modules, Some(&m.name), &k.name, v.to_json(), &origin) == 0 {
+                            diags.push(Diagnostic::at(
+                                Loc::new(file, k.span.clone()),
+                                format!("module `{}` has no variable `{}`", m.name, k.name),
+                            ));
+                        }
+                    }
+                }
+            }
+            _ => diags.push(unknown_key(file, key, "table in an environment file", &["variables", "modules"])),
+        }
+    }
+}
+
+fn set_variable(modules: &mut IndexMap<String, Module>, only: Option<&str>, name: &str, value: Value, origin: &str) -> usize {
+    let mut hits = 0;
+    for module in modules.values_mut().filter(|m| only.is_none_or(|o| o == m.name)) {
+        if let Some(var) = module.variables.get_mut(name) {
+            var.value = value.clone();
+            var.overridden_by = Some(origin.to_string());
+            hits += 1;
+        }
+    }
+    hits
+}
+
+/// `--var NAME=VALUE` or `--var MODULE.NAME=VALUE`; the value is read as a TOML value
+/// when it is one (`1.5`, `true`, `["a"]`) and as a plain string otherwise.
+fn apply_cli_var(spec: &str, modules: &mut IndexMap<String, Module>) -> Result<(), Diagnostic> {
+    let bad = |msg: String| Diagnostic { loc: None, message: format!("--var {spec}: {msg}"), help: None };
+    let (key, raw) = spec.split_once('=').ok_or_else(|| bad("expected NAME=VALUE".into()))?;
+    let (module, name) = match key.split_once('.') {
+        Some((m, n)) => (Some(m), n),
+        None => (None, key),
+    };
+    if let Some(m) = module.filter(|m| !modules.contains_key(*m)) {
+        return Err(bad(format!("unknown module `{m}`")));
+    }
+    let as_toml = (!raw.contains('\n'))
+        .then(|| source::parse(&SourceFile::new("--var", format!("v = {raw}"))).ok())
+        .flatten()
+        .and_then(|n| n.get("v").map(Node::to_json));
+    let value = as_toml.unwrap_or_else(|| Value::String(raw.to_string()));
+    if set_variable(modules, module, name, value, &format!("--var {spec}")) == 0 {
+        return Err(bad(format!("no module declares a variable `{name}`")));
+    }
+    Ok(())
+}

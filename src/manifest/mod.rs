@@ -1,0 +1,177 @@
+//! Module manifests (`modules/*.toml`): the loaded, validated description of what
+//! should exist. [`load`] reads and checks them; nothing here talks to AWS.
+
+pub mod expr;
+pub mod load;
+pub mod source;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+pub use load::{load, LoadOptions};
+pub use source::{Diagnostic, Loc, Node, SourceFile};
+
+use expr::Reference;
+
+/// All modules of a project, after variables were applied and everything was checked.
+#[derive(Debug)]
+pub struct Project {
+    pub root: PathBuf,
+    pub environment: String,
+    /// Sorted by name, which is also the conventional deployment order (`2_...` to `8_...`).
+    pub modules: IndexMap<String, Module>,
+}
+
+impl Project {
+    pub fn module(&self, name: &str) -> Option<&Module> {
+        self.modules.get(name)
+    }
+
+    pub fn modules_dir(&self) -> PathBuf {
+        self.root.join("modules")
+    }
+}
+
+#[derive(Debug)]
+pub struct Module {
+    pub name: String,
+    pub description: Option<String>,
+    pub file: Arc<SourceFile>,
+    /// Directory that relative paths in this module (e.g. `code_dir`) start from.
+    pub dir: PathBuf,
+    pub variables: IndexMap<String, Variable>,
+    pub locals: IndexMap<String, Local>,
+    pub data: IndexMap<String, Decl>,
+    pub resources: IndexMap<String, Decl>,
+    pub outputs: IndexMap<String, Output>,
+}
+
+impl Module {
+    /// Modules whose outputs this module reads.
+    pub fn upstream_modules(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .references()
+            .filter_map(|(r, _)| match r {
+                Reference::Module { module, .. } => Some(module.clone()),
+                _ => None,
+            })
+            .collect();
+        out.extend(self.resources.values().chain(self.data.values()).flat_map(|d| {
+            d.depends_on.iter().filter_map(|(dep, _)| match dep {
+                Dependency::Module(m) => Some(m.clone()),
+                _ => None,
+            })
+        }));
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Every reference in this module with where it was written.
+    pub fn references(&self) -> impl Iterator<Item = (&Reference, &Loc)> {
+        self.data
+            .values()
+            .chain(self.resources.values())
+            .flat_map(|d| d.references.iter())
+            .chain(self.outputs.values().flat_map(|o| o.references.iter()))
+            .chain(self.locals.values().flat_map(|l| l.references.iter()))
+            .map(|(r, l)| (r, l))
+    }
+
+    /// `refs` with each `${local.*}` replaced by the references inside that local,
+    /// recursively (each local once).
+    pub fn expand_locals<'a>(&'a self, refs: impl IntoIterator<Item = &'a Reference>) -> Vec<&'a Reference> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<&Reference> = refs.into_iter().collect();
+        while let Some(r) = stack.pop() {
+            match r {
+                Reference::Local(name) => {
+                    if seen.insert(name.as_str()) {
+                        if let Some(local) = self.locals.get(name) {
+                            stack.extend(local.references.iter().map(|(r, _)| r));
+                        }
+                    }
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub value: Value,
+    pub description: Option<String>,
+    pub loc: Loc,
+    /// Where the value came from when it was overridden (env file line or `--var`).
+    pub overridden_by: Option<String>,
+}
+
+/// A `[resources.NAME]` or `[data.NAME]` table.
+#[derive(Debug, Clone)]
+pub struct Decl {
+    pub name: String,
+    pub type_name: String,
+    /// Where the table's name is written.
+    pub loc: Loc,
+    /// Where the `type = "..."` value is written.
+    pub type_loc: Loc,
+    /// The properties as written (strings may hold `${...}` templates).
+    pub properties: Node,
+    pub depends_on: Vec<(Dependency, Loc)>,
+    /// References in `properties`, in order of appearance.
+    pub references: Vec<(Reference, Loc)>,
+    /// Per-resource override of how long to wait for slow creates and deletes.
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl Decl {
+    /// Properties as JSON, templates unresolved.
+    pub fn properties_json(&self) -> Value {
+        self.properties.to_json()
+    }
+}
+
+/// A `[locals]` entry: a value computed once per module and used by `${local.NAME}`.
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub name: String,
+    pub value: Node,
+    pub loc: Loc,
+    pub references: Vec<(Reference, Loc)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dependency {
+    Resource(String),
+    Data(String),
+    Module(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub value: Node,
+    pub description: Option<String>,
+    /// Never shown in full and never written to the state file.
+    pub sensitive: bool,
+    pub loc: Loc,
+    pub references: Vec<(Reference, Loc)>,
+}
+
+/// `did you mean` help for a module name.
+pub fn suggest_module(project: &Project, name: &str) -> Option<String> {
+    load::suggest(name, project.modules.keys().map(String::as_str))
+}
+
+/// Path of a module file relative to the project root, for messages.
+pub fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+}

@@ -1,0 +1,343 @@
+//! Semantic checks of loaded modules: known types, properties against each type's
+//! schema (unknown, missing, wrong type), references that resolve, `depends_on`
+//! targets, variables that have values. Cycles are found when the graph is built.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::expr::{self, Reference, AWS_BUILTINS};
+use super::load::suggest;
+use super::source::{Diagnostic, Loc, Node, NodeKind, SourceFile};
+use super::{Dependency, Module, Project};
+use crate::resources::{registry, Attr};
+use crate::schema::{self, Ty};
+
+pub(super) fn check(project: &Project) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for module in project.modules.values() {
+        Checker { project, module, diags: &mut diags }.module();
+    }
+    diags
+}
+
+/// Schema and attributes of a declared type, if the type exists.
+fn kind_of(type_name: &str, data: bool) -> Option<(Ty, &'static [Attr])> {
+    if data {
+        registry::data_source(type_name).map(|d| (d.schema(), d.attributes()))
+    } else {
+        registry::resource(type_name).map(|r| (r.schema(), r.attributes()))
+    }
+}
+
+struct Checker<'a> {
+    project: &'a Project,
+    module: &'a Module,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn file(&self) -> &Arc<SourceFile> {
+        &self.module.file
+    }
+
+    fn at(&mut self, span: &std::ops::Range<usize>, msg: String) -> &mut Diagnostic {
+        let loc = Loc::new(self.file(), span.clone());
+        self.diags.push(Diagnostic::at(loc, msg));
+        self.diags.last_mut().expect("just pushed")
+    }
+
+    fn module(&mut self) {
+        let env = &self.project.environment;
+        for var in self.module.variables.values() {
+            if var.value.is_null() {
+                self.diags.push(
+                    Diagnostic::at(var.loc.clone(), format!("variable `{}` has no value", var.name))
+                        .with_help(format!("give it a default, set it in modules/env/{env}.toml, or pass --var {}=...", var.name)),
+                );
+            }
+        }
+        for (decls, data) in [(&self.module.data, true), (&self.module.resources, false)] {
+            for decl in decls.values() {
+                let Some((ty, _)) = kind_of(&decl.type_name, data) else {
+                    let (what, known): (&str, Vec<&str>) = if data {
+                        ("data source", registry::data_source_types().collect())
+                    } else {
+                        ("resource", registry::resource_types().collect())
+                    };
+                    let help = suggest(&decl.type_name, known.iter().copied())
+                        .unwrap_or_else(|| format!("known {what} types: {}", known.join(", ")));
+                    let d = Diagnostic::at(decl.type_loc.clone(), format!("unknown {what} type `{}`", decl.type_name))
+                        .with_help(help);
+                    self.diags.push(d);
+                    continue;
+                };
+                self.node(&decl.properties, &ty, "", &decl.type_name, &decl.loc);
+                for (dep, loc) in &decl.depends_on {
+                    self.dependency(dep, loc);
+                }
+            }
+        }
+        self.local_cycles();
+        let refs: Vec<(Reference, Loc)> = self.module.references().map(|(r, l)| (r.clone(), l.clone())).collect();
+        for (r, loc) in refs {
+            self.reference(&r, &loc);
+        }
+    }
+
+    fn dependency(&mut self, dep: &Dependency, loc: &Loc) {
+        let m = self.module;
+        let problem = match dep {
+            Dependency::Resource(n) if !m.resources.contains_key(n) => Some(format!("no resource `{n}` in module {}", m.name)),
+            Dependency::Data(n) if !m.data.contains_key(n) => Some(format!("no data source `{n}` in module {}", m.name)),
+            Dependency::Module(n) if n == &m.name => Some("a module cannot depend on itself".to_string()),
+            Dependency::Module(n) if !self.project.modules.contains_key(n) => Some(format!("unknown module `{n}`")),
+            _ => None,
+        };
+        if let Some(p) = problem {
+            self.diags.push(Diagnostic::at(loc.clone(), format!("`depends_on`: {p}")));
+        }
+    }
+
+    fn reference(&mut self, r: &Reference, loc: &Loc) {
+        let m = self.module;
+        let (problem, help): (String, Option<String>) = match r {
+            Reference::Var(n) if !m.variables.contains_key(n) => {
+                (format!("unknown variable in `{r}`"), suggest(n, m.variables.keys().map(String::as_str)))
+            }
+            Reference::Local(n) if !m.locals.contains_key(n) => {
+                (format!("unknown local in `{r}`"), suggest(n, m.locals.keys().map(String::as_str)))
+            }
+            Reference::Resource { name, attr } | Reference::Data { name, attr } => {
+                let data = matches!(r, Reference::Data { .. });
+                let decls = if data { &m.data } else { &m.resources };
+                match decls.get(name) {
+                    None => (
+                        format!("`{r}` refers to no {} in module {}", if data { "data source" } else { "resource" }, m.name),
+                        suggest(name, decls.keys().map(String::as_str)),
+                    ),
+                    Some(decl) => match kind_of(&decl.type_name, data) {
+                        Some((_, attrs)) if !attrs.iter().any(|a| a.name == attr) => {
+                            let names: Vec<&str> = attrs.iter().map(|a| a.name).collect();
+                            (
+                                format!("{} has no attribute `{attr}` (in `{r}`)", decl.type_name),
+                                Some(suggest(attr, names.iter().copied()).unwrap_or(format!("it has: {}", names.join(", ")))),
+                            )
+                        }
+                        _ => return,
+                    },
+                }
+            }
+            Reference::Module { module, .. } if module == &m.name => (
+                format!("module {module} cannot read its own outputs (in `{r}`)"),
+                Some("refer to the resource directly: ${resources.NAME.ATTRIBUTE}".into()),
+            ),
+            Reference::Module { module, output } => match self.project.modules.get(module) {
+                None => (format!("unknown module in `{r}`"), suggest(module, self.project.modules.keys().map(String::as_str))),
+                Some(up) if !up.outputs.contains_key(output) => (
+                    format!("module {module} has no output `{output}` (in `{r}`)"),
+                    suggest(output, up.outputs.keys().map(String::as_str)),
+                ),
+                _ => return,
+            },
+            Reference::Aws(n) if !AWS_BUILTINS.contains(&n.as_str()) => {
+                (format!("unknown value `{r}`"), Some(format!("available: {}", AWS_BUILTINS.join(", "))))
+            }
+            _ => return,
+        };
+        let mut d = Diagnostic::at(loc.clone(), problem);
+        d.help = help;
+        self.diags.push(d);
+    }
+
+    /// Check a written value against the schema type of its slot.
+    /// `top` is where a missing top-level property is reported (the resource's name).
+    fn node(&mut self, node: &Node, ty: &Ty, path: &str, type_name: &str, top: &Loc) {
+        let shown = if path.is_empty() { type_name.to_string() } else { format!("`{path}`") };
+        let wrong = |node: &Node| format!("{shown} expects {}, found {}", ty.name(), node.type_name());
+        match (&node.kind, ty) {
+            (_, Ty::Json) => {}
+            (NodeKind::Str(s), _) => self.string(node, s, ty, &shown),
+            (NodeKind::Int(_), Ty::Int | Ty::Float) | (NodeKind::Float(_), Ty::Float) | (NodeKind::Bool(_), Ty::Bool) => {}
+            (NodeKind::Array(items), Ty::List(item)) => {
+                for (i, n) in items.iter().enumerate() {
+                    self.node(n, item, &format!("{path}[{i}]"), type_name, top);
+                }
+            }
+            (NodeKind::Table(entries), Ty::Map(item)) => {
+                for (k, v) in entries {
+                    self.node(v, item, &join(path, &k.name), type_name, top);
+                }
+            }
+            (NodeKind::Table(entries), Ty::Object(fields)) => {
+                for (k, v) in entries {
+                    match fields.iter().find(|f| f.name == k.name) {
+                        None => {
+                            let names: Vec<&str> = fields.iter().filter(|f| !f.computed).map(|f| f.name).collect();
+                            let help = suggest(&k.name, names.iter().copied())
+                                .unwrap_or_else(|| format!("{type_name} accepts: {}", names.join(", ")));
+                            let what = if path.is_empty() { format!("for {type_name}") } else { format!("in `{path}`") };
+                            self.at(&k.span, format!("unknown property `{}` {what}", k.name)).help = Some(help);
+                        }
+                        Some(f) if f.computed => {
+                            self.at(&k.span, format!("`{}` is computed by infra and cannot be set", k.name));
+                        }
+                        Some(f) => self.node(v, &f.ty, &join(path, f.name), type_name, top),
+                    }
+                }
+                for f in fields.iter().filter(|f| f.required && !entries.iter().any(|(k, _)| k.name == f.name)) {
+                    let where_ = if path.is_empty() { type_name.to_string() } else { format!("`{path}`") };
+                    let loc = if path.is_empty() { top.clone() } else { Loc::new(self.file(), node.span.clone()) };
+                    self.diags.push(Diagnostic::at(loc, format!("missing required property `{}` for {where_}", f.name)));
+                }
+            }
+            _ => {
+                let msg = wrong(node);
+                self.at(&node.span, msg);
+            }
+        }
+    }
+
+    fn string(&mut self, node: &Node, s: &str, ty: &Ty, shown: &str) {
+        let Ok(template) = expr::parse(s) else { return }; // reported while loading
+        let Some(r) = template.whole_reference() else {
+            if !matches!(ty, Ty::Str) {
+                let msg = format!("{shown} expects {}, found string `{s}`", ty.name());
+                self.at(&node.span, msg);
+            }
+            return;
+        };
+        if let Reference::Var(name) = r {
+            if let Some(var) = self.module.variables.get(name) {
+                let mut v = var.value.clone();
+                if !v.is_null() {
+                    if let Err(e) = schema::normalize(&mut v, ty, "") {
+                        let origin = var.overridden_by.clone().unwrap_or_else(|| format!("default at line {}", var.loc.line()));
+                        let msg = format!("{shown} expects {}, but `{r}` is {} ({origin}): {e}", ty.name(), show(&var.value));
+                        self.at(&node.span, msg);
+                    }
+                }
+            }
+            return;
+        }
+        if let Some(rt) = self.ref_type(r, 0) {
+            if !compatible(&rt, ty) {
+                let msg = format!("{shown} expects {}, but `{r}` is {}", ty.name(), rt.name());
+                self.at(&node.span, msg);
+            }
+        }
+    }
+
+    /// Static type of what a reference yields, when it can be known.
+    fn ref_type(&self, r: &Reference, depth: usize) -> Option<Ty> {
+        self.ref_type_in(self.module, r, depth)
+    }
+
+    fn ref_type_in(&self, m: &Module, r: &Reference, depth: usize) -> Option<Ty> {
+        if depth > 8 {
+            return None;
+        }
+        let attr_ty = |decl: Option<&super::Decl>, attr: &str, data: bool| {
+            let (_, attrs) = kind_of(&decl?.type_name, data)?;
+            attrs.iter().find(|a| a.name == attr).map(|a| a.ty.ty())
+        };
+        match r {
+            Reference::Var(n) => m.variables.get(n).map(|v| json_ty(&v.value)),
+            Reference::Local(n) => node_ty(self, m, &m.locals.get(n)?.value, depth),
+            Reference::Resource { name, attr } => attr_ty(m.resources.get(name), attr, false),
+            Reference::Data { name, attr } => attr_ty(m.data.get(name), attr, true),
+            Reference::Aws(_) => Some(Ty::Str),
+            Reference::Module { module, output } => {
+                let up = self.project.modules.get(module)?;
+                node_ty(self, up, &up.outputs.get(output)?.value, depth)
+            }
+        }
+    }
+
+    /// Locals that refer to themselves through other locals.
+    fn local_cycles(&mut self) {
+        let m = self.module;
+        for (name, local) in &m.locals {
+            let mut stack: Vec<&str> = local.references.iter().filter_map(|(r, _)| as_local(r)).collect();
+            let mut seen = std::collections::HashSet::new();
+            while let Some(n) = stack.pop() {
+                if n == name {
+                    self.diags.push(Diagnostic::at(local.loc.clone(), format!("local `{name}` refers to itself through `${{local.{name}}}`")));
+                    break;
+                }
+                if seen.insert(n) {
+                    if let Some(l) = m.locals.get(n) {
+                        stack.extend(l.references.iter().filter_map(|(r, _)| as_local(r)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn as_local(r: &Reference) -> Option<&str> {
+    match r {
+        Reference::Local(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// Static type of a written value (a whole reference takes the referenced type).
+fn node_ty(checker: &Checker<'_>, m: &Module, node: &Node, depth: usize) -> Option<Ty> {
+    match &node.kind {
+        NodeKind::Str(s) => match expr::parse(s).ok()?.whole_reference() {
+            Some(inner) => checker.ref_type_in(m, inner, depth + 1),
+            None => Some(Ty::Str),
+        },
+        _ if contains_reference(node) => Some(Ty::Json),
+        _ => Some(json_ty(&node.to_json())),
+    }
+}
+
+fn contains_reference(node: &Node) -> bool {
+    match &node.kind {
+        NodeKind::Str(s) => s.contains("${"),
+        NodeKind::Array(items) => items.iter().any(contains_reference),
+        NodeKind::Table(entries) => entries.iter().any(|(_, v)| contains_reference(v)),
+        _ => false,
+    }
+}
+
+fn json_ty(v: &Value) -> Ty {
+    match v {
+        Value::String(_) => Ty::Str,
+        Value::Number(n) if n.is_i64() => Ty::Int,
+        Value::Number(_) => Ty::Float,
+        Value::Bool(_) => Ty::Bool,
+        Value::Array(_) => Ty::List(Box::new(Ty::Json)),
+        _ => Ty::Json,
+    }
+}
+
+/// Whether a value of type `have` fits a slot of type `want` (after the same scalar
+/// conversions [`schema::normalize`] makes).
+fn compatible(have: &Ty, want: &Ty) -> bool {
+    match (want, have) {
+        (Ty::Json, _) | (_, Ty::Json) => true,
+        (Ty::Str, Ty::Str | Ty::Int | Ty::Float | Ty::Bool) => true,
+        (Ty::Int, Ty::Int) | (Ty::Float, Ty::Int | Ty::Float) | (Ty::Bool, Ty::Bool) => true,
+        (Ty::List(w), Ty::List(h)) => compatible(h, w),
+        (Ty::Map(_) | Ty::Object(_), Ty::Map(_) | Ty::Object(_)) => true,
+        _ => false,
+    }
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("the string \"{s}\""),
+        other => format!("{other}"),
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}

@@ -1,0 +1,150 @@
+//! The flow `up` and `down` share: plan, show the plan, get approval for destructive
+//! steps, execute with Ctrl-C handling, save, summarise.
+
+use std::collections::HashSet;
+use std::io::{BufRead, IsTerminal, Write};
+
+use tokio_util::sync::CancellationToken;
+
+use super::{plural, render, OpsError, Workspace};
+use crate::aws::Aws;
+use crate::engine::{ApplyReport, Executor};
+use crate::plan::{Action, Plan, Planner, Selection};
+use crate::printer::{Printer, Style};
+use crate::state::State;
+
+pub struct ApplySettings {
+    pub yes: bool,
+    pub parallelism: usize,
+    pub tearing_down: HashSet<String>,
+    pub title: String,
+}
+
+/// Ask on a terminal; refuse when nobody can answer.
+fn approve(printer: &Printer, plan: &Plan, yes: bool) -> Result<bool, OpsError> {
+    if !plan.is_destructive() || yes {
+        return Ok(true);
+    }
+    let n = plan.count(Action::Delete) + plan.count(Action::Replace);
+    if !std::io::stdin().is_terminal() {
+        return Err(OpsError::Refused(format!(
+            "the plan deletes or replaces {}; pass --yes to allow that in a non-interactive run",
+            plural(n, "resource")
+        )));
+    }
+    eprint!("\nThe plan deletes or replaces {}. Type 'yes' to continue: ", plural(n, "resource"));
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|e| OpsError::Refused(format!("cannot read the answer: {e}")))?;
+    if answer.trim() == "yes" {
+        Ok(true)
+    } else {
+        printer.note("Cancelled; nothing was changed.");
+        Ok(false)
+    }
+}
+
+/// First Ctrl-C (or SIGTERM): stop starting steps. Second: leave at once.
+fn watch_signals(printer: &'static Printer, cancel: CancellationToken) {
+    tokio::spawn(async move {
+        let mut count = 0;
+        loop {
+            if !wait_signal().await {
+                return;
+            }
+            count += 1;
+            if count == 1 {
+                printer.warn("interrupted: no new steps will start; waiting for running steps to finish (interrupt again to exit now)");
+                cancel.cancel();
+            } else {
+                printer.error("interrupted twice: exiting; steps still running were not recorded");
+                std::process::exit(130);
+            }
+        }
+    });
+}
+
+async fn wait_signal() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut term) = signal(SignalKind::terminate()) else { return tokio::signal::ctrl_c().await.is_ok() };
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.is_ok(),
+            r = term.recv() => r.is_some(),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
+}
+
+/// Plan `sel`, show it, and apply it. `state` is saved after every finished step.
+pub async fn run(
+    ws: &Workspace,
+    aws: &Aws,
+    printer: &'static Printer,
+    state: State,
+    sel: &Selection,
+    settings: ApplySettings,
+) -> Result<ApplyReport, OpsError> {
+    let planner = Planner {
+        project: &ws.project,
+        graph: &ws.graph,
+        state: &state,
+        aws,
+        parallelism: settings.parallelism,
+        refresh: true,
+    };
+    let plan = planner.plan(sel).await?;
+    printer.out(&render::plan(printer, &plan, &settings.title));
+    if !plan.has_changes() {
+        return Ok(ApplyReport::default());
+    }
+    if !approve(printer, &plan, settings.yes)? {
+        return Ok(ApplyReport::default());
+    }
+    printer.note("");
+    let cancel = CancellationToken::new();
+    watch_signals(printer, cancel.clone());
+    let exec = Executor {
+        project: &ws.project,
+        graph: &ws.graph,
+        aws,
+        store: &ws.store,
+        reporter: printer,
+        parallelism: settings.parallelism,
+        allow_destructive: true,
+        tearing_down: settings.tearing_down,
+        cancel: cancel.clone(),
+    };
+    let (_state, report) = exec.apply(plan, state).await;
+    let rewired: Vec<String> = report
+        .done
+        .iter()
+        .filter(|(a, act)| act.is_change() && sel.rewire.iter().any(|&n| ws.graph.node(n).address == *a))
+        .map(|(a, _)| a.to_string())
+        .collect();
+    if !rewired.is_empty() {
+        printer.status("Re-wired", Style::Cyan, &format!("{} with the new outputs: {}", plural(rewired.len(), "dependent"), rewired.join(", ")));
+    }
+    if cancel.is_cancelled() {
+        printer.warn(&format!("{} not started", plural(report.not_started.len(), "step")));
+        return Err(OpsError::Interrupted);
+    }
+    if !report.errors.is_empty() {
+        let skipped = report.skipped.len();
+        if skipped > 0 {
+            printer.warn(&format!("{} skipped because something they need failed", plural(skipped, "step")));
+        }
+        return Err(OpsError::Apply(report.errors));
+    }
+    let changed = report.changed();
+    printer.status(
+        "Finished",
+        Style::Green,
+        &format!("{} changed; state saved to {}", plural(changed, "resource"), ws.store.path().display()),
+    );
+    Ok(report)
+}

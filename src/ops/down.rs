@@ -1,0 +1,52 @@
+//! `infra down`: delete the named modules' resources in reverse dependency order,
+//! refusing while deployed modules still use their outputs unless told what to do.
+
+use super::apply::{self, ApplySettings};
+use super::{lock_wait, GlobalOptions, OpsError, Workspace};
+use crate::aws::Aws;
+use crate::plan::{dependents, select_down};
+use crate::printer::Printer;
+
+#[derive(Debug, Clone, Default)]
+pub struct DownOptions {
+    pub modules: Vec<String>,
+    pub all: bool,
+    pub with_dependents: bool,
+    pub keep_dependents: bool,
+    pub yes: bool,
+    pub parallelism: usize,
+    pub lock_timeout: Option<std::time::Duration>,
+}
+
+pub async fn down(global: &GlobalOptions, opts: &DownOptions, printer: &'static Printer) -> Result<(), OpsError> {
+    if opts.with_dependents && opts.keep_dependents {
+        return Err(OpsError::Usage("--with-dependents and --keep-dependents exclude each other".into()));
+    }
+    let ws = Workspace::open(global)?;
+    let _lock = ws.store.lock(lock_wait(opts.lock_timeout), "infra down")?;
+    let state = ws.store.load()?;
+    let modules = ws.modules(&opts.modules, opts.all, &state)?;
+    let sel = select_down(&ws.project, &state, &modules, opts.with_dependents, opts.keep_dependents)?;
+    if sel.deletes.is_empty() {
+        printer.out("Nothing to delete: none of these modules is deployed.");
+        return Ok(());
+    }
+    let kept = dependents(&ws.project, &state, &sel.modules);
+    let aws = Aws::load(&global.aws).await;
+    let title = format!(
+        "infra down {} (environment {}):",
+        sel.modules.iter().cloned().collect::<Vec<_>>().join(" "),
+        global.environment
+    );
+    let settings = ApplySettings { yes: opts.yes, parallelism: opts.parallelism, tearing_down: sel.modules.clone().into_iter().collect(), title };
+    apply::run(&ws, &aws, printer, state, &sel, settings).await?;
+    if !kept.is_empty() {
+        printer.warn(&format!(
+            "kept {}; {} stale until {} is deployed again (`infra up` re-wires them)",
+            kept.iter().cloned().collect::<Vec<_>>().join(", "),
+            if kept.len() == 1 { "it is" } else { "they are" },
+            sel.modules.iter().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(())
+}

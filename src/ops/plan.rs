@@ -1,0 +1,36 @@
+//! `infra plan`: show what `up` would do, without changing anything.
+
+use super::{render, Exit, GlobalOptions, OpsError, Workspace};
+use crate::aws::Aws;
+use crate::plan::{select_up, Planner};
+use crate::printer::Printer;
+
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    pub modules: Vec<String>,
+    pub all: bool,
+    pub with_deps: bool,
+    pub no_dependents: bool,
+    pub parallelism: usize,
+    pub refresh: bool,
+}
+
+pub async fn plan(global: &GlobalOptions, opts: &PlanOptions, printer: &Printer) -> Result<Exit, OpsError> {
+    let ws = Workspace::open(global)?;
+    let state = ws.store.load()?;
+    let modules = ws.modules(&opts.modules, opts.all, &state)?;
+    let sel = select_up(&ws.project, &ws.graph, &state, &modules, opts.with_deps || opts.all, !opts.no_dependents)?;
+    let aws = Aws::load(&global.aws).await;
+    let planner = Planner {
+        project: &ws.project,
+        graph: &ws.graph,
+        state: &state,
+        aws: &aws,
+        parallelism: opts.parallelism,
+        refresh: opts.refresh,
+    };
+    let plan = planner.plan(&sel).await?;
+    let title = format!("infra plan (environment {}):", global.environment);
+    printer.out(&render::plan(printer, &plan, &title));
+    Ok(if plan.has_changes() { Exit::Changes } else { Exit::Ok })
+}

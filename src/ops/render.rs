@@ -1,0 +1,109 @@
+//! Text for plans and results: one line per step with its symbol, address and type,
+//! then the changed properties (`old -> new`, drift and forced replacement marked).
+
+use serde_json::Value;
+
+use crate::graph::Kind;
+use crate::plan::{Action, Plan, Step};
+use crate::printer::{Printer, Style};
+use crate::schema::{is_unknown, UNKNOWN};
+
+/// A value as shown in a plan; long values are cut unless verbose.
+pub fn show_value(v: &Value, full: bool) -> String {
+    let text = match v {
+        Value::Null => "(none)".to_string(),
+        Value::String(s) if s == UNKNOWN => "(known after apply)".to_string(),
+        other => other.to_string(),
+    };
+    let text = text.replace(UNKNOWN, "(known after apply)");
+    if full || text.chars().count() <= 90 {
+        text
+    } else {
+        format!("{}...", text.chars().take(87).collect::<String>())
+    }
+}
+
+fn step_line(p: &Printer, step: &Step, width: usize) -> String {
+    let symbol = p.paint(Printer::action_style(step.action), &format!("{:>3}", step.action.symbol()));
+    let mut notes = Vec::new();
+    if step.rewire {
+        notes.push("re-wire".to_string());
+    }
+    if step.changes.iter().any(|c| c.drift) && step.changes.iter().all(|c| c.drift) {
+        notes.push("drift".to_string());
+    }
+    if let Some(r) = &step.reason {
+        notes.push(r.clone());
+    }
+    let notes = if notes.is_empty() { String::new() } else { format!("  ({})", notes.join("; ")) };
+    format!("{symbol} {:<width$}  {}{}", step.address.to_string(), p.paint(Style::Dim, &step.type_name), notes)
+}
+
+/// The whole plan as text.
+pub fn plan(p: &Printer, plan: &Plan, title: &str) -> String {
+    let full = p.verbosity() >= 1;
+    let shown: Vec<&Step> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action.is_change() && s.address.kind == Kind::Resource)
+        .collect();
+    let outputs: Vec<&Step> =
+        plan.steps.iter().filter(|s| s.action.is_change() && s.address.kind == Kind::Output).collect();
+    if shown.is_empty() && outputs.is_empty() {
+        return "No changes. The infrastructure matches the manifests.".to_string();
+    }
+    let width = shown.iter().map(|s| s.address.to_string().len()).max().unwrap_or(0);
+    let mut out = vec![title.to_string(), String::new()];
+    for step in &shown {
+        out.push(step_line(p, step, width));
+        for c in &step.changes {
+            let mut tags = Vec::new();
+            if c.change.replace {
+                tags.push(p.paint(Style::Red, "forces replacement"));
+            }
+            if c.drift {
+                tags.push(p.paint(Style::Yellow, "changed outside infra"));
+            }
+            let tags = if tags.is_empty() { String::new() } else { format!("  ({})", tags.join(", ")) };
+            out.push(format!(
+                "        {}: {} -> {}{tags}",
+                c.change.path,
+                show_value(&c.change.old, full),
+                show_value(&c.change.new, full)
+            ));
+        }
+        if full && step.action == Action::Create {
+            out.push("        (all properties are new)".to_string());
+        }
+    }
+    if !outputs.is_empty() {
+        out.push(String::new());
+        out.push("Outputs:".to_string());
+        for step in outputs {
+            let value = step.changes.first().map(|c| show_value(&c.change.new, full)).unwrap_or_default();
+            let sym = p.paint(Printer::action_style(step.action), &format!("{:>3}", step.action.symbol()));
+            out.push(format!("{sym} {}.{} = {}", step.address.module, step.address.name, value));
+        }
+    }
+    out.push(String::new());
+    let counts = [Action::Create, Action::Update, Action::Replace, Action::Delete]
+        .iter()
+        .map(|&a| {
+            let n = shown.iter().filter(|s| s.action == a).count();
+            let word = match a {
+                Action::Create => "to create",
+                Action::Update => "to update",
+                Action::Replace => "to replace",
+                _ => "to delete",
+            };
+            format!("{n} {word}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    out.push(format!("Plan: {counts}."));
+    let unknown = shown.iter().any(|s| s.changes.iter().any(|c| is_unknown(&c.change.new)));
+    if unknown {
+        out.push("Values shown as (known after apply) are resolved when the step runs.".to_string());
+    }
+    out.join("\n")
+}

@@ -1,0 +1,36 @@
+//! `infra up`: create or update the named modules, re-wiring deployed dependents.
+
+use std::collections::HashSet;
+
+use super::apply::{self, ApplySettings};
+use super::{lock_wait, GlobalOptions, OpsError, Workspace};
+use crate::aws::Aws;
+use crate::plan::select_up;
+use crate::printer::Printer;
+
+#[derive(Debug, Clone, Default)]
+pub struct UpOptions {
+    pub modules: Vec<String>,
+    pub all: bool,
+    pub with_deps: bool,
+    pub no_dependents: bool,
+    pub yes: bool,
+    pub parallelism: usize,
+    pub lock_timeout: Option<std::time::Duration>,
+}
+
+pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Printer) -> Result<(), OpsError> {
+    let ws = Workspace::open(global)?;
+    let _lock = ws.store.lock(lock_wait(opts.lock_timeout), "infra up")?;
+    let state = ws.store.load()?;
+    let modules = ws.modules(&opts.modules, opts.all, &state)?;
+    let sel = select_up(&ws.project, &ws.graph, &state, &modules, opts.with_deps || opts.all, !opts.no_dependents)?;
+    let aws = Aws::load(&global.aws).await;
+    let title = format!(
+        "infra up {} (environment {}):",
+        sel.modules.iter().cloned().collect::<Vec<_>>().join(" "),
+        global.environment
+    );
+    let settings = ApplySettings { yes: opts.yes, parallelism: opts.parallelism, tearing_down: HashSet::new(), title };
+    apply::run(&ws, &aws, printer, state, &sel, settings).await.map(|_| ())
+}

@@ -1,0 +1,211 @@
+//! Turning written property values into concrete ones: `${...}` references are looked
+//! up in variables, the state (resource attributes, other modules' outputs), data
+//! lookups made in this run, and the caller identity. During planning, what a pending
+//! step will produce is [`UNKNOWN`](crate::schema::UNKNOWN).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_json::Value;
+
+use crate::aws::Identity;
+use crate::graph::Address;
+use crate::manifest::expr::{self, Part, Reference};
+use crate::manifest::Project;
+use crate::resources::Attrs;
+use crate::schema::{contains_unknown, UNKNOWN};
+use crate::state::State;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{reference}: {reason}")]
+pub struct ResolveError {
+    pub reference: String,
+    pub reason: String,
+}
+
+/// What `${...}` can see at one moment of a run.
+pub struct Scope<'a> {
+    pub project: &'a Project,
+    pub state: &'a State,
+    pub identity: Option<&'a Identity>,
+    /// Data lookups done in this run.
+    pub data: &'a HashMap<Address, Attrs>,
+    /// Nodes whose values are not known yet (planning only).
+    pub unknown: &'a HashSet<Address>,
+    /// Output values computed while planning, before they reach the state.
+    pub outputs: &'a HashMap<Address, Value>,
+}
+
+/// A resolved value and the other modules' outputs it used.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    pub value: Value,
+    /// `"5_database.aurora_secret_arn"` → value used.
+    pub consumed: BTreeMap<String, Value>,
+}
+
+impl Scope<'_> {
+    /// Resolve every string in `value` written in `module`.
+    pub fn resolve(&self, module: &str, value: &Value) -> Result<Resolved, ResolveError> {
+        let mut consumed = BTreeMap::new();
+        let value = self.walk(module, value, &mut consumed)?;
+        Ok(Resolved { value, consumed })
+    }
+
+    fn walk(&self, module: &str, value: &Value, consumed: &mut BTreeMap<String, Value>) -> Result<Value, ResolveError> {
+        Ok(match value {
+            Value::String(s) => self.string(module, s, consumed)?,
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.walk(module, v, consumed)).collect::<Result<_, _>>()?),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), self.walk(module, v, consumed)?)))
+                    .collect::<Result<_, ResolveError>>()?,
+            ),
+            other => other.clone(),
+        })
+    }
+
+    fn string(&self, module: &str, s: &str, consumed: &mut BTreeMap<String, Value>) -> Result<Value, ResolveError> {
+        let template = expr::parse(s).map_err(|e| ResolveError { reference: s.to_string(), reason: e.to_string() })?;
+        if let Some(r) = template.whole_reference() {
+            return self.lookup(module, r, consumed);
+        }
+        let mut out = String::new();
+        for part in &template.parts {
+            match part {
+                Part::Lit(text) => out.push_str(text),
+                Part::Ref(r) => match self.lookup(module, r, consumed)? {
+                    v if contains_unknown(&v) => return Ok(Value::String(UNKNOWN.into())),
+                    Value::String(text) => out.push_str(&text),
+                    other => out.push_str(&other.to_string()),
+                },
+            }
+        }
+        Ok(Value::String(out))
+    }
+
+    fn lookup(&self, module: &str, r: &Reference, consumed: &mut BTreeMap<String, Value>) -> Result<Value, ResolveError> {
+        let fail = |reason: String| Err(ResolveError { reference: r.to_string(), reason });
+        match r {
+            Reference::Var(name) => match self.project.module(module).and_then(|m| m.variables.get(name)) {
+                Some(v) => Ok(v.value.clone()),
+                None => fail(format!("module {module} has no such variable")),
+            },
+            Reference::Local(name) => match self.project.module(module).and_then(|m| m.locals.get(name)) {
+                Some(local) => self.walk(module, &local.value.to_json(), consumed),
+                None => fail(format!("module {module} has no such local")),
+            },
+            Reference::Aws(name) => {
+                let Some(id) = self.identity else { return fail("the caller identity was not looked up".into()) };
+                match name.as_str() {
+                    "account_id" => Ok(id.account_id.clone().into()),
+                    "region" => Ok(id.region.clone().into()),
+                    "partition" => Ok(id.partition.clone().into()),
+                    _ => fail("unknown value".into()),
+                }
+            }
+            Reference::Resource { name, attr } => {
+                if self.unknown.contains(&Address::resource(module, name)) {
+                    return Ok(Value::String(UNKNOWN.into()));
+                }
+                match self.state.resource(module, name) {
+                    None => fail(format!("{module}.{name} has not been created")),
+                    Some(res) => match attr.as_str() {
+                        "id" => Ok(res.id.clone().into()),
+                        _ => match res.attributes.get(attr) {
+                            Some(v) => Ok(v.clone()),
+                            None => fail(format!("{module}.{name} has no attribute `{attr}` recorded")),
+                        },
+                    },
+                }
+            }
+            Reference::Data { name, attr } => {
+                let addr = Address::data(module, name);
+                if self.unknown.contains(&addr) {
+                    return Ok(Value::String(UNKNOWN.into()));
+                }
+                match self.data.get(&addr).map(|a| a.get(attr)) {
+                    Some(Some(v)) => Ok(v.clone()),
+                    Some(None) => fail(format!("the lookup returned no `{attr}`")),
+                    None => fail("the lookup has not run".into()),
+                }
+            }
+            Reference::Module { module: up, output } => {
+                let addr = Address::output(up, output);
+                if self.unknown.contains(&addr) {
+                    return Ok(Value::String(UNKNOWN.into()));
+                }
+                match self.outputs.get(&addr).or_else(|| self.state.output(up, output)) {
+                    Some(v) => {
+                        consumed.insert(format!("{up}.{output}"), v.clone());
+                        Ok(v.clone())
+                    }
+                    None if !self.state.is_deployed(up) => fail(format!("module {up} is not deployed")),
+                    None => fail(format!("module {up} has no value for output `{output}` yet")),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{load, LoadOptions};
+    use crate::state::ResourceState;
+    use serde_json::json;
+
+    fn project(dir: &std::path::Path) -> Project {
+        std::fs::create_dir_all(dir.join("modules")).unwrap();
+        std::fs::write(
+            dir.join("modules/a.toml"),
+            "[variables]\nsize = 2\n[resources.q]\ntype = \"sqs.queue\"\nname = \"q-${var.size}\"\n[outputs]\nurl = \"${resources.q.url}\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("modules/b.toml"),
+            "[resources.q]\ntype = \"sqs.queue\"\nname = \"${module.a.url}\"\nvisibility_timeout_seconds = \"${var.t}\"\n[variables]\nt = 5\n",
+        )
+        .unwrap();
+        load(&LoadOptions { root: dir.to_path_buf(), environment: "dev".into(), vars: vec![] }).unwrap()
+    }
+
+    #[test]
+    fn resolves_interpolation_types_and_consumed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(dir.path());
+        let mut state = State::new();
+        let data = HashMap::new();
+        let unknown = HashSet::new();
+        let outputs = HashMap::new();
+        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs };
+        let r = scope.resolve("a", &json!({"name": "q-${var.size}", "n": "${var.size}"})).unwrap();
+        assert_eq!(r.value, json!({"name": "q-2", "n": 2}));
+        let err = scope.resolve("b", &json!("${module.a.url}")).unwrap_err();
+        assert_eq!(err.reason, "module a is not deployed");
+
+        let mut attrs = serde_json::Map::new();
+        attrs.insert("url".into(), json!("http://q"));
+        state.set_resource(
+            "a",
+            "q",
+            ResourceState {
+                type_name: "sqs.queue".into(),
+                id: "http://q".into(),
+                arn: None,
+                properties: json!({}),
+                attributes: attrs,
+                dependencies: vec![],
+                consumed: BTreeMap::new(),
+                updated_at: String::new(),
+            },
+        );
+        state.modules.get_mut("a").unwrap().outputs.insert("url".into(), json!("http://q"));
+        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs };
+        let r = scope.resolve("b", &json!("${module.a.url}")).unwrap();
+        assert_eq!(r.consumed.get("a.url"), Some(&json!("http://q")));
+
+        let unknown = HashSet::from([Address::output("a", "url")]);
+        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs };
+        assert_eq!(scope.resolve("b", &json!("x-${module.a.url}")).unwrap().value, json!(UNKNOWN));
+    }
+}

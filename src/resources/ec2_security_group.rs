@@ -1,0 +1,229 @@
+//! `ec2.security_group`: a VPC security group whose ingress and egress rules are kept
+//! in a canonical form (one rule per protocol/ports/description, sorted CIDRs), so the
+//! manifest and AWS compare as sets.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, Tag, TagSpecification};
+
+use super::{attr, Attr, Ctx, Observed, Outcome, PrepareCx, Resource, ResourceError};
+use crate::aws::SdkResultExt;
+use crate::props;
+
+props! {
+    /// One rule: traffic on a protocol and port range from (or to) CIDR blocks.
+    pub struct Rule {
+        /// `tcp`, `udp`, `icmp`, or `-1` for all traffic.
+        protocol: String => default("tcp");
+        from_port: i64 => default(0);
+        to_port: i64 => default(0);
+        cidr_blocks: Vec<String> => default([]);
+        description: Option<String> => optional;
+    }
+}
+
+props! {
+    pub struct SecurityGroupProps {
+        name: String => required, replace;
+        description: String => default("Managed by infra"), replace;
+        vpc_id: String => required, replace;
+        ingress: Vec<Rule> => default([]);
+        /// Defaults to AWS's own default: all traffic out.
+        egress: Vec<Rule> => default([{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}]);
+    }
+}
+
+pub struct SecurityGroup;
+
+type RuleKey = (String, i64, i64, Option<String>);
+
+/// Merge rules that differ only in CIDRs, sort everything.
+fn canonical(rules: &[Rule]) -> Vec<Rule> {
+    let mut grouped: BTreeMap<RuleKey, Vec<String>> = BTreeMap::new();
+    for r in rules {
+        let protocol = if r.protocol == "all" { "-1".to_string() } else { r.protocol.to_lowercase() };
+        let (from, to) = if protocol == "-1" { (0, 0) } else { (r.from_port, r.to_port) };
+        grouped.entry((protocol, from, to, r.description.clone())).or_default().extend(r.cidr_blocks.iter().cloned());
+    }
+    grouped
+        .into_iter()
+        .map(|((protocol, from_port, to_port, description), mut cidrs)| {
+            cidrs.sort();
+            cidrs.dedup();
+            Rule { protocol, from_port, to_port, cidr_blocks: cidrs, description }
+        })
+        .collect()
+}
+
+fn from_permissions(perms: &[IpPermission]) -> Vec<Rule> {
+    let rules: Vec<Rule> = perms
+        .iter()
+        .flat_map(|p| {
+            p.ip_ranges().iter().map(move |range| Rule {
+                protocol: p.ip_protocol().unwrap_or("-1").to_string(),
+                from_port: p.from_port().unwrap_or(0).into(),
+                to_port: p.to_port().unwrap_or(0).into(),
+                cidr_blocks: range.cidr_ip().map(str::to_string).into_iter().collect(),
+                description: range.description().map(str::to_string),
+            })
+        })
+        .collect();
+    canonical(&rules)
+}
+
+fn to_permissions(rules: &[Rule]) -> Vec<IpPermission> {
+    rules
+        .iter()
+        .map(|r| {
+            let ranges = r
+                .cidr_blocks
+                .iter()
+                .map(|c| IpRange::builder().cidr_ip(c).set_description(r.description.clone()).build())
+                .collect();
+            let b = IpPermission::builder().ip_protocol(&r.protocol).set_ip_ranges(Some(ranges));
+            if r.protocol == "-1" {
+                b.build()
+            } else {
+                b.from_port(r.from_port as i32).to_port(r.to_port as i32).build()
+            }
+        })
+        .collect()
+}
+
+/// Rules in `a` that `b` lacks, CIDR by CIDR.
+fn minus(a: &[Rule], b: &[Rule]) -> Vec<Rule> {
+    let flat = |rules: &[Rule]| -> Vec<Rule> {
+        rules
+            .iter()
+            .flat_map(|r| r.cidr_blocks.iter().map(move |c| Rule { cidr_blocks: vec![c.clone()], ..r.clone() }))
+            .collect()
+    };
+    let b = flat(b);
+    canonical(&flat(a).into_iter().filter(|r| !b.contains(r)).collect::<Vec<_>>())
+}
+
+impl SecurityGroup {
+    async fn apply_rules(cx: &Ctx<'_>, id: &str, old: &SecurityGroupProps, new: &SecurityGroupProps) -> Result<(), ResourceError> {
+        let ec2 = cx.aws.ec2();
+        let revoke_in = minus(&old.ingress, &new.ingress);
+        if !revoke_in.is_empty() {
+            ec2.revoke_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(to_permissions(&revoke_in)))
+                .send()
+                .await
+                .api("RevokeSecurityGroupIngress")?;
+        }
+        let revoke_out = minus(&old.egress, &new.egress);
+        if !revoke_out.is_empty() {
+            ec2.revoke_security_group_egress()
+                .group_id(id)
+                .set_ip_permissions(Some(to_permissions(&revoke_out)))
+                .send()
+                .await
+                .api("RevokeSecurityGroupEgress")?;
+        }
+        let add_in = minus(&new.ingress, &old.ingress);
+        if !add_in.is_empty() {
+            ec2.authorize_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(to_permissions(&add_in)))
+                .send()
+                .await
+                .api("AuthorizeSecurityGroupIngress")?;
+        }
+        let add_out = minus(&new.egress, &old.egress);
+        if !add_out.is_empty() {
+            ec2.authorize_security_group_egress()
+                .group_id(id)
+                .set_ip_permissions(Some(to_permissions(&add_out)))
+                .send()
+                .await
+                .api("AuthorizeSecurityGroupEgress")?;
+        }
+        Ok(())
+    }
+}
+
+fn outcome(id: &str, name: &str, arn: &str) -> Outcome {
+    Outcome::new(id).with("name", name).with("arn", arn)
+}
+
+const NOT_FOUND: &[&str] = &["InvalidGroup.NotFound", "InvalidGroupId.NotFound", "InvalidGroupId.Malformed"];
+
+#[async_trait]
+impl Resource for SecurityGroup {
+    type Props = SecurityGroupProps;
+    const TYPE: &'static str = "ec2.security_group";
+    const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn")];
+
+    fn prepare(&self, p: &mut SecurityGroupProps, _cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
+        p.ingress = canonical(&p.ingress);
+        p.egress = canonical(&p.egress);
+        Ok(())
+    }
+
+    async fn create(&self, cx: &Ctx<'_>, p: &SecurityGroupProps) -> Result<Outcome, ResourceError> {
+        let tags = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        let out = cx
+            .aws
+            .ec2()
+            .create_security_group()
+            .group_name(&p.name)
+            .description(&p.description)
+            .vpc_id(&p.vpc_id)
+            .tag_specifications(
+                TagSpecification::builder().resource_type(ResourceType::SecurityGroup).set_tags(Some(tags)).build(),
+            )
+            .send()
+            .await
+            .api("CreateSecurityGroup")?;
+        let id = out.group_id().unwrap_or_default().to_string();
+        // AWS starts every group with "all traffic out"; reconcile from there.
+        let start = SecurityGroupProps { ingress: vec![], egress: canonical(&default_egress()), ..p.clone() };
+        Self::apply_rules(cx, &id, &start, p).await?;
+        Ok(outcome(&id, &p.name, out.security_group_arn().unwrap_or_default()))
+    }
+
+    async fn read(&self, cx: &Ctx<'_>, id: &str, p: &SecurityGroupProps) -> Result<Option<Observed<SecurityGroupProps>>, ResourceError> {
+        let out = cx
+            .aws
+            .ec2()
+            .describe_security_groups()
+            .group_ids(id)
+            .send()
+            .await
+            .found_code("DescribeSecurityGroups", NOT_FOUND)?;
+        let Some(sg) = out.and_then(|o| o.security_groups.and_then(|mut v| v.pop())) else { return Ok(None) };
+        let props = SecurityGroupProps {
+            name: sg.group_name().unwrap_or(&p.name).to_string(),
+            description: sg.description().unwrap_or(&p.description).to_string(),
+            vpc_id: sg.vpc_id().unwrap_or(&p.vpc_id).to_string(),
+            ingress: from_permissions(sg.ip_permissions()),
+            egress: from_permissions(sg.ip_permissions_egress()),
+        };
+        let attrs = outcome(id, &props.name, sg.security_group_arn().unwrap_or_default()).attrs;
+        Ok(Some(Observed { props, attrs }))
+    }
+
+    async fn update(&self, cx: &Ctx<'_>, id: &str, old: &SecurityGroupProps, new: &SecurityGroupProps) -> Result<Outcome, ResourceError> {
+        Self::apply_rules(cx, id, old, new).await?;
+        Ok(Outcome::new(id).with("name", new.name.as_str()))
+    }
+
+    async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &SecurityGroupProps) -> Result<(), ResourceError> {
+        cx.aws.ec2().delete_security_group().group_id(id).send().await.found_code("DeleteSecurityGroup", NOT_FOUND)?;
+        Ok(())
+    }
+}
+
+fn default_egress() -> Vec<Rule> {
+    vec![Rule {
+        protocol: "-1".into(),
+        from_port: 0,
+        to_port: 0,
+        cidr_blocks: vec!["0.0.0.0/0".into()],
+        description: None,
+    }]
+}

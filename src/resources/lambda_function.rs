@@ -1,0 +1,242 @@
+//! `lambda.function`: a function whose code is a directory of the repository, zipped
+//! deterministically (sorted entries, fixed timestamps) so its SHA-256 is a stable
+//! property: editing the code is a change, re-running is not.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{Environment, FunctionCode, FunctionConfiguration, LastUpdateStatus, Runtime, State};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use super::{attr, Attr, Ctx, Observed, Outcome, PrepareCx, Resource, ResourceError};
+use crate::aws::SdkResultExt;
+use crate::props;
+
+props! {
+    pub struct FunctionProps {
+        name: String => required, replace;
+        /// ARN of the execution role.
+        role: String => required;
+        runtime: String => default("python3.12");
+        handler: String => required;
+        /// Directory holding the code, relative to the module file.
+        code_dir: String => required;
+        memory_size: i64 => default(128);
+        timeout: i64 => default(3);
+        environment: BTreeMap<String, String> => default({});
+        description: Option<String> => optional;
+        /// Base64 SHA-256 of the zipped `code_dir`, as Lambda reports it.
+        code_sha256: Option<String> => optional, computed;
+    }
+}
+
+pub struct Function;
+
+/// Zip a directory with stable bytes for stable content.
+pub fn zip_dir(dir: &Path) -> Result<Vec<u8>, ResourceError> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(root, &path, out)?;
+            } else {
+                out.push(path.strip_prefix(root).map(Path::to_path_buf).unwrap_or(path));
+            }
+        }
+        Ok(())
+    }
+    let err = |e: &dyn std::fmt::Display| ResourceError::Invalid(format!("cannot package {}: {e}", dir.display()));
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files).map_err(|e| err(&e))?;
+    if files.is_empty() {
+        return Err(err(&"the directory is empty"));
+    }
+    files.sort();
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for rel in files {
+        let name = rel.to_string_lossy().replace('\\', "/");
+        let bytes = std::fs::read(dir.join(&rel)).map_err(|e| err(&e))?;
+        zip.start_file(name, options).map_err(|e| err(&e))?;
+        zip.write_all(&bytes).map_err(|e| err(&e))?;
+    }
+    Ok(zip.finish().map_err(|e| err(&e))?.into_inner())
+}
+
+fn code_sha256(zip: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(zip))
+}
+
+fn outcome(c: &FunctionConfiguration, partition_region: (&str, &str)) -> Outcome {
+    let arn = c.function_arn().unwrap_or_default();
+    let (partition, region) = partition_region;
+    Outcome::new(c.function_name().unwrap_or_default())
+        .with("name", c.function_name().unwrap_or_default())
+        .with("arn", arn)
+        .with("invoke_arn", format!("arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"))
+}
+
+impl Function {
+    async fn config(cx: &Ctx<'_>, name: &str) -> Result<Option<FunctionConfiguration>, ResourceError> {
+        let out = cx
+            .aws
+            .lambda()
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .found("GetFunction", |e| e.is_resource_not_found_exception())?;
+        Ok(out.and_then(|o| o.configuration))
+    }
+
+    /// Lambda applies changes asynchronously; the next change must wait for it.
+    async fn wait_ready(cx: &Ctx<'_>, name: &str) -> Result<FunctionConfiguration, ResourceError> {
+        cx.wait_for("function to become active", || async {
+            let c = Self::config(cx, name)
+                .await?
+                .ok_or_else(|| ResourceError::Invalid(format!("function {name} disappeared while waiting")))?;
+            if c.state() == Some(&State::Failed) || c.last_update_status() == Some(&LastUpdateStatus::Failed) {
+                return Err(ResourceError::Invalid(format!("function {name} is in a failed state")));
+            }
+            let active = c.state().is_none_or(|s| *s == State::Active);
+            let updated = c.last_update_status().is_none_or(|s| *s == LastUpdateStatus::Successful);
+            Ok((active && updated).then_some(c))
+        })
+        .await
+    }
+
+    async fn partition_region<'a>(cx: &'a Ctx<'_>) -> Result<(&'a str, &'a str), ResourceError> {
+        let id = cx.aws.identity().await?;
+        Ok((id.partition.as_str(), id.region.as_str()))
+    }
+}
+
+#[async_trait]
+impl Resource for Function {
+    type Props = FunctionProps;
+    const TYPE: &'static str = "lambda.function";
+    const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn"), attr("invoke_arn")];
+
+    fn prepare(&self, p: &mut FunctionProps, cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
+        p.code_sha256 = Some(code_sha256(&zip_dir(&cx.dir.join(&p.code_dir))?));
+        Ok(())
+    }
+
+    async fn create(&self, cx: &Ctx<'_>, p: &FunctionProps) -> Result<Outcome, ResourceError> {
+        let zip = zip_dir(&cx.dir.join(&p.code_dir))?;
+        cx.aws
+            .lambda()
+            .create_function()
+            .function_name(&p.name)
+            .role(&p.role)
+            .runtime(Runtime::from(p.runtime.as_str()))
+            .handler(&p.handler)
+            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+            .memory_size(p.memory_size as i32)
+            .timeout(p.timeout as i32)
+            .environment(Environment::builder().set_variables(Some(p.environment.clone().into_iter().collect())).build())
+            .set_description(p.description.clone())
+            .set_tags(Some(super::tag_map(cx)))
+            .send()
+            .await
+            .api("CreateFunction")?;
+        let config = Self::wait_ready(cx, &p.name).await?;
+        Ok(outcome(&config, Self::partition_region(cx).await?))
+    }
+
+    async fn read(&self, cx: &Ctx<'_>, id: &str, p: &FunctionProps) -> Result<Option<Observed<FunctionProps>>, ResourceError> {
+        let Some(c) = Self::config(cx, id).await? else { return Ok(None) };
+        let props = FunctionProps {
+            name: id.to_string(),
+            role: c.role().unwrap_or_default().to_string(),
+            runtime: c.runtime().map(|r| r.as_str().to_string()).unwrap_or_else(|| p.runtime.clone()),
+            handler: c.handler().unwrap_or_default().to_string(),
+            code_dir: p.code_dir.clone(),
+            memory_size: c.memory_size().map(i64::from).unwrap_or(p.memory_size),
+            timeout: c.timeout().map(i64::from).unwrap_or(p.timeout),
+            environment: c
+                .environment()
+                .and_then(|e| e.variables())
+                .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+            description: c.description().map(str::to_string).filter(|d| !d.is_empty()),
+            code_sha256: c.code_sha256().map(str::to_string),
+        };
+        Ok(Some(Observed { props, attrs: outcome(&c, Self::partition_region(cx).await?).attrs }))
+    }
+
+    async fn update(&self, cx: &Ctx<'_>, id: &str, old: &FunctionProps, new: &FunctionProps) -> Result<Outcome, ResourceError> {
+        let lambda = cx.aws.lambda();
+        let config_changed = (&old.role, &old.runtime, &old.handler, old.memory_size, old.timeout, &old.environment, &old.description)
+            != (&new.role, &new.runtime, &new.handler, new.memory_size, new.timeout, &new.environment, &new.description);
+        if config_changed {
+            lambda
+                .update_function_configuration()
+                .function_name(id)
+                .role(&new.role)
+                .runtime(Runtime::from(new.runtime.as_str()))
+                .handler(&new.handler)
+                .memory_size(new.memory_size as i32)
+                .timeout(new.timeout as i32)
+                .environment(Environment::builder().set_variables(Some(new.environment.clone().into_iter().collect())).build())
+                .description(new.description.clone().unwrap_or_default())
+                .send()
+                .await
+                .api("UpdateFunctionConfiguration")?;
+            Self::wait_ready(cx, id).await?;
+        }
+        if old.code_sha256 != new.code_sha256 {
+            let zip = zip_dir(&cx.dir.join(&new.code_dir))?;
+            lambda
+                .update_function_code()
+                .function_name(id)
+                .zip_file(Blob::new(zip))
+                .send()
+                .await
+                .api("UpdateFunctionCode")?;
+        }
+        let config = Self::wait_ready(cx, id).await?;
+        Ok(outcome(&config, Self::partition_region(cx).await?))
+    }
+
+    async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &FunctionProps) -> Result<(), ResourceError> {
+        cx.aws
+            .lambda()
+            .delete_function()
+            .function_name(id)
+            .send()
+            .await
+            .found("DeleteFunction", |e| e.is_resource_not_found_exception())?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zip_is_deterministic_and_tracks_content() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.py"), "x = 1\n").unwrap();
+        std::fs::create_dir(dir.path().join("pkg")).unwrap();
+        std::fs::write(dir.path().join("pkg/a.py"), "y = 2\n").unwrap();
+        let first = code_sha256(&zip_dir(dir.path()).unwrap());
+        assert_eq!(first, code_sha256(&zip_dir(dir.path()).unwrap()));
+        std::fs::write(dir.path().join("b.py"), "x = 2\n").unwrap();
+        assert_ne!(first, code_sha256(&zip_dir(dir.path()).unwrap()));
+    }
+
+    #[test]
+    fn missing_directory_is_an_error() {
+        let err = zip_dir(Path::new("/nonexistent/code")).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/code"), "{err}");
+    }
+}

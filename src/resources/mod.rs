@@ -1,0 +1,216 @@
+//! Resource and data-source types. Each type lives in its own file, declares typed
+//! properties with [`props!`](crate::props) and implements [`Resource`] (or
+//! [`DataSource`]); the [`registry`] maps manifest type names to them.
+
+mod dynamic;
+pub mod registry;
+
+mod cloudwatch_log_group;
+mod data_sources;
+mod ec2_security_group;
+mod iam_role;
+mod lambda_event_source_mapping;
+mod lambda_function;
+mod random_id;
+mod rds_cluster;
+mod rds_cluster_instance;
+mod rds_subnet_group;
+mod s3_bucket;
+mod secretsmanager_secret;
+mod sqs_queue;
+
+use std::future::Future;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::aws::{Aws, AwsError};
+use crate::schema::{PropType, Ty};
+
+pub use dynamic::{DynDataSource, DynResource};
+
+/// Attribute values a resource exposes to `${resources.NAME.ATTR}` (id, arn, name, ...).
+pub type Attrs = Map<String, Value>;
+
+/// The type of an attribute.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AttrTy {
+    Str,
+    StrList,
+    Int,
+}
+
+impl AttrTy {
+    pub fn ty(self) -> Ty {
+        match self {
+            AttrTy::Str => Ty::Str,
+            AttrTy::StrList => Ty::List(Box::new(Ty::Str)),
+            AttrTy::Int => Ty::Int,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Attr {
+    pub name: &'static str,
+    pub ty: AttrTy,
+}
+
+pub const fn attr(name: &'static str) -> Attr {
+    Attr { name, ty: AttrTy::Str }
+}
+
+pub const fn attr_list(name: &'static str) -> Attr {
+    Attr { name, ty: AttrTy::StrList }
+}
+
+/// What a create or update left behind: the physical id and the attributes.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub id: String,
+    pub attrs: Attrs,
+}
+
+impl Outcome {
+    pub fn new(id: impl Into<String>) -> Self {
+        Outcome { id: id.into(), attrs: Attrs::new() }
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.attrs.insert(key.to_string(), value.into());
+        self
+    }
+}
+
+/// A resource as it is live: its properties in manifest terms (what AWS cannot show is
+/// carried over from the last applied properties) and its current attributes.
+#[derive(Debug, Clone)]
+pub struct Observed<P> {
+    pub props: P,
+    pub attrs: Attrs,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ResourceError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("timed out after {} waiting for {what}", humantime::format_duration(*after))]
+    Timeout { what: String, after: Duration },
+}
+
+impl From<aws_smithy_types::error::operation::BuildError> for ResourceError {
+    fn from(e: aws_smithy_types::error::operation::BuildError) -> Self {
+        ResourceError::Invalid(format!("cannot build the request: {e}"))
+    }
+}
+
+/// Reports long waits (an Aurora cluster becoming available) while they happen.
+pub trait Progress: Send + Sync {
+    fn waiting(&self, address: &str, what: &str, elapsed: Duration);
+}
+
+/// Everything a resource operation may use.
+pub struct Ctx<'a> {
+    pub aws: &'a Aws,
+    pub module: &'a str,
+    pub name: &'a str,
+    /// `module.name`, for messages.
+    pub address: &'a str,
+    /// The module's directory; relative paths in properties start here.
+    pub dir: &'a Path,
+    /// Upper bound for waits on slow creates and deletes.
+    pub timeout: Duration,
+    pub progress: &'a dyn Progress,
+}
+
+/// Default bound for a wait when the manifest sets no `timeout`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
+impl Ctx<'_> {
+    /// Tags put on everything `infra` creates.
+    pub fn tags(&self) -> Vec<(String, String)> {
+        vec![
+            ("ManagedBy".into(), "infra".into()),
+            ("infra:module".into(), self.module.into()),
+            ("infra:resource".into(), self.name.into()),
+        ]
+    }
+
+    /// Poll `probe` until it returns a value, backing off from 1 s to 15 s, reporting
+    /// progress, and failing after the resource's timeout.
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, mut probe: F) -> Result<T, ResourceError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>, ResourceError>>,
+    {
+        let start = Instant::now();
+        let mut delay = poll_interval();
+        loop {
+            if let Some(done) = probe().await? {
+                return Ok(done);
+            }
+            let elapsed = start.elapsed();
+            if elapsed >= self.timeout {
+                return Err(ResourceError::Timeout { what: what.to_string(), after: self.timeout });
+            }
+            self.progress.waiting(self.address, what, elapsed);
+            tokio::time::sleep(delay.min(self.timeout - elapsed)).await;
+            delay = (delay * 2).min(Duration::from_secs(15));
+        }
+    }
+}
+
+/// First poll delay; `INFRA_POLL_INTERVAL_MS` shortens it for tests against fast emulators.
+fn poll_interval() -> Duration {
+    std::env::var("INFRA_POLL_INTERVAL_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_secs(1))
+}
+
+/// Context for filling computed properties before a diff (no AWS access).
+pub struct PrepareCx<'a> {
+    pub dir: &'a Path,
+}
+
+/// One resource type.
+#[async_trait]
+pub trait Resource: Send + Sync + 'static {
+    type Props: PropType + Serialize + DeserializeOwned + Send + Sync;
+    /// Manifest type name, e.g. `sqs.queue`.
+    const TYPE: &'static str;
+    const ATTRIBUTES: &'static [Attr];
+    /// Fill computed properties (e.g. the Lambda code hash) before a diff.
+    fn prepare(&self, _props: &mut Self::Props, _cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
+        Ok(())
+    }
+    async fn create(&self, cx: &Ctx<'_>, props: &Self::Props) -> Result<Outcome, ResourceError>;
+    /// `None` when the resource no longer exists. `props` are the last applied ones.
+    async fn read(&self, cx: &Ctx<'_>, id: &str, props: &Self::Props) -> Result<Option<Observed<Self::Props>>, ResourceError>;
+    /// Make the live resource (`old`) match `new`; only in-place changes reach here.
+    /// Attributes returned replace the recorded ones; those not returned are kept.
+    async fn update(&self, cx: &Ctx<'_>, id: &str, old: &Self::Props, new: &Self::Props) -> Result<Outcome, ResourceError>;
+    /// Delete; a resource that is already gone is not an error.
+    async fn delete(&self, cx: &Ctx<'_>, id: &str, props: &Self::Props) -> Result<(), ResourceError>;
+}
+
+/// One data-source type: a read-only lookup.
+#[async_trait]
+pub trait DataSource: Send + Sync + 'static {
+    type Props: PropType + DeserializeOwned + Send + Sync;
+    const TYPE: &'static str;
+    const ATTRIBUTES: &'static [Attr];
+    async fn read(&self, cx: &Ctx<'_>, props: &Self::Props) -> Result<Attrs, ResourceError>;
+}
+
+/// Tags as the SDK builders of most services want them.
+pub fn tag_map(cx: &Ctx<'_>) -> std::collections::HashMap<String, String> {
+    cx.tags().into_iter().collect()
+}

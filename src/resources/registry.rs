@@ -1,0 +1,58 @@
+//! Manifest type names to implementations.
+
+use super::{
+    cloudwatch_log_group, data_sources, ec2_security_group, iam_role, lambda_event_source_mapping, lambda_function,
+    random_id, rds_cluster, rds_cluster_instance, rds_subnet_group, s3_bucket, secretsmanager_secret, sqs_queue,
+    DynDataSource, DynResource,
+};
+
+static RESOURCES: &[&dyn DynResource] = &[
+    &cloudwatch_log_group::LogGroup,
+    &ec2_security_group::SecurityGroup,
+    &iam_role::Role,
+    &lambda_event_source_mapping::EventSourceMapping,
+    &lambda_function::Function,
+    &random_id::RandomId,
+    &rds_cluster::Cluster,
+    &rds_cluster_instance::ClusterInstance,
+    &rds_subnet_group::SubnetGroup,
+    &s3_bucket::Bucket,
+    &secretsmanager_secret::Secret,
+    &sqs_queue::Queue,
+];
+
+static DATA_SOURCES: &[&dyn DynDataSource] =
+    &[&data_sources::DefaultVpc, &data_sources::Subnets, &data_sources::CallerIdentity];
+
+pub fn resource(type_name: &str) -> Option<&'static dyn DynResource> {
+    RESOURCES.iter().copied().find(|r| r.type_name() == type_name)
+}
+
+pub fn data_source(type_name: &str) -> Option<&'static dyn DynDataSource> {
+    DATA_SOURCES.iter().copied().find(|r| r.type_name() == type_name)
+}
+
+pub fn resource_types() -> impl Iterator<Item = &'static str> {
+    RESOURCES.iter().map(|r| r.type_name())
+}
+
+pub fn data_source_types() -> impl Iterator<Item = &'static str> {
+    DATA_SOURCES.iter().map(|r| r.type_name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_schemas_are_tables() {
+        let mut names: Vec<_> = resource_types().chain(data_source_types()).collect();
+        let n = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), n);
+        for r in RESOURCES {
+            assert!(!r.schema().fields().is_empty(), "{}", r.type_name());
+        }
+    }
+}

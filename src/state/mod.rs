@@ -1,0 +1,120 @@
+//! The local state: per environment one JSON document recording, per module, each
+//! resource's type, physical id, the properties last applied, its attributes, what it
+//! depends on, the cross-module values it consumed, and the module's outputs.
+//! Secret values never enter it.
+
+mod store;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub use store::{LockInfo, StateError, StateLock, StateStore};
+
+/// Bumped when the document's shape changes incompatibly.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct State {
+    pub version: u32,
+    /// Incremented on every write.
+    pub serial: u64,
+    /// Random id fixed when the state is first created, to tell unrelated files apart.
+    pub lineage: String,
+    #[serde(default)]
+    pub modules: BTreeMap<String, ModuleState>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ModuleState {
+    #[serde(default)]
+    pub resources: BTreeMap<String, ResourceState>,
+    /// Output values; sensitive outputs are not recorded.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResourceState {
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Physical id (name, ARN, URL or generated id, by type).
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// Properties as last applied: resolved, with defaults and computed values.
+    pub properties: Value,
+    #[serde(default)]
+    pub attributes: Map<String, Value>,
+    /// Addresses of the resources this one was applied after.
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    /// Other modules' outputs used, with the value used (`5_database.aurora_secret_arn`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub consumed: BTreeMap<String, Value>,
+    pub updated_at: String,
+}
+
+impl State {
+    pub fn new() -> Self {
+        let lineage: String = (0..16).map(|_| format!("{:x}", rand::random::<u8>() % 16)).collect();
+        State { version: SCHEMA_VERSION, serial: 0, lineage, modules: BTreeMap::new() }
+    }
+
+    pub fn resource(&self, module: &str, name: &str) -> Option<&ResourceState> {
+        self.modules.get(module)?.resources.get(name)
+    }
+
+    pub fn output(&self, module: &str, name: &str) -> Option<&Value> {
+        self.modules.get(module)?.outputs.get(name)
+    }
+
+    /// A module counts as deployed when it has at least one resource recorded.
+    pub fn is_deployed(&self, module: &str) -> bool {
+        self.modules.get(module).is_some_and(|m| !m.resources.is_empty())
+    }
+
+    pub fn set_resource(&mut self, module: &str, name: &str, resource: ResourceState) {
+        self.modules.entry(module.to_string()).or_default().resources.insert(name.to_string(), resource);
+    }
+
+    pub fn remove_resource(&mut self, module: &str, name: &str) -> Option<ResourceState> {
+        let m = self.modules.get_mut(module)?;
+        let removed = m.resources.remove(name);
+        if m.resources.is_empty() {
+            self.modules.remove(module);
+        }
+        removed
+    }
+
+    /// Consumed values of a module's resources that no longer match the upstream output
+    /// (or whose upstream output is gone): `(resource, "module.output", reason)`.
+    pub fn stale_inputs(&self, module: &str) -> Vec<(String, String, String)> {
+        let Some(m) = self.modules.get(module) else { return Vec::new() };
+        let mut out = Vec::new();
+        for (name, r) in &m.resources {
+            for (key, used) in &r.consumed {
+                let Some((up, output)) = key.split_once('.') else { continue };
+                let reason = match self.output(up, output) {
+                    None if !self.is_deployed(up) => format!("{up} is not deployed"),
+                    None => format!("{up} no longer has output {output}"),
+                    Some(now) if !crate::schema::json_eq(now, used) => format!("{key} changed"),
+                    Some(_) => continue,
+                };
+                out.push((name.clone(), key.clone(), reason));
+            }
+        }
+        out
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}

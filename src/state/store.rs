@@ -1,0 +1,230 @@
+//! Reading and writing `state/<environment>.json`: atomic writes (temp file, fsync,
+//! rename), a backup of the version a run started from, owner-only permissions, and
+//! an exclusive lock (`flock`, via `File::try_lock`) so two runs cannot interleave.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::{State, SCHEMA_VERSION};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read state file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "state file {path} is not valid: {detail}\n  It was left untouched. {}",
+        match backup { Some(b) => format!("The previous version is in {}; inspect it and copy it back if it is right.", b.display()), None => "There is no backup.".into() }
+    )]
+    Corrupt { path: PathBuf, detail: String, backup: Option<PathBuf> },
+    #[error("state file {path} has schema version {found}, newer than this infra understands ({SCHEMA_VERSION}); upgrade infra")]
+    TooNew { path: PathBuf, found: u32 },
+    #[error("cannot write state file {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("state {path} is locked by {holder}\n  Wait for that run to finish, or pass --lock-timeout to wait for it.")]
+    Locked { path: PathBuf, holder: String },
+    #[error("cannot lock state {path}: {source}")]
+    Lock { path: PathBuf, source: std::io::Error },
+}
+
+/// Who holds the lock, written into the lock file for the next run to read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LockInfo {
+    pub pid: u32,
+    pub host: String,
+    pub since: String,
+    pub command: String,
+}
+
+impl std::fmt::Display for LockInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "pid {} on {} since {} (`{}`)", self.pid, self.host, self.since, self.command)
+    }
+}
+
+/// Held for the whole run; the operating system releases it if the process dies.
+#[derive(Debug)]
+pub struct StateLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+        let _ = self.file.unlock();
+        let _ = &self.path;
+    }
+}
+
+#[derive(Debug)]
+pub struct StateStore {
+    dir: PathBuf,
+    environment: String,
+    backed_up: AtomicBool,
+}
+
+impl StateStore {
+    pub fn new(dir: impl Into<PathBuf>, environment: &str) -> Self {
+        StateStore { dir: dir.into(), environment: environment.to_string(), backed_up: AtomicBool::new(false) }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(format!("{}.json", self.environment))
+    }
+
+    pub fn backup_path(&self) -> PathBuf {
+        self.dir.join(format!("{}.json.backup", self.environment))
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir.join(format!("{}.lock", self.environment))
+    }
+
+    /// The current state; an absent file is an empty state.
+    pub fn load(&self) -> Result<State, StateError> {
+        let path = self.path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::new()),
+            Err(source) => return Err(StateError::Read { path, source }),
+        };
+        let backup = Some(self.backup_path()).filter(|b| b.exists());
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| StateError::Corrupt { path: path.clone(), detail: e.to_string(), backup: backup.clone() })?;
+        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+        if version > SCHEMA_VERSION {
+            return Err(StateError::TooNew { path, found: version });
+        }
+        serde_json::from_value(value).map_err(|e| StateError::Corrupt { path, detail: e.to_string(), backup })
+    }
+
+    /// Write the state atomically, bumping its serial. The first write of a run keeps
+    /// the file it replaces as `<env>.json.backup`.
+    pub fn save(&self, state: &mut State) -> Result<(), StateError> {
+        let path = self.path();
+        let werr = |source| StateError::Write { path: path.clone(), source };
+        std::fs::create_dir_all(&self.dir).map_err(werr)?;
+        if !self.backed_up.swap(true, Ordering::SeqCst) && path.exists() {
+            atomic_write(&self.dir, &self.backup_path(), &std::fs::read(&path).map_err(werr)?).map_err(werr)?;
+        }
+        state.serial += 1;
+        let mut bytes = serde_json::to_vec_pretty(state).map_err(|e| werr(std::io::Error::other(e)))?;
+        bytes.push(b'\n');
+        atomic_write(&self.dir, &path, &bytes).map_err(werr)
+    }
+
+    /// Take the lock, waiting up to `wait` for another run to release it.
+    pub fn lock(&self, wait: Duration, command: &str) -> Result<StateLock, StateError> {
+        let path = self.lock_path();
+        let lerr = |source| StateError::Lock { path: path.clone(), source };
+        std::fs::create_dir_all(&self.dir).map_err(lerr)?;
+        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(lerr)?;
+        let start = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    if start.elapsed() >= wait {
+                        return Err(StateError::Locked { path: self.path(), holder: read_holder(&mut file) });
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(lerr(e)),
+            }
+        }
+        let info = LockInfo {
+            pid: std::process::id(),
+            host: gethostname::gethostname().to_string_lossy().into_owned(),
+            since: super::now(),
+            command: command.to_string(),
+        };
+        let text = serde_json::to_string(&info).unwrap_or_default();
+        file.set_len(0).map_err(lerr)?;
+        file.rewind().map_err(lerr)?;
+        file.write_all(text.as_bytes()).and_then(|_| file.sync_all()).map_err(lerr)?;
+        Ok(StateLock { file, path })
+    }
+
+    /// Who holds the lock right now, if anyone.
+    pub fn lock_holder(&self) -> Result<Option<String>, StateError> {
+        let path = self.lock_path();
+        let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(StateError::Lock { path, source }),
+        };
+        match file.try_lock() {
+            Ok(()) => {
+                let _ = file.unlock();
+                Ok(None)
+            }
+            Err(std::fs::TryLockError::WouldBlock) => Ok(Some(read_holder(&mut file))),
+            Err(std::fs::TryLockError::Error(source)) => Err(StateError::Lock { path, source }),
+        }
+    }
+}
+
+fn read_holder(file: &mut File) -> String {
+    let mut text = String::new();
+    let _ = file.rewind().and_then(|_| file.read_to_string(&mut text));
+    serde_json::from_str::<LockInfo>(&text).map(|i| i.to_string()).unwrap_or_else(|_| "another infra process".into())
+}
+
+/// temp file in the same directory, fsync, rename, fsync the directory. The temp file
+/// is created owner-only, so the result is too.
+fn atomic_write(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = tempfile::Builder::new().prefix(".state-").suffix(".tmp").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_is_atomic_backed_up_and_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path(), "dev");
+        let mut s = store.load().unwrap();
+        assert_eq!(s.serial, 0);
+        store.save(&mut s).unwrap();
+        store.save(&mut s).unwrap();
+        assert_eq!(store.load().unwrap().serial, 2);
+        let store2 = StateStore::new(dir.path(), "dev");
+        store2.save(&mut s).unwrap();
+        let backup: State = serde_json::from_str(&std::fs::read_to_string(store.backup_path()).unwrap()).unwrap();
+        assert_eq!(backup.serial, 2);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+    }
+
+    #[test]
+    fn corrupt_state_is_refused_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path(), "dev");
+        std::fs::write(store.path(), "{\"version\": 1, \"serial\": 3,").unwrap();
+        let err = store.load().unwrap_err().to_string();
+        assert!(err.contains("not valid"), "{err}");
+        assert_eq!(std::fs::read_to_string(store.path()).unwrap(), "{\"version\": 1, \"serial\": 3,");
+    }
+
+    #[test]
+    fn second_lock_names_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path(), "dev");
+        let held = store.lock(Duration::ZERO, "infra up").unwrap();
+        let err = store.lock(Duration::ZERO, "infra down").unwrap_err().to_string();
+        assert!(err.contains(&format!("pid {}", std::process::id())) && err.contains("infra up"), "{err}");
+        drop(held);
+        store.lock(Duration::ZERO, "infra down").unwrap();
+    }
+}

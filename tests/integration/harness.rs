@@ -1,0 +1,218 @@
+//! Test harness: a private moto server per test (on a free loopback port), a recording
+//! proxy in front of it, a copy of the project in a temp dir, the real `infra` binary
+//! run against them with dummy credentials, and SDK clients to read the emulator back.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::config::Credentials;
+
+use crate::proxy::Proxy;
+
+pub const ACCOUNT: &str = "123456789012";
+
+/// The emulator, started by the project's own install script (`scripts/install-moto.sh`).
+/// A missing emulator fails the test: CI must never skip these silently.
+pub fn moto_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("MOTO_SERVER") {
+        return PathBuf::from(p);
+    }
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    assert!(
+        local.exists(),
+        "moto_server not found at {} and MOTO_SERVER is not set; run scripts/install-moto.sh first",
+        local.display()
+    );
+    local
+}
+
+pub struct Moto {
+    child: Child,
+    pub url: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let log = std::env::temp_dir().join(format!("infra-moto-{port}.log"));
+        let child = Command::new(moto_binary())
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).map(Stdio::from).unwrap_or(Stdio::null()))
+            .spawn()
+            .expect("start moto_server");
+        let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(30), "moto_server did not start; see {}", log.display());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        moto
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn ok(&self) -> &Self {
+        assert_eq!(self.code, 0, "expected success\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+pub struct Env {
+    /// Kept for its lifetime: dropping it stops the server.
+    _moto: Moto,
+    pub proxy: Proxy,
+    pub dir: tempfile::TempDir,
+    rt: tokio::runtime::Runtime,
+    pub sdk: SdkConfig,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+impl Env {
+    /// Emulator, proxy and a copy of the repository's modules.
+    pub fn new() -> Env {
+        let env = Self::empty();
+        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("modules"), &env.dir.path().join("modules"));
+        env
+    }
+
+    /// Emulator and proxy, with an empty `modules/`.
+    pub fn empty() -> Env {
+        let moto = Moto::start();
+        let proxy = Proxy::start(&moto.url);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("modules")).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let sdk = rt.block_on(
+            aws_config::defaults(BehaviorVersion::latest())
+                .endpoint_url(&moto.url)
+                .region(Region::new("us-east-1"))
+                .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+                .load(),
+        );
+        Env { _moto: moto, proxy, dir, rt, sdk }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// The command, with the emulator's endpoint and dummy credentials only.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_infra"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("AWS_ENDPOINT_URL", &self.proxy.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_MAX_ATTEMPTS", "3")
+            .env("INFRA_POLL_INTERVAL_MS", "20")
+            .env("NO_COLOR", "1")
+            .arg("-C")
+            .arg(self.dir.path())
+            .args(args)
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn infra(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().expect("run infra");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    pub fn state(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.path("state/dev.json")).expect("state file");
+        serde_json::from_str(&text).expect("state is JSON")
+    }
+
+    pub fn state_text(&self) -> String {
+        let mut all = String::new();
+        for entry in std::fs::read_dir(self.path("state")).unwrap() {
+            all.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default());
+        }
+        all
+    }
+
+    pub fn lambda(&self) -> aws_sdk_lambda::Client {
+        aws_sdk_lambda::Client::new(&self.sdk)
+    }
+    pub fn rds(&self) -> aws_sdk_rds::Client {
+        aws_sdk_rds::Client::new(&self.sdk)
+    }
+    pub fn secrets(&self) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.sdk)
+    }
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.sdk)
+    }
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.sdk)
+    }
+    pub fn ec2(&self) -> aws_sdk_ec2::Client {
+        aws_sdk_ec2::Client::new(&self.sdk)
+    }
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.sdk)
+    }
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&self.sdk).force_path_style(true).build())
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real `infra` binary against a moto server (one per test),
+//! read back through the AWS SDK. Run `scripts/install-moto.sh` once first.
+
+mod harness;
+mod proxy;
+
+mod alex_core;
+mod cli;
+mod drift;
+mod secrets;
+mod validate;

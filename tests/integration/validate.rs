@@ -1,0 +1,188 @@
+//! `infra validate` on broken manifests: one test per kind of error, each naming the
+//! file, the line and the text at fault. No AWS involved.
+
+use std::path::Path;
+use std::process::Command;
+
+struct Out {
+    code: i32,
+    stderr: String,
+}
+
+fn validate(files: &[(&str, &str)]) -> Out {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = dir.path().join("modules").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("modules")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .args(["--color", "never", "-C"])
+        .arg(dir.path())
+        .arg("validate")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .unwrap();
+    Out { code: out.status.code().unwrap_or(-1), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+}
+
+#[track_caller]
+fn rejects(files: &[(&str, &str)], place: &str, fragments: &[&str]) {
+    let out = validate(files);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains(place), "expected `{place}` in:\n{}", out.stderr);
+    for f in fragments {
+        assert!(out.stderr.contains(f), "expected `{f}` in:\n{}", out.stderr);
+    }
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+#[test]
+fn the_shipped_modules_are_valid() {
+    let out = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .arg("-C")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .arg("validate")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn unknown_resource_type() {
+    rejects(
+        &[("m.toml", "[resources.q]\ntype = \"sqs.queu\"\nname = \"x\"\n")],
+        "modules/m.toml:2:8",
+        &["unknown resource type `sqs.queu`", "did you mean `sqs.queue`", "\"sqs.queu\""],
+    );
+}
+
+#[test]
+fn unknown_property() {
+    rejects(
+        &[("m.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"x\"\nvisibility_timeout = 30\n")],
+        "modules/m.toml:4:1",
+        &["unknown property `visibility_timeout`", "did you mean `visibility_timeout_seconds`"],
+    );
+}
+
+#[test]
+fn wrong_value_type() {
+    rejects(
+        &[("m.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"x\"\nvisibility_timeout_seconds = \"long\"\n")],
+        "modules/m.toml:4:30",
+        &["expects integer", "\"long\""],
+    );
+}
+
+#[test]
+fn wrong_type_through_a_variable() {
+    rejects(
+        &[("m.toml", "[variables]\nt = \"soon\"\n[resources.q]\ntype = \"sqs.queue\"\nname = \"x\"\nvisibility_timeout_seconds = \"${var.t}\"\n")],
+        "modules/m.toml:6:30",
+        &["expects integer", "${var.t}", "\"soon\""],
+    );
+}
+
+#[test]
+fn missing_required_property() {
+    rejects(
+        &[("m.toml", "[resources.fn]\ntype = \"lambda.function\"\nname = \"f\"\nrole = \"r\"\ncode_dir = \"c\"\n")],
+        "modules/m.toml:1:12",
+        &["missing required property `handler` for lambda.function"],
+    );
+}
+
+#[test]
+fn reference_to_a_missing_resource() {
+    rejects(
+        &[("m.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"${resources.dlq.name}\"\n")],
+        "modules/m.toml:3:8",
+        &["`${resources.dlq.name}` refers to no resource in module m"],
+    );
+}
+
+#[test]
+fn reference_to_a_missing_attribute_variable_and_output() {
+    let out = validate(&[
+        ("a.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"q\"\n[outputs]\nurl = \"${resources.q.url}\"\n"),
+        (
+            "b.toml",
+            "[resources.q]\ntype = \"sqs.queue\"\nname = \"${module.a.arn}-${var.nope}\"\nvisibility_timeout_seconds = 5\n[resources.r]\ntype = \"sqs.queue\"\nname = \"${resources.q.arnn}\"\n",
+        ),
+    ]);
+    assert_eq!(out.code, 1);
+    for f in [
+        "modules/b.toml:3:8",
+        "module a has no output `arn`",
+        "unknown variable in `${var.nope}`",
+        "modules/b.toml:7:8",
+        "sqs.queue has no attribute `arnn`",
+        "did you mean `arn`",
+    ] {
+        assert!(out.stderr.contains(f), "expected `{f}` in:\n{}", out.stderr);
+    }
+}
+
+#[test]
+fn malformed_reference() {
+    rejects(
+        &[("m.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"${resources.q\"\n")],
+        "modules/m.toml:3:8",
+        &["unterminated `${`"],
+    );
+}
+
+#[test]
+fn duplicate_names() {
+    rejects(
+        &[("m.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"a\"\n\n[resources.q]\ntype = \"sqs.queue\"\nname = \"b\"\n")],
+        "modules/m.toml:5:",
+        &["duplicate"],
+    );
+    rejects(
+        &[("a.toml", "[module]\nname = \"b\"\n"), ("b.toml", "")],
+        "modules/a.toml:2:8",
+        &["module name `b` does not match its file name `a.toml`"],
+    );
+}
+
+#[test]
+fn dependency_cycle_is_printed() {
+    rejects(
+        &[(
+            "m.toml",
+            "[resources.a]\ntype = \"sqs.queue\"\nname = \"${resources.b.name}\"\n\n[resources.b]\ntype = \"sqs.queue\"\nname = \"${resources.a.name}\"\n",
+        )],
+        "modules/m.toml:1:12",
+        &["dependency cycle: m.a -> m.b -> m.a", "m.b at modules/m.toml:5:12"],
+    );
+}
+
+#[test]
+fn cycle_across_modules() {
+    rejects(
+        &[
+            ("a.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"${module.b.name}\"\n[outputs]\nname = \"${resources.q.name}\"\n"),
+            ("b.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"${module.a.name}\"\n[outputs]\nname = \"${resources.q.name}\"\n"),
+        ],
+        "dependency cycle:",
+        &["a.q -> a.output.name -> b.q -> b.output.name -> a.q"],
+    );
+}
+
+#[test]
+fn invalid_toml() {
+    rejects(&[("m.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \n")], "modules/m.toml:3:", &["invalid TOML"]);
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let out = validate(&[(
+        "m.toml",
+        "[bogus]\n[resources.a]\ntype = \"nope\"\n[resources.b]\ntype = \"sqs.queue\"\nname = 1\nfifo = \"yes\"\n",
+    )]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("4 problems in the manifests"), "{}", out.stderr);
+}
