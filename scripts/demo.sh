@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end demo against a local emulator: starts moto on a free loopback port,
 # points infra at it with dummy credentials (never a real account), and runs the
-# whole story with a status after each step. State goes to state/demo.json.
+# whole story (up, status --summary, down --preset minimize-costs, up --preset daily)
+# with a summary after each step. State goes to state/demo.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-moto.sh >/dev/null
@@ -13,23 +14,30 @@ PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 MOTO_LOG=$(mktemp)
 MOTO_IAM_LOAD_MANAGED_POLICIES=true .venv/bin/moto_server -H 127.0.0.1 -p "$PORT" >"$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
-trap 'kill $MOTO_PID 2>/dev/null || true; rm -f state/demo.json state/demo.json.backup state/demo.lock "$MOTO_LOG"' EXIT
+# moto has no App Runner: a small wire-compatible stand-in serves those calls.
+AR_OUT=$(mktemp)
+python3 scripts/apprunner_standin.py --port 0 >"$AR_OUT" 2>&1 &
+AR_PID=$!
+trap 'kill $MOTO_PID $AR_PID 2>/dev/null || true; rm -f state/demo.json state/demo.json.backup state/demo.lock "$MOTO_LOG" "$AR_OUT"' EXIT
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q listening "$AR_OUT" && break; sleep 0.1; done
+AR_URL=$(sed -n 's/^listening on //p' "$AR_OUT")
 
 # Only the emulator and dummy credentials: nothing here can reach a real AWS account.
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE
-export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT" AWS_ENDPOINT_URL_APPRUNNER="$AR_URL"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true INFRA_ENV=demo INFRA_POLL_INTERVAL_MS=50
 rm -f state/demo.json state/demo.json.backup
 
 step() { printf '\n\033[1m$ infra %s\033[0m\n' "$*"; "$INFRA" "$@"; }
 
-step up 5_database
-step up 6_agents
-step status
-step down 5_database --keep-dependents --yes
-step status
-step up 5_database
-step status
+step up --all
+step status --summary
+step down --preset minimize-costs --yes
+step status --summary
+step up --preset daily
+step status --summary
 step output 5_database aurora_secret_arn
-printf '\nDemo finished: the agents were re-wired to the new secret in the same run.\n'
+printf '\nDemo finished: Aurora and SageMaker were removed and restored, and every module using them\n'
+printf 'was re-wired in the same run (the agents now carry the new secret ARN above).\n'

@@ -8,6 +8,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod cost;
 pub mod engine;
 pub mod graph;
 pub mod manifest;

@@ -363,6 +363,22 @@ fn diff_into(old: &Value, new: &Value, ty: &Ty, path: &str, replace: bool, out: 
                 diff_into(a, b, item, &join(path, k), replace, out);
             }
         }
+        // Documents (policies, dashboards) are compared leaf by leaf so a plan shows the
+        // one statement that changed, not the whole document.
+        (Ty::Json, Value::Object(o), Value::Object(n)) => {
+            let mut keys: Vec<&String> = o.keys().chain(n.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let (a, b) = (o.get(k).unwrap_or(&null), n.get(k).unwrap_or(&null));
+                diff_into(a, b, &Ty::Json, &join(path, k), replace, out);
+            }
+        }
+        (Ty::Json, Value::Array(o), Value::Array(n)) if o.len() == n.len() => {
+            for (i, (a, b)) in o.iter().zip(n).enumerate() {
+                diff_into(a, b, &Ty::Json, &format!("{path}[{i}]"), replace, out);
+            }
+        }
         _ => {
             if !json_eq(old, new) {
                 out.push(Change { path: path.to_string(), old: old.clone(), new: new.clone(), replace });
@@ -372,8 +388,17 @@ fn diff_into(old: &Value, new: &Value, ty: &Ty, path: &str, replace: bool, out: 
 }
 
 /// Look a dotted path up in a value (maps and objects only).
+/// Look a path written by [`diff`] up in a value: `a.b[2].c`.
 pub fn lookup_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(value, |v, seg| v.as_object()?.get(seg))
+    path.split('.').try_fold(value, |v, seg| {
+        let mut parts = seg.split('[');
+        let key = parts.next().unwrap_or("");
+        let mut cur = if key.is_empty() { v } else { v.as_object()?.get(key)? };
+        for idx in parts {
+            cur = cur.as_array()?.get(idx.trim_end_matches(']').parse::<usize>().ok()?)?;
+        }
+        Some(cur)
+    })
 }
 
 #[cfg(test)]
@@ -440,5 +465,15 @@ mod tests {
         assert!(changes[0].replace);
         assert_eq!(changes[1].path, "env.B");
         assert!(!changes[1].replace);
+    }
+
+    #[test]
+    fn documents_are_diffed_leaf_by_leaf() {
+        let old = json!({"Statement": [{"Effect": "Allow", "Resource": "a"}, {"Resource": "x"}]});
+        let new = json!({"Statement": [{"Effect": "Allow", "Resource": "b"}, {"Resource": "x"}]});
+        let changes = diff(&old, &new, &Ty::Json);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].path, "Statement[0].Resource");
+        assert_eq!(lookup_path(&new, &changes[0].path), Some(&json!("b")));
     }
 }

@@ -12,6 +12,40 @@ const MIN_LEN: usize = 6;
 
 pub const MASK: &str = "(sensitive)";
 
+/// A stable stand-in for a secret inside stored values: it changes when the secret
+/// changes (so diffs still work) but reveals nothing about it.
+pub fn token(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(secret.as_bytes());
+    let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("(sensitive:{short})")
+}
+
+/// A copy of `value` with every known secret inside its strings replaced by [`token`].
+/// Everything that is stored (state) or compared for display goes through this.
+pub fn mask_json(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let known = KNOWN.read().unwrap_or_else(|e| e.into_inner());
+    if known.is_empty() {
+        return value.clone();
+    }
+    fn walk(v: &Value, known: &[String]) -> Value {
+        match v {
+            Value::String(s) => {
+                let mut out = s.clone();
+                for k in known.iter().filter(|k| s.contains(k.as_str())) {
+                    out = out.replace(k.as_str(), &token(k));
+                }
+                Value::String(out)
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|i| walk(i, known)).collect()),
+            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), walk(v, known))).collect()),
+            other => other.clone(),
+        }
+    }
+    walk(value, &known)
+}
+
 /// Remember a secret so it is masked wherever it would be shown.
 pub fn register(value: &str) {
     if value.len() < MIN_LEN {
@@ -48,5 +82,17 @@ mod tests {
         register("abc");
         assert_eq!(redact("pw=s3cr3t-Value-123;"), "pw=(sensitive);");
         assert_eq!(redact("abc is short"), "abc is short");
+    }
+
+    #[test]
+    fn mask_json_replaces_inside_values_stably() {
+        register("api-key-0123456789");
+        let v = serde_json::json!({"env": {"KEY": "api-key-0123456789", "X": "1"}, "l": ["k=api-key-0123456789"]});
+        let m = mask_json(&v);
+        let t = token("api-key-0123456789");
+        assert_eq!(m["env"]["KEY"], t.as_str());
+        assert_eq!(m["l"][0], format!("k={t}"));
+        assert_eq!(m["env"]["X"], "1");
+        assert_ne!(token("a-different-secret"), t);
     }
 }

@@ -71,7 +71,7 @@ impl GlobalArgs {
         GlobalOptions {
             project_dir: self.project_dir.clone(),
             environment: self.environment.clone(),
-            vars: self.vars.clone(),
+            vars: env_vars().into_iter().chain(self.vars.iter().cloned()).collect(),
             aws: AwsOptions { region: self.region.clone(), profile: self.profile.clone() },
         }
     }
@@ -85,6 +85,16 @@ impl GlobalArgs {
     }
 }
 
+/// `INFRA_VAR_<NAME>=value` in the environment sets variable NAME (before `--var`),
+/// which keeps secrets such as API keys out of shell history.
+fn env_vars() -> Vec<String> {
+    let mut vars: Vec<String> = std::env::vars()
+        .filter_map(|(k, v)| k.strip_prefix("INFRA_VAR_").filter(|n| !n.is_empty()).map(|n| format!("{}={v}", n.to_lowercase())))
+        .collect();
+    vars.sort();
+    vars
+}
+
 pub async fn run(cli: Cli, printer: &'static Printer) -> Result<Exit, OpsError> {
     let global = cli.global.options();
     match cli.command {
@@ -93,7 +103,7 @@ pub async fn run(cli: Cli, printer: &'static Printer) -> Result<Exit, OpsError> 
         Command::Plan(args) => commands::plan::run(args, &global, printer).await,
         Command::Up(args) => commands::up::run(args, &global, printer).await,
         Command::Down(args) => commands::down::run(args, &global, printer).await,
-        Command::Status(args) => commands::status::run(args, &global, printer),
+        Command::Status(args) => commands::status::run(args, &global, printer).await,
         Command::Output(args) => commands::output::run(args, &global, printer),
     }
 }

@@ -15,7 +15,8 @@ use crate::aws::{Aws, Identity};
 use crate::graph::{Address, Graph, Kind};
 use crate::manifest::Project;
 use crate::plan::{action_for, changes, desired_properties, Action, Plan, Scope, Step};
-use crate::resources::{registry, Attrs, Ctx, Outcome, Progress, ResourceError, DEFAULT_TIMEOUT};
+use crate::resources::{registry, split_sensitive, Attrs, Ctx, Outcome, Progress, ResourceError, DEFAULT_TIMEOUT};
+use crate::secrets::mask_json;
 use crate::state::{self, ResourceState, State, StateError, StateStore};
 
 pub use walk::{walk, Outcome as WalkOutcome};
@@ -99,6 +100,8 @@ struct Run<'a> {
     identity: Option<Identity>,
     /// What each finished step actually did (a planned update may turn out a no-op).
     actions: Mutex<HashMap<usize, Action>>,
+    /// Sensitive attributes known in this run; never written to the state.
+    secrets: Mutex<HashMap<Address, Attrs>>,
 }
 
 impl Executor<'_> {
@@ -110,6 +113,7 @@ impl Executor<'_> {
             data: Mutex::new(plan.data.clone()),
             identity: plan.identity.clone(),
             actions: Mutex::new(HashMap::new()),
+            secrets: Mutex::new(plan.secrets.clone()),
         };
         let steps = &plan.steps;
         let outcomes = walk(steps.len(), &plan.edges, self.parallelism, &self.cancel, |i| {
@@ -205,6 +209,7 @@ impl Run<'_> {
         let mut props = {
             let state = lock(&self.state);
             let data = lock(&self.data);
+            let secrets = lock(&self.secrets);
             let (unknown, outputs) = (HashSet::new(), HashMap::new());
             let scope = Scope {
                 project: self.exec.project,
@@ -213,6 +218,7 @@ impl Run<'_> {
                 data: &data,
                 unknown: &unknown,
                 outputs: &outputs,
+                secrets: &secrets,
             };
             scope.resolve(&step.address.module, &decl.properties_json()).map_err(|e| fail(e.to_string()))?.value
         };
@@ -231,6 +237,7 @@ impl Run<'_> {
         let mut state = lock(&self.state);
         let value = {
             let data = lock(&self.data);
+            let secrets = lock(&self.secrets);
             let (unknown, outputs) = (HashSet::new(), HashMap::new());
             let scope = Scope {
                 project: self.exec.project,
@@ -239,6 +246,7 @@ impl Run<'_> {
                 data: &data,
                 unknown: &unknown,
                 outputs: &outputs,
+                secrets: &secrets,
             };
             scope
                 .resolve(&step.address.module, &output.value.to_json())
@@ -285,6 +293,7 @@ impl Run<'_> {
         let (desired, resolved) = {
             let state = lock(&self.state);
             let data = lock(&self.data);
+            let secrets = lock(&self.secrets);
             let (unknown, outputs) = (HashSet::new(), HashMap::new());
             let scope = Scope {
                 project: self.exec.project,
@@ -293,6 +302,7 @@ impl Run<'_> {
                 data: &data,
                 unknown: &unknown,
                 outputs: &outputs,
+                secrets: &secrets,
             };
             desired_properties(&scope, self.exec.project, addr).map_err(|e| Self::fail(step, planned, StepErrorKind::Inputs(e)))?
         };
@@ -348,15 +358,23 @@ impl Run<'_> {
                 kind.create(&cx, &desired).await.map_err(|e| Self::fail(step, action, e))?
             }
         };
-        attributes.extend(outcome.attrs);
+        let (plain, secret) = split_sensitive(&decl.type_name, outcome.attrs);
+        attributes.extend(plain);
+        if !secret.is_empty() {
+            lock(&self.secrets).insert(addr.clone(), secret);
+        }
+        // What is stored has every known secret replaced by a token.
         let record = ResourceState {
             type_name: decl.type_name.clone(),
             id: outcome.id,
             arn: attributes.get("arn").and_then(Value::as_str).filter(|a| !a.is_empty()).map(str::to_string),
-            properties: desired,
-            attributes,
+            properties: mask_json(&desired),
+            attributes: match mask_json(&Value::Object(attributes)) {
+                Value::Object(map) => map,
+                _ => Attrs::new(),
+            },
             dependencies: self.resource_dependencies(addr),
-            consumed: resolved.consumed,
+            consumed: resolved.consumed.iter().map(|(k, v)| (k.clone(), mask_json(v))).collect(),
             updated_at: state::now(),
         };
         let mut state = lock(&self.state);

@@ -14,6 +14,8 @@ use super::{display_path, validate, Decl, Dependency, Module, Output, Project, V
 
 /// Where the presets live; not a module.
 pub const PRESETS_FILE: &str = "presets.toml";
+/// Files in `modules/` that hold data, not modules.
+pub const DATA_FILES: &[&str] = &[PRESETS_FILE, crate::cost::PRICING_FILE];
 /// Default environment name (state file `state/dev.json`).
 pub const DEFAULT_ENVIRONMENT: &str = "dev";
 
@@ -36,7 +38,7 @@ pub fn load(opts: &LoadOptions) -> Result<Project, Vec<Diagnostic>> {
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .filter(|p| p.file_name().is_some_and(|n| n != PRESETS_FILE))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| !DATA_FILES.contains(&n)))
         .collect();
     paths.sort();
 
@@ -78,7 +80,19 @@ pub fn load(opts: &LoadOptions) -> Result<Project, Vec<Diagnostic>> {
         }
     }
 
-    let project = Project { root: opts.root.clone(), environment: opts.environment.clone(), modules };
+    for module in modules.values_mut() {
+        apply_enabled(module, &mut diags);
+        for var in module.variables.values().filter(|v| v.sensitive) {
+            if let Value::String(secret) = &var.value {
+                crate::secrets::register(secret);
+            }
+        }
+    }
+    let presets = super::presets::load(&opts.root, &modules).unwrap_or_else(|errs| {
+        diags.extend(errs);
+        IndexMap::new()
+    });
+    let project = Project { root: opts.root.clone(), environment: opts.environment.clone(), modules, presets };
     diags.extend(validate::check(&project));
     if diags.is_empty() {
         Ok(project)
@@ -108,7 +122,7 @@ fn is_name(s: &str) -> bool {
 }
 
 /// `did you mean` help for a misspelt key.
-pub(super) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -163,6 +177,7 @@ fn load_module(file: &Arc<SourceFile>, root: &Node, dir: &Path, diags: &mut Vec<
         locals: IndexMap::new(),
         data: IndexMap::new(),
         resources: IndexMap::new(),
+        disabled: IndexMap::new(),
         outputs: IndexMap::new(),
     };
     let before = diags.len();
@@ -233,11 +248,15 @@ fn load_variables(file: &Arc<SourceFile>, node: &Node, module: &mut Module, diag
         }
         // Long form `{ default = ..., description = ... }`; anything else is the default itself.
         let long = value.as_table().filter(|t| {
-            !t.is_empty() && t.iter().all(|(k, _)| k.name == "default" || k.name == "description")
+            !t.is_empty() && t.iter().all(|(k, _)| ["default", "description", "sensitive"].contains(&k.name.as_str()))
         });
-        let (default, description) = match long {
-            Some(_) => (value.get("default"), value.get("description").and_then(Node::as_str).map(str::to_string)),
-            None => (Some(value), None),
+        let (default, description, sensitive) = match long {
+            Some(_) => (
+                value.get("default"),
+                value.get("description").and_then(Node::as_str).map(str::to_string),
+                matches!(value.get("sensitive").map(|n| &n.kind), Some(NodeKind::Bool(true))),
+            ),
+            None => (Some(value), None, false),
         };
         if let Some(d) = default.filter(|d| contains_template(d)) {
             diags.push(
@@ -254,6 +273,7 @@ fn load_variables(file: &Arc<SourceFile>, node: &Node, module: &mut Module, diag
                 description,
                 loc,
                 overridden_by: None,
+                sensitive,
             },
         );
     }
@@ -285,12 +305,14 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
         let mut type_name = None;
         let mut depends_on = Vec::new();
         let mut timeout = None;
+        let mut enabled = None;
         let mut props = Vec::new();
         for (k, v) in entries {
             match k.name.as_str() {
                 "type" => type_name = expect_str(file, v, "`type`", diags).map(|s| (s.to_string(), Loc::new(file, v.span.clone()))),
                 "depends_on" => depends_on = load_depends_on(file, v, diags),
                 "wait_timeout" => timeout = load_timeout(file, v, diags),
+                "enabled" => enabled = Some(v.clone()),
                 _ => props.push((k.clone(), v.clone())),
             }
         }
@@ -305,7 +327,7 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
         let references = collect_references(file, &properties, diags);
         out.insert(
             key.name.clone(),
-            Decl { name: key.name.clone(), type_name, loc, type_loc, properties, depends_on, references, timeout },
+            Decl { name: key.name.clone(), type_name, loc, type_loc, properties, depends_on, references, timeout, enabled },
         );
     }
     out
@@ -486,4 +508,50 @@ fn apply_cli_var(spec: &str, modules: &mut IndexMap<String, Module>) -> Result<(
         return Err(bad(format!("no module declares a variable `{name}`")));
     }
     Ok(())
+}
+
+/// Move resources whose `enabled` is false out of the module. `enabled` is a boolean
+/// or `${var.NAME}`, so it is known before any AWS call.
+fn apply_enabled(module: &mut Module, diags: &mut Vec<Diagnostic>) {
+    let mut off = Vec::new();
+    for decl in module.resources.values() {
+        let Some(node) = &decl.enabled else { continue };
+        let loc = Loc::new(&module.file, node.span.clone());
+        let value = match &node.kind {
+            NodeKind::Bool(b) => Some(*b),
+            NodeKind::Str(s) => match expr::parse(s).ok().as_ref().and_then(|t| t.whole_reference()) {
+                Some(Reference::Var(v)) => match module.variables.get(v).map(|v| &v.value) {
+                    Some(Value::Bool(b)) => Some(*b),
+                    Some(Value::String(s)) if s == "true" || s == "false" => Some(s == "true"),
+                    Some(other) => {
+                        diags.push(Diagnostic::at(loc, format!("`enabled` needs a boolean, but `${{var.{v}}}` is {other}")));
+                        None
+                    }
+                    None => {
+                        diags.push(Diagnostic::at(loc, format!("unknown variable `{v}` in `enabled`")));
+                        None
+                    }
+                },
+                _ => {
+                    diags.push(
+                        Diagnostic::at(loc, format!("`enabled` must be true, false or \"${{var.NAME}}\", not `{s}`"))
+                            .with_help("it is decided before anything runs, so it can only use variables"),
+                    );
+                    None
+                }
+            },
+            _ => {
+                diags.push(Diagnostic::at(loc, format!("`enabled` must be a boolean, found {}", node.type_name())));
+                None
+            }
+        };
+        if value == Some(false) {
+            off.push(decl.name.clone());
+        }
+    }
+    for name in off {
+        if let Some(decl) = module.resources.shift_remove(&name) {
+            module.disabled.insert(name, decl);
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod expr;
 pub mod load;
+pub mod presets;
 pub mod source;
 mod validate;
 
@@ -24,6 +25,8 @@ pub struct Project {
     pub environment: String,
     /// Sorted by name, which is also the conventional deployment order (`2_...` to `8_...`).
     pub modules: IndexMap<String, Module>,
+    /// From `modules/presets.toml`.
+    pub presets: IndexMap<String, presets::Preset>,
 }
 
 impl Project {
@@ -47,6 +50,8 @@ pub struct Module {
     pub locals: IndexMap<String, Local>,
     pub data: IndexMap<String, Decl>,
     pub resources: IndexMap<String, Decl>,
+    /// Resources switched off with `enabled`: not part of the graph; deleted if recorded.
+    pub disabled: IndexMap<String, Decl>,
     pub outputs: IndexMap<String, Output>,
 }
 
@@ -112,6 +117,8 @@ pub struct Variable {
     pub loc: Loc,
     /// Where the value came from when it was overridden (env file line or `--var`).
     pub overridden_by: Option<String>,
+    /// A secret (an API key): masked in all output and never stored in state.
+    pub sensitive: bool,
 }
 
 /// A `[resources.NAME]` or `[data.NAME]` table.
@@ -130,6 +137,8 @@ pub struct Decl {
     pub references: Vec<(Reference, Loc)>,
     /// Per-resource override of how long to wait for slow creates and deletes.
     pub timeout: Option<std::time::Duration>,
+    /// `enabled = false` (or a variable that is false) leaves the resource out.
+    pub enabled: Option<Node>,
 }
 
 impl Decl {

@@ -112,6 +112,10 @@ impl Checker<'_> {
                 let data = matches!(r, Reference::Data { .. });
                 let decls = if data { &m.data } else { &m.resources };
                 match decls.get(name) {
+                    None if !data && m.disabled.contains_key(name) => (
+                        format!("`{r}` refers to resource `{name}`, which is disabled (`enabled` is false)"),
+                        Some("disable this resource too, with the same `enabled` setting".into()),
+                    ),
                     None => (
                         format!("`{r}` refers to no {} in module {}", if data { "data source" } else { "resource" }, m.name),
                         suggest(name, decls.keys().map(String::as_str)),

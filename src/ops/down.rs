@@ -4,12 +4,16 @@
 use super::apply::{self, ApplySettings};
 use super::{lock_wait, GlobalOptions, OpsError, Workspace};
 use crate::aws::Aws;
+use crate::cost::Pricing;
+use crate::manifest::presets::PresetAction;
 use crate::plan::{dependents, select_down};
 use crate::printer::Printer;
 
 #[derive(Debug, Clone, Default)]
 pub struct DownOptions {
     pub modules: Vec<String>,
+    /// A `down` preset from modules/presets.toml; it keeps dependents (they go stale).
+    pub preset: Option<String>,
     pub all: bool,
     pub with_dependents: bool,
     pub keep_dependents: bool,
@@ -25,8 +29,25 @@ pub async fn down(global: &GlobalOptions, opts: &DownOptions, printer: &'static 
     let ws = Workspace::open(global)?;
     let _lock = ws.store.lock(lock_wait(opts.lock_timeout), "infra down")?;
     let state = ws.store.load()?;
-    let modules = ws.modules(&opts.modules, opts.all, &state)?;
-    let sel = select_down(&ws.project, &state, &modules, opts.with_dependents, opts.keep_dependents)?;
+    let (modules, keep, heading) = match &opts.preset {
+        Some(name) => {
+            let preset = ws.preset(name, PresetAction::Down)?;
+            let pricing = Pricing::load(&ws.project.root).map_err(OpsError::Manifest)?;
+            let saving: f64 = preset
+                .modules
+                .iter()
+                .filter_map(|m| state.modules.get(m))
+                .flat_map(|m| m.resources.values())
+                .map(|r| pricing.monthly(&r.type_name, &r.properties))
+                .sum();
+            let heading = format!("Preset {name}: {}
+Estimated saving: ${saving:.2}/month.
+", preset.description);
+            (preset.modules.clone(), !opts.with_dependents, heading)
+        }
+        None => (ws.modules(&opts.modules, opts.all, &state)?, opts.keep_dependents, String::new()),
+    };
+    let sel = select_down(&ws.project, &state, &modules, opts.with_dependents, keep)?;
     if sel.deletes.is_empty() {
         printer.out("Nothing to delete: none of these modules is deployed.");
         return Ok(());
@@ -34,7 +55,7 @@ pub async fn down(global: &GlobalOptions, opts: &DownOptions, printer: &'static 
     let kept = dependents(&ws.project, &state, &sel.modules);
     let aws = Aws::load(&global.aws).await;
     let title = format!(
-        "infra down {} (environment {}):",
+        "{heading}infra down {} (environment {}):",
         sel.modules.iter().cloned().collect::<Vec<_>>().join(" "),
         global.environment
     );

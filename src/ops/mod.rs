@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::aws::AwsOptions;
 use crate::engine::StepError;
 use crate::graph::Graph;
+use crate::manifest::presets::{Preset, PresetAction};
 use crate::manifest::{self, Diagnostic, LoadOptions, Project};
 use crate::plan::{PlanError, SelectError};
 use crate::state::{StateError, StateStore};
@@ -124,9 +125,30 @@ impl Workspace {
                 Ok(names)
             }
             (true, false) => Err(OpsError::Usage("give module names or --all, not both".into())),
-            (false, true) => Err(OpsError::Usage("name the modules to work on, or pass --all".into())),
+            (false, true) => Err(OpsError::Usage("name the modules to work on, or pass --all or --preset NAME".into())),
             (false, false) => Ok(named.to_vec()),
         }
+    }
+}
+
+impl Workspace {
+    /// The preset named on the command line, checked to be one for `action`.
+    pub fn preset(&self, name: &str, action: PresetAction) -> Result<&Preset, OpsError> {
+        let preset = self.project.presets.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.project.presets.keys().map(String::as_str).collect();
+            OpsError::Usage(format!(
+                "unknown preset `{name}`; modules/presets.toml defines: {}",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            ))
+        })?;
+        if preset.action != action {
+            return Err(OpsError::Usage(format!(
+                "preset `{name}` is for `infra {}`, not `infra {}`",
+                preset.action.as_str(),
+                action.as_str()
+            )));
+        }
+        Ok(preset)
     }
 }
 

@@ -5,12 +5,15 @@ use std::collections::HashSet;
 use super::apply::{self, ApplySettings};
 use super::{lock_wait, GlobalOptions, OpsError, Workspace};
 use crate::aws::Aws;
+use crate::manifest::presets::PresetAction;
 use crate::plan::select_up;
 use crate::printer::Printer;
 
 #[derive(Debug, Clone, Default)]
 pub struct UpOptions {
     pub modules: Vec<String>,
+    /// An `up` preset from modules/presets.toml instead of module names.
+    pub preset: Option<String>,
     pub all: bool,
     pub with_deps: bool,
     pub no_dependents: bool,
@@ -23,11 +26,18 @@ pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Prin
     let ws = Workspace::open(global)?;
     let _lock = ws.store.lock(lock_wait(opts.lock_timeout), "infra up")?;
     let state = ws.store.load()?;
-    let modules = ws.modules(&opts.modules, opts.all, &state)?;
+    let (modules, heading) = match &opts.preset {
+        Some(name) => {
+            let preset = ws.preset(name, PresetAction::Up)?;
+            (preset.modules.clone(), format!("Preset {name}: {}
+", preset.description))
+        }
+        None => (ws.modules(&opts.modules, opts.all, &state)?, String::new()),
+    };
     let sel = select_up(&ws.project, &ws.graph, &state, &modules, opts.with_deps || opts.all, !opts.no_dependents)?;
     let aws = Aws::load(&global.aws).await;
     let title = format!(
-        "infra up {} (environment {}):",
+        "{heading}infra up {} (environment {}):",
         sel.modules.iter().cloned().collect::<Vec<_>>().join(" "),
         global.environment
     );

@@ -17,6 +17,7 @@ use crate::manifest::{Loc, Project};
 use crate::resources::{registry, Attrs, Ctx, PrepareCx, Progress, ResourceError, DEFAULT_TIMEOUT};
 use crate::schema::{self, contains_unknown, Change, Ty, UNKNOWN};
 use crate::state::{ResourceState, State};
+use crate::secrets;
 
 pub use resolve::{Resolved, Scope};
 pub use select::{dependents, select_down, select_up, SelectError, Selection};
@@ -112,6 +113,8 @@ pub struct Plan {
     pub identity: Option<Identity>,
     /// Data lookups made while planning.
     pub data: HashMap<Address, Attrs>,
+    /// Sensitive attributes read from AWS (API key values); kept in memory only.
+    pub secrets: HashMap<Address, Attrs>,
 }
 
 impl Plan {
@@ -187,8 +190,9 @@ pub fn desired_properties(
 
 /// Property changes from `base` (live, else recorded) to `desired`, with drift marked
 /// where the manifest did not change but AWS did.
+/// Known secrets are compared (and shown) as stable tokens, the form the state keeps.
 pub fn changes(schema_ty: &Ty, prior: Option<&Value>, base: &Value, desired: &Value, live_known: bool) -> Vec<PropChange> {
-    schema::diff(base, desired, schema_ty)
+    schema::diff(&secrets::mask_json(base), &secrets::mask_json(desired), schema_ty)
         .into_iter()
         .map(|change| {
             let applied = prior.and_then(|p| schema::lookup_path(p, &change.path)).unwrap_or(&Value::Null);
@@ -196,6 +200,31 @@ pub fn changes(schema_ty: &Ty, prior: Option<&Value>, base: &Value, desired: &Va
             PropChange { change, drift }
         })
         .collect()
+}
+
+/// What AWS has now for each recorded resource (`None`: it no longer exists), read
+/// concurrently, `parallelism` at a time.
+pub async fn read_live(
+    aws: &Aws,
+    project: &Project,
+    state: &State,
+    addrs: Vec<Address>,
+    parallelism: usize,
+) -> Vec<(Address, Result<Option<(Value, Attrs)>, ResourceError>)> {
+    stream::iter(addrs.into_iter().filter_map(|addr| {
+        let prior = state.resource(&addr.module, &addr.name)?.clone();
+        Some(async move {
+            let Some(kind) = registry::resource(&prior.type_name) else { return (addr, Ok(None)) };
+            let label = addr.to_string();
+            let dir = project.module(&addr.module).map(|m| m.dir.clone()).unwrap_or_else(|| project.modules_dir());
+            let cx = Ctx { aws, module: &addr.module, name: &addr.name, address: &label, dir: &dir, timeout: DEFAULT_TIMEOUT, progress: &Quiet };
+            let live = kind.read(&cx, &prior.id, &prior.properties).await;
+            (addr, live)
+        })
+    }))
+    .buffer_unordered(parallelism.max(1))
+    .collect()
+    .await
 }
 
 /// Update unless a change forces replacement; same when nothing differs.
@@ -220,22 +249,8 @@ impl Planner<'_> {
 
     /// Read the live state of every recorded resource in the selection, concurrently.
     async fn refresh(&self, addrs: Vec<Address>) -> Result<HashMap<Address, Option<(Value, Attrs)>>, PlanError> {
-        let results = stream::iter(addrs.into_iter().filter_map(|addr| {
-            let prior = self.state.resource(&addr.module, &addr.name)?.clone();
-            Some(async move {
-                let Some(kind) = registry::resource(&prior.type_name) else { return (addr, Ok(None)) };
-                let label = addr.to_string();
-                let dir = self.module_dir(&addr.module);
-                let cx = self.ctx(&label, &addr.module, &addr.name, &dir);
-                let live = kind.read(&cx, &prior.id, &prior.properties).await;
-                (addr, live)
-            })
-        }))
-        .buffer_unordered(self.parallelism.max(1))
-        .collect::<Vec<_>>()
-        .await;
         let mut out = HashMap::new();
-        for (address, live) in results {
+        for (address, live) in read_live(self.aws, self.project, self.state, addrs, self.parallelism).await {
             let live = live.map_err(|source| PlanError::Refresh { address: address.clone(), source })?;
             out.insert(address, live);
         }
@@ -254,6 +269,24 @@ impl Planner<'_> {
             .filter(|a| a.kind == Kind::Resource)
             .collect();
         let mut live = if self.refresh { self.refresh(recorded).await? } else { HashMap::new() };
+        for (addr, observed) in &live {
+            if let (Some((_, attrs)), Some(prior)) = (observed, self.state.resource(&addr.module, &addr.name)) {
+                let (_, secret) = crate::resources::split_sensitive(&prior.type_name, attrs.clone());
+                if !secret.is_empty() {
+                    plan.secrets.insert(addr.clone(), secret);
+                }
+            }
+        }
+        let needed: Vec<Address> = self
+            .sensitive_sources(&order)
+            .into_iter()
+            .filter(|a| !plan.secrets.contains_key(a) && self.state.resource(&a.module, &a.name).is_some())
+            .collect();
+        for (addr, observed) in self.refresh(needed).await? {
+            let (Some((_, attrs)), Some(prior)) = (observed, self.state.resource(&addr.module, &addr.name)) else { continue };
+            let (_, secret) = crate::resources::split_sensitive(&prior.type_name, attrs);
+            plan.secrets.insert(addr, secret);
+        }
 
         let mut unknown = HashSet::new();
         let mut outputs = HashMap::new();
@@ -268,6 +301,7 @@ impl Planner<'_> {
                 data: &plan.data,
                 unknown: &unknown,
                 outputs: &outputs,
+                secrets: &plan.secrets,
             };
             let invalid = |message: String| PlanError::Invalid { address: addr.clone(), message, loc: gnode.loc.clone() };
             let mut step = match addr.kind {
@@ -323,7 +357,7 @@ impl Planner<'_> {
                     let value = scope.resolve(&addr.module, &output.value.to_json()).map_err(|e| invalid(e.to_string()))?.value;
                     let mut step = Step::new(addr.clone(), "", Action::Same);
                     let old = self.state.output(&addr.module, &addr.name).cloned().unwrap_or(Value::Null);
-                    if !contains_unknown(&value) {
+                    if !contains_unknown(&value) && !output.sensitive {
                         outputs.insert(addr.clone(), value.clone());
                     }
                     let changed = if old.is_null() { Action::Create } else { Action::Update };
@@ -347,14 +381,59 @@ impl Planner<'_> {
         for (module, name) in &sel.deletes {
             let Some(prior) = self.state.resource(module, name) else { continue };
             let mut step = Step::new(Address::resource(module, name), &prior.type_name, Action::Delete);
-            if self.graph.index_of(&step.address).is_none() && self.project.module(module).is_some() {
-                step.reason = Some("removed from the manifest".into());
+            if let Some(m) = self.project.module(module).filter(|_| self.graph.index_of(&step.address).is_none()) {
+                step.reason = Some(if m.disabled.contains_key(name) { "disabled by `enabled`" } else { "removed from the manifest" }.into());
             }
             step.prior = Some(prior.clone());
             plan.steps.push(step);
         }
         plan.edges = self.edges(&plan.steps, &index_of_node);
         Ok(plan)
+    }
+
+    /// Recorded resources whose sensitive attributes the planned nodes read, directly,
+    /// through locals, or through other modules' sensitive outputs.
+    fn sensitive_sources(&self, order: &[petgraph::graph::NodeIndex]) -> Vec<Address> {
+        use crate::manifest::expr::Reference;
+        let mut out = Vec::new();
+        let mut stack: Vec<(String, Reference)> = Vec::new();
+        for &n in order {
+            let addr = &self.graph.node(n).address;
+            let Some(m) = self.project.module(&addr.module) else { continue };
+            let refs: Vec<&Reference> = match addr.kind {
+                Kind::Resource => m.resources.get(&addr.name).map(|d| d.references.iter().map(|(r, _)| r).collect()),
+                Kind::Data => m.data.get(&addr.name).map(|d| d.references.iter().map(|(r, _)| r).collect()),
+                Kind::Output => m.outputs.get(&addr.name).map(|o| o.references.iter().map(|(r, _)| r).collect()),
+            }
+            .unwrap_or_default();
+            stack.extend(m.expand_locals(refs).into_iter().map(|r| (addr.module.clone(), r.clone())));
+        }
+        let mut seen = HashSet::new();
+        while let Some((module, r)) = stack.pop() {
+            if !seen.insert((module.clone(), r.clone())) {
+                continue;
+            }
+            let Some(m) = self.project.module(&module) else { continue };
+            match &r {
+                Reference::Resource { name, attr } => {
+                    if m.resources.get(name).is_some_and(|d| registry::is_sensitive(&d.type_name, attr)) {
+                        out.push(Address::resource(&module, name));
+                    }
+                }
+                Reference::Module { module: up, output } => {
+                    if let Some((upm, o)) = self.project.module(up).and_then(|u| Some((u, u.outputs.get(output)?))) {
+                        if o.sensitive {
+                            let refs = upm.expand_locals(o.references.iter().map(|(r, _)| r));
+                            stack.extend(refs.into_iter().map(|r| (up.clone(), r.clone())));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Graph edges between planned steps; deletes run in reverse of the recorded

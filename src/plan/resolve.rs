@@ -11,7 +11,7 @@ use crate::aws::Identity;
 use crate::graph::Address;
 use crate::manifest::expr::{self, Part, Reference};
 use crate::manifest::Project;
-use crate::resources::Attrs;
+use crate::resources::{registry, Attrs};
 use crate::schema::{contains_unknown, UNKNOWN};
 use crate::state::State;
 
@@ -33,6 +33,8 @@ pub struct Scope<'a> {
     pub unknown: &'a HashSet<Address>,
     /// Output values computed while planning, before they reach the state.
     pub outputs: &'a HashMap<Address, Value>,
+    /// Sensitive attributes read from AWS in this run (never stored).
+    pub secrets: &'a HashMap<Address, Attrs>,
 }
 
 /// A resolved value and the other modules' outputs it used.
@@ -109,6 +111,12 @@ impl Scope<'_> {
                 }
                 match self.state.resource(module, name) {
                     None => fail(format!("{module}.{name} has not been created")),
+                    Some(res) if registry::is_sensitive(&res.type_name, attr) => {
+                        match self.secrets.get(&Address::resource(module, name)).and_then(|a| a.get(attr)) {
+                            Some(v) => Ok(v.clone()),
+                            None => fail("this sensitive value was not read from AWS".into()),
+                        }
+                    }
                     Some(res) => match attr.as_str() {
                         "id" => Ok(res.id.clone().into()),
                         _ => match res.attributes.get(attr) {
@@ -133,6 +141,10 @@ impl Scope<'_> {
                 let addr = Address::output(up, output);
                 if self.unknown.contains(&addr) {
                     return Ok(Value::String(UNKNOWN.into()));
+                }
+                // Sensitive outputs are not stored: evaluate them where they are defined.
+                if let Some(out) = self.project.module(up).and_then(|m| m.outputs.get(output)).filter(|o| o.sensitive) {
+                    return self.walk(up, &out.value.to_json(), &mut BTreeMap::new());
                 }
                 match self.outputs.get(&addr).or_else(|| self.state.output(up, output)) {
                     Some(v) => {
@@ -177,7 +189,8 @@ mod tests {
         let data = HashMap::new();
         let unknown = HashSet::new();
         let outputs = HashMap::new();
-        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs };
+        let secrets = HashMap::new();
+        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs, secrets: &secrets };
         let r = scope.resolve("a", &json!({"name": "q-${var.size}", "n": "${var.size}"})).unwrap();
         assert_eq!(r.value, json!({"name": "q-2", "n": 2}));
         let err = scope.resolve("b", &json!("${module.a.url}")).unwrap_err();
@@ -200,12 +213,12 @@ mod tests {
             },
         );
         state.modules.get_mut("a").unwrap().outputs.insert("url".into(), json!("http://q"));
-        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs };
+        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs, secrets: &secrets };
         let r = scope.resolve("b", &json!("${module.a.url}")).unwrap();
         assert_eq!(r.consumed.get("a.url"), Some(&json!("http://q")));
 
         let unknown = HashSet::from([Address::output("a", "url")]);
-        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs };
+        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs, secrets: &secrets };
         assert_eq!(scope.resolve("b", &json!("x-${module.a.url}")).unwrap().value, json!(UNKNOWN));
     }
 }

@@ -5,17 +5,31 @@
 mod dynamic;
 pub mod registry;
 
+mod apigateway_api_key;
+mod apigateway_rest_api;
+mod apigateway_usage_plan;
+mod apprunner_service;
+mod cloudfront_distribution;
+mod cloudfront_origin_access_control;
+mod cloudwatch_dashboard;
 mod cloudwatch_log_group;
 mod data_sources;
 mod ec2_security_group;
+mod ecr_repository;
 mod iam_role;
 mod lambda_event_source_mapping;
 mod lambda_function;
+mod lambda_permission;
 mod random_id;
 mod rds_cluster;
 mod rds_cluster_instance;
 mod rds_subnet_group;
 mod s3_bucket;
+mod s3_bucket_policy;
+mod sagemaker_endpoint;
+mod sagemaker_endpoint_config;
+mod sagemaker_model;
+mod scheduler_schedule;
 mod secretsmanager_secret;
 mod sqs_queue;
 
@@ -58,14 +72,40 @@ impl AttrTy {
 pub struct Attr {
     pub name: &'static str,
     pub ty: AttrTy,
+    /// A secret (an API key's value): never stored, read from AWS when needed.
+    pub sensitive: bool,
 }
 
 pub const fn attr(name: &'static str) -> Attr {
-    Attr { name, ty: AttrTy::Str }
+    Attr { name, ty: AttrTy::Str, sensitive: false }
 }
 
 pub const fn attr_list(name: &'static str) -> Attr {
-    Attr { name, ty: AttrTy::StrList }
+    Attr { name, ty: AttrTy::StrList, sensitive: false }
+}
+
+pub const fn attr_sensitive(name: &'static str) -> Attr {
+    Attr { name, ty: AttrTy::Str, sensitive: true }
+}
+
+/// Split attributes into those that may be stored and the sensitive ones, registering
+/// the sensitive values so they are masked everywhere.
+pub fn split_sensitive(type_name: &str, attrs: Attrs) -> (Attrs, Attrs) {
+    let sensitive: Vec<&str> = registry::resource(type_name)
+        .map(|r| r.attributes().iter().filter(|a| a.sensitive).map(|a| a.name).collect())
+        .unwrap_or_default();
+    let (mut plain, mut secret) = (Attrs::new(), Attrs::new());
+    for (k, v) in attrs {
+        if sensitive.contains(&k.as_str()) {
+            if let Some(s) = v.as_str() {
+                crate::secrets::register(s);
+            }
+            secret.insert(k, v);
+        } else {
+            plain.insert(k, v);
+        }
+    }
+    (plain, secret)
 }
 
 /// What a create or update left behind: the physical id and the attributes.

@@ -1,22 +1,38 @@
 //! Manifest type names to implementations.
 
 use super::{
-    cloudwatch_log_group, data_sources, ec2_security_group, iam_role, lambda_event_source_mapping, lambda_function,
-    random_id, rds_cluster, rds_cluster_instance, rds_subnet_group, s3_bucket, secretsmanager_secret, sqs_queue,
-    DynDataSource, DynResource,
+    apigateway_api_key, apigateway_rest_api, apigateway_usage_plan, apprunner_service, cloudfront_distribution,
+    cloudfront_origin_access_control, cloudwatch_dashboard, cloudwatch_log_group, data_sources, ec2_security_group,
+    ecr_repository, iam_role, lambda_event_source_mapping, lambda_function, lambda_permission, random_id, rds_cluster,
+    rds_cluster_instance, rds_subnet_group, s3_bucket, s3_bucket_policy, sagemaker_endpoint, sagemaker_endpoint_config,
+    sagemaker_model, scheduler_schedule, secretsmanager_secret, sqs_queue, DynDataSource, DynResource,
 };
 
 static RESOURCES: &[&dyn DynResource] = &[
+    &apigateway_api_key::ApiKey,
+    &apigateway_rest_api::RestApi,
+    &apigateway_usage_plan::UsagePlan,
+    &apprunner_service::AppRunnerService,
+    &cloudfront_distribution::CloudFrontDistribution,
+    &cloudfront_origin_access_control::OriginAccessControl,
+    &cloudwatch_dashboard::Dashboard,
     &cloudwatch_log_group::LogGroup,
     &ec2_security_group::SecurityGroup,
+    &ecr_repository::EcrRepository,
     &iam_role::Role,
     &lambda_event_source_mapping::EventSourceMapping,
     &lambda_function::Function,
+    &lambda_permission::Permission,
     &random_id::RandomId,
     &rds_cluster::Cluster,
     &rds_cluster_instance::ClusterInstance,
     &rds_subnet_group::SubnetGroup,
     &s3_bucket::Bucket,
+    &s3_bucket_policy::BucketPolicy,
+    &sagemaker_endpoint::Endpoint,
+    &sagemaker_endpoint_config::EndpointConfig,
+    &sagemaker_model::Model,
+    &scheduler_schedule::Schedule,
     &secretsmanager_secret::Secret,
     &sqs_queue::Queue,
 ];
@@ -30,6 +46,11 @@ pub fn resource(type_name: &str) -> Option<&'static dyn DynResource> {
 
 pub fn data_source(type_name: &str) -> Option<&'static dyn DynDataSource> {
     DATA_SOURCES.iter().copied().find(|r| r.type_name() == type_name)
+}
+
+/// Whether `type_name`'s attribute `attr` is sensitive.
+pub fn is_sensitive(type_name: &str, attr: &str) -> bool {
+    resource(type_name).is_some_and(|r| r.attributes().iter().any(|a| a.name == attr && a.sensitive))
 }
 
 pub fn resource_types() -> impl Iterator<Item = &'static str> {

@@ -173,10 +173,10 @@ impl Resource for Bucket {
         }
         let versioning = match s3.get_bucket_versioning().bucket(id).send().await {
             Ok(v) => v.status() == Some(&BucketVersioningStatus::Enabled),
-            // A bucket that never had versioning answers with an empty document; moto
-            // names its root element differently, which the SDK cannot decode. A
-            // successful HTTP answer without a status means "not enabled" either way.
-            Err(SdkError::ServiceError(e)) if e.raw().status().is_success() => false,
+            // moto answers with a `GetBucketVersioningResponse` root element where AWS
+            // sends `VersioningConfiguration`, which the SDK refuses to decode. A
+            // successful answer we cannot read tells nothing: the applied value stands.
+            Err(SdkError::ServiceError(e)) if e.raw().status().is_success() => p.versioning,
             Err(e) => return Err(AwsError::new("GetBucketVersioning", e).into()),
         };
         let encryption = s3

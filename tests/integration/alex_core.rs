@@ -7,7 +7,10 @@ use crate::harness::{Env, ACCOUNT};
 
 pub const AGENTS: [&str; 5] = ["planner", "tagger", "reporter", "charter", "retirement"];
 
+/// 6_agents also reads 3_ingestion (vector bucket, embedding endpoint), which reads
+/// 2_sagemaker: those go first, then the database, then the agents.
 pub fn deploy_database_and_agents(env: &Env) {
+    env.infra(&["up", "2_sagemaker", "3_ingestion"]).ok();
     env.infra(&["up", "5_database"]).ok();
     env.infra(&["up", "6_agents"]).ok();
 }
@@ -183,7 +186,7 @@ fn a_second_up_makes_no_write_call() {
     deploy_database_and_agents(&env);
     let serial = env.state()["serial"].as_u64().unwrap();
     env.proxy.clear();
-    for module in ["5_database", "6_agents"] {
+    for module in ["2_sagemaker", "3_ingestion", "5_database", "6_agents"] {
         let run = env.infra(&["up", module]);
         assert!(run.ok().stdout.contains("No changes"), "{}", run.stdout);
     }
@@ -197,8 +200,9 @@ fn up_without_the_upstream_module_fails_before_touching_aws() {
     let env = Env::new();
     let run = env.infra(&["up", "6_agents"]);
     run.code(1);
-    assert!(run.stderr.contains("5_database, which is not deployed"), "{}", run.stderr);
-    assert!(run.stderr.contains("infra up 5_database"), "{}", run.stderr);
+    assert!(run.stderr.contains("6_agents reads outputs of 5_database, which is not deployed"), "{}", run.stderr);
+    assert!(run.stderr.contains("6_agents reads outputs of 3_ingestion, which is not deployed"), "{}", run.stderr);
+    assert!(run.stderr.contains("infra up 3_ingestion 5_database"), "{}", run.stderr);
     assert!(env.proxy.calls().is_empty(), "no AWS call: {:?}", env.proxy.calls());
 
     env.infra(&["up", "6_agents", "--with-deps"]).ok();

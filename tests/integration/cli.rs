@@ -53,7 +53,7 @@ fn bad_arguments_are_clear_errors() {
     let env = Env::new();
     let run = env.infra(&["up"]);
     run.code(1);
-    assert!(run.stderr.contains("name the modules to work on, or pass --all"), "{}", run.stderr);
+    assert!(run.stderr.contains("name the modules to work on, or pass --all or --preset NAME"), "{}", run.stderr);
     let run = env.infra(&["up", "5_databse"]);
     run.code(1);
     assert!(run.stderr.contains("unknown module `5_databse` (did you mean `5_database`?)"), "{}", run.stderr);

@@ -87,9 +87,41 @@ impl Run {
     }
 }
 
+/// The App Runner stand-in (`scripts/apprunner_standin.py`): moto has no App Runner.
+pub struct AppRunnerStandIn {
+    child: Child,
+    pub url: String,
+}
+
+impl AppRunnerStandIn {
+    pub fn start() -> AppRunnerStandIn {
+        use std::io::BufRead;
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/apprunner_standin.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the App Runner stand-in (python3)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().strip_prefix("listening on ").expect("stand-in announces its address").to_string();
+        AppRunnerStandIn { child, url }
+    }
+}
+
+impl Drop for AppRunnerStandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub struct Env {
-    /// Kept for its lifetime: dropping it stops the server.
-    _moto: Moto,
+    /// Stopped when the environment is dropped.
+    pub moto: Moto,
+    pub apprunner: AppRunnerStandIn,
     pub proxy: Proxy,
     pub dir: tempfile::TempDir,
     rt: tokio::runtime::Runtime,
@@ -120,6 +152,7 @@ impl Env {
     /// Emulator and proxy, with an empty `modules/`.
     pub fn empty() -> Env {
         let moto = Moto::start();
+        let apprunner = AppRunnerStandIn::start();
         let proxy = Proxy::start(&moto.url);
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("modules")).unwrap();
@@ -131,7 +164,7 @@ impl Env {
                 .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
                 .load(),
         );
-        Env { _moto: moto, proxy, dir, rt, sdk }
+        Env { moto, apprunner, proxy, dir, rt, sdk }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -151,6 +184,7 @@ impl Env {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
             .env("AWS_ENDPOINT_URL", &self.proxy.url)
+            .env("AWS_ENDPOINT_URL_APPRUNNER", &self.apprunner.url)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "us-east-1")
@@ -212,6 +246,41 @@ impl Env {
     pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
         aws_sdk_cloudwatchlogs::Client::new(&self.sdk)
     }
+    pub fn sagemaker(&self) -> aws_sdk_sagemaker::Client {
+        aws_sdk_sagemaker::Client::new(&self.sdk)
+    }
+    pub fn apigateway(&self) -> aws_sdk_apigateway::Client {
+        aws_sdk_apigateway::Client::new(&self.sdk)
+    }
+    pub fn ecr(&self) -> aws_sdk_ecr::Client {
+        aws_sdk_ecr::Client::new(&self.sdk)
+    }
+    pub fn cloudfront(&self) -> aws_sdk_cloudfront::Client {
+        aws_sdk_cloudfront::Client::new(&self.sdk)
+    }
+    pub fn cloudwatch(&self) -> aws_sdk_cloudwatch::Client {
+        aws_sdk_cloudwatch::Client::new(&self.sdk)
+    }
+    pub fn scheduler(&self) -> aws_sdk_scheduler::Client {
+        aws_sdk_scheduler::Client::new(&self.sdk)
+    }
+    pub fn apprunner(&self) -> aws_sdk_apprunner::Client {
+        let conf = aws_sdk_apprunner::config::Builder::from(&self.sdk).endpoint_url(&self.apprunner.url).build();
+        aws_sdk_apprunner::Client::from_conf(conf)
+    }
+
+    /// An unsigned GET against the emulator, for answers the SDK cannot decode from moto
+    /// (its GetBucketVersioning root element differs from AWS's).
+    pub fn raw_get(&self, path: &str) -> String {
+        use std::io::{Read, Write};
+        let addr = self.moto.url.trim_start_matches("http://").to_string();
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+        let mut out = String::new();
+        stream.read_to_string(&mut out).unwrap();
+        out
+    }
+
     pub fn s3(&self) -> aws_sdk_s3::Client {
         aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&self.sdk).force_path_style(true).build())
     }

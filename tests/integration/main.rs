@@ -5,6 +5,7 @@ mod harness;
 mod proxy;
 
 mod alex_core;
+mod alex_stack;
 mod cli;
 mod drift;
 mod secrets;

@@ -8,6 +8,9 @@ use crate::printer::Printer;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     pub modules: Vec<String>,
+    /// A preset from modules/presets.toml instead of module names.
+    #[arg(long, conflicts_with_all = ["modules", "all"])]
+    pub preset: Option<String>,
     /// Every deployed module, in reverse dependency order.
     #[arg(long)]
     pub all: bool,
@@ -29,6 +32,7 @@ pub struct Args {
 pub async fn run(args: Args, global: &GlobalOptions, printer: &'static Printer) -> Result<Exit, OpsError> {
     let opts = DownOptions {
         modules: args.modules,
+        preset: args.preset,
         all: args.all,
         with_dependents: args.with_dependents,
         keep_dependents: args.keep_dependents,

@@ -1,15 +1,26 @@
-//! `infra status`.
+//! `infra status [--summary] [--offline] [--json]`.
 
+use super::parse_parallelism;
+use crate::engine::DEFAULT_PARALLELISM;
 use crate::ops::{self, Exit, GlobalOptions, OpsError, StatusOptions};
 use crate::printer::Printer;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Add estimated monthly costs, the total, and what each `down` preset would save.
+    #[arg(long)]
+    pub summary: bool,
+    /// Read the state only; do not check AWS.
+    #[arg(long)]
+    pub offline: bool,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    #[arg(long, value_parser = parse_parallelism, default_value_t = DEFAULT_PARALLELISM)]
+    pub parallelism: usize,
 }
 
-pub fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Result<Exit, OpsError> {
-    ops::status(global, &StatusOptions { json: args.json }, printer).map(|_| Exit::Ok)
+pub async fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Result<Exit, OpsError> {
+    let opts = StatusOptions { json: args.json, summary: args.summary, offline: args.offline, parallelism: args.parallelism };
+    ops::status(global, &opts, printer).await.map(|_| Exit::Ok)
 }

@@ -1,5 +1,6 @@
-"""Placeholder handler shipped by infra. The agents' real code is deployed separately;
-this keeps the functions valid until it is."""
+"""Placeholder handlers shipped by infra. The application's real code is deployed
+separately (or pointed to with the module's `code_dir` variable); these keep every
+function valid and answer with who they are until then."""
 
 import json
 import os

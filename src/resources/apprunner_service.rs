@@ -1,0 +1,177 @@
+//! `apprunner.service`: an App Runner service running a container image (from ECR),
+//! with CPU, memory, port, environment and roles. Creates, updates and deletes wait for
+//! the service's operation to finish. The moto emulator has no App Runner; tests and the
+//! demo use the stand-in in `scripts/apprunner_standin.py`.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use aws_sdk_apprunner::types::{
+    AuthenticationConfiguration, ImageConfiguration, ImageRepository, ImageRepositoryType, InstanceConfiguration,
+    Service, ServiceStatus, SourceConfiguration, Tag,
+};
+
+use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
+use crate::aws::SdkResultExt;
+use crate::props;
+
+props! {
+    pub struct ServiceProps {
+        name: String => required, replace;
+        /// Image identifier, e.g. `<repository url>:latest`.
+        image: String => required;
+        /// `ECR` or `ECR_PUBLIC`.
+        image_repository_type: String => default("ECR");
+        port: String => default("8080");
+        environment: BTreeMap<String, String> => default({});
+        cpu: String => default("1 vCPU");
+        memory: String => default("2 GB");
+        auto_deployments: bool => default(false);
+        /// Role App Runner uses to pull from a private ECR repository.
+        access_role_arn: Option<String> => optional;
+        /// Role the running service assumes.
+        instance_role_arn: Option<String> => optional;
+    }
+}
+
+pub struct AppRunnerService;
+
+fn source(p: &ServiceProps) -> Result<SourceConfiguration, ResourceError> {
+    let image = ImageRepository::builder()
+        .image_identifier(&p.image)
+        .image_repository_type(ImageRepositoryType::from(p.image_repository_type.as_str()))
+        .image_configuration(
+            ImageConfiguration::builder()
+                .port(&p.port)
+                .set_runtime_environment_variables(Some(p.environment.clone().into_iter().collect()))
+                .build(),
+        )
+        .build()?;
+    Ok(SourceConfiguration::builder()
+        .image_repository(image)
+        .auto_deployments_enabled(p.auto_deployments)
+        .set_authentication_configuration(
+            p.access_role_arn.as_ref().map(|a| AuthenticationConfiguration::builder().access_role_arn(a).build()),
+        )
+        .build())
+}
+
+fn instance(p: &ServiceProps) -> InstanceConfiguration {
+    InstanceConfiguration::builder()
+        .cpu(&p.cpu)
+        .memory(&p.memory)
+        .set_instance_role_arn(p.instance_role_arn.clone())
+        .build()
+}
+
+fn outcome(s: &Service) -> Outcome {
+    Outcome::new(s.service_arn())
+        .with("arn", s.service_arn())
+        .with("service_id", s.service_id())
+        .with("service_url", s.service_url().unwrap_or_default())
+}
+
+impl AppRunnerService {
+    async fn describe(cx: &Ctx<'_>, arn: &str) -> Result<Option<Service>, ResourceError> {
+        let out = cx
+            .aws
+            .apprunner()
+            .describe_service()
+            .service_arn(arn)
+            .send()
+            .await
+            .found("DescribeService", |e| e.is_resource_not_found_exception())?;
+        Ok(out.and_then(|o| o.service).filter(|s| s.status() != &ServiceStatus::Deleted))
+    }
+
+    async fn wait_running(cx: &Ctx<'_>, arn: &str) -> Result<Service, ResourceError> {
+        cx.wait_for("service to be running", || async {
+            let s = Self::describe(cx, arn)
+                .await?
+                .ok_or_else(|| ResourceError::Invalid(format!("service {arn} disappeared while waiting")))?;
+            match s.status() {
+                ServiceStatus::Running => Ok(Some(s)),
+                ServiceStatus::CreateFailed | ServiceStatus::DeleteFailed => {
+                    Err(ResourceError::Invalid(format!("service {} is {}", s.service_name(), s.status().as_str())))
+                }
+                _ => Ok(None),
+            }
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Resource for AppRunnerService {
+    type Props = ServiceProps;
+    const TYPE: &'static str = "apprunner.service";
+    const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("arn"), attr("service_id"), attr("service_url")];
+
+    async fn create(&self, cx: &Ctx<'_>, p: &ServiceProps) -> Result<Outcome, ResourceError> {
+        let tags = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        let out = cx
+            .aws
+            .apprunner()
+            .create_service()
+            .service_name(&p.name)
+            .source_configuration(source(p)?)
+            .instance_configuration(instance(p))
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .api("CreateService")?;
+        let arn = out.service().map(|s| s.service_arn().to_string()).unwrap_or_default();
+        Ok(outcome(&Self::wait_running(cx, &arn).await?))
+    }
+
+    async fn read(&self, cx: &Ctx<'_>, id: &str, p: &ServiceProps) -> Result<Option<Observed<ServiceProps>>, ResourceError> {
+        let Some(s) = Self::describe(cx, id).await? else { return Ok(None) };
+        let src = s.source_configuration();
+        let image = src.and_then(|c| c.image_repository());
+        let config = image.and_then(|i| i.image_configuration());
+        let inst = s.instance_configuration();
+        let props = ServiceProps {
+            name: s.service_name().to_string(),
+            image: image.map(|i| i.image_identifier().to_string()).unwrap_or_default(),
+            image_repository_type: image.map(|i| i.image_repository_type().as_str().to_string()).unwrap_or_default(),
+            port: config.and_then(|c| c.port()).unwrap_or(&p.port).to_string(),
+            environment: config
+                .and_then(|c| c.runtime_environment_variables())
+                .map(|e| e.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+            cpu: inst.and_then(|i| i.cpu()).unwrap_or(&p.cpu).to_string(),
+            memory: inst.and_then(|i| i.memory()).unwrap_or(&p.memory).to_string(),
+            auto_deployments: src.and_then(|c| c.auto_deployments_enabled()).unwrap_or(false),
+            access_role_arn: src.and_then(|c| c.authentication_configuration()).and_then(|a| a.access_role_arn()).map(str::to_string),
+            instance_role_arn: inst.and_then(|i| i.instance_role_arn()).map(str::to_string),
+        };
+        Ok(Some(Observed { props, attrs: outcome(&s).attrs }))
+    }
+
+    async fn update(&self, cx: &Ctx<'_>, id: &str, _old: &ServiceProps, new: &ServiceProps) -> Result<Outcome, ResourceError> {
+        cx.aws
+            .apprunner()
+            .update_service()
+            .service_arn(id)
+            .source_configuration(source(new)?)
+            .instance_configuration(instance(new))
+            .send()
+            .await
+            .api("UpdateService")?;
+        Ok(outcome(&Self::wait_running(cx, id).await?))
+    }
+
+    async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &ServiceProps) -> Result<(), ResourceError> {
+        if Self::describe(cx, id).await?.is_none() {
+            return Ok(());
+        }
+        cx.aws
+            .apprunner()
+            .delete_service()
+            .service_arn(id)
+            .send()
+            .await
+            .found("DeleteService", |e| e.is_resource_not_found_exception())?;
+        cx.wait_for("service to be deleted", || async { Ok(Self::describe(cx, id).await?.is_none().then_some(())) }).await
+    }
+}

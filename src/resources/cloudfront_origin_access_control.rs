@@ -1,0 +1,108 @@
+//! `cloudfront.origin_access_control`: lets a CloudFront distribution sign its requests
+//! to a private S3 bucket.
+
+use async_trait::async_trait;
+use aws_sdk_cloudfront::types::{
+    OriginAccessControlConfig, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
+    OriginAccessControlSigningProtocols,
+};
+
+use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
+use crate::aws::SdkResultExt;
+use crate::props;
+
+props! {
+    pub struct OacProps {
+        name: String => required;
+        description: Option<String> => optional;
+        origin_type: String => default("s3"), replace;
+        signing_behavior: String => default("always");
+        signing_protocol: String => default("sigv4");
+    }
+}
+
+pub struct OriginAccessControl;
+
+fn config(p: &OacProps) -> Result<OriginAccessControlConfig, ResourceError> {
+    Ok(OriginAccessControlConfig::builder()
+        .name(&p.name)
+        .set_description(p.description.clone())
+        .origin_access_control_origin_type(OriginAccessControlOriginTypes::from(p.origin_type.as_str()))
+        .signing_behavior(OriginAccessControlSigningBehaviors::from(p.signing_behavior.as_str()))
+        .signing_protocol(OriginAccessControlSigningProtocols::from(p.signing_protocol.as_str()))
+        .build()?)
+}
+
+#[async_trait]
+impl Resource for OriginAccessControl {
+    type Props = OacProps;
+    const TYPE: &'static str = "cloudfront.origin_access_control";
+    const ATTRIBUTES: &'static [Attr] = &[attr("id")];
+
+    async fn create(&self, cx: &Ctx<'_>, p: &OacProps) -> Result<Outcome, ResourceError> {
+        let out = cx
+            .aws
+            .cloudfront()
+            .create_origin_access_control()
+            .origin_access_control_config(config(p)?)
+            .send()
+            .await
+            .api("CreateOriginAccessControl")?;
+        Ok(Outcome::new(out.origin_access_control().map(|o| o.id()).unwrap_or_default()))
+    }
+
+    async fn read(&self, cx: &Ctx<'_>, id: &str, p: &OacProps) -> Result<Option<Observed<OacProps>>, ResourceError> {
+        let out = cx
+            .aws
+            .cloudfront()
+            .get_origin_access_control()
+            .id(id)
+            .send()
+            .await
+            .found("GetOriginAccessControl", |e| e.is_no_such_origin_access_control())?;
+        let Some(c) = out.as_ref().and_then(|o| o.origin_access_control()).and_then(|o| o.origin_access_control_config()) else {
+            return Ok(None);
+        };
+        let props = OacProps {
+            name: c.name().to_string(),
+            description: c.description().map(str::to_string).filter(|d| !d.is_empty()).or_else(|| p.description.clone()),
+            origin_type: c.origin_access_control_origin_type().as_str().to_string(),
+            signing_behavior: c.signing_behavior().as_str().to_string(),
+            signing_protocol: c.signing_protocol().as_str().to_string(),
+        };
+        Ok(Some(Observed { props, attrs: Outcome::new(id).attrs }))
+    }
+
+    async fn update(&self, cx: &Ctx<'_>, id: &str, _old: &OacProps, new: &OacProps) -> Result<Outcome, ResourceError> {
+        let cf = cx.aws.cloudfront();
+        let current = cf.get_origin_access_control().id(id).send().await.api("GetOriginAccessControl")?;
+        cf.update_origin_access_control()
+            .id(id)
+            .set_if_match(current.e_tag().map(str::to_string))
+            .origin_access_control_config(config(new)?)
+            .send()
+            .await
+            .api("UpdateOriginAccessControl")?;
+        Ok(Outcome::new(id))
+    }
+
+    async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &OacProps) -> Result<(), ResourceError> {
+        let cf = cx.aws.cloudfront();
+        let Some(current) = cf
+            .get_origin_access_control()
+            .id(id)
+            .send()
+            .await
+            .found("GetOriginAccessControl", |e| e.is_no_such_origin_access_control())?
+        else {
+            return Ok(());
+        };
+        cf.delete_origin_access_control()
+            .id(id)
+            .set_if_match(current.e_tag().map(str::to_string))
+            .send()
+            .await
+            .found("DeleteOriginAccessControl", |e| e.is_no_such_origin_access_control())?;
+        Ok(())
+    }
+}

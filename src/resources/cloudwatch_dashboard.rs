@@ -1,0 +1,86 @@
+//! `cloudwatch.dashboard`: a CloudWatch dashboard whose body (widgets) is written as a
+//! TOML table and compared as JSON.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
+use crate::aws::SdkResultExt;
+use crate::props;
+
+props! {
+    pub struct DashboardProps {
+        name: String => required, replace;
+        /// The dashboard body: `{ widgets = [...] }`.
+        body: Value => required;
+    }
+}
+
+pub struct Dashboard;
+
+impl Dashboard {
+    async fn put(cx: &Ctx<'_>, p: &DashboardProps) -> Result<Outcome, ResourceError> {
+        let out = cx
+            .aws
+            .cloudwatch()
+            .put_dashboard()
+            .dashboard_name(&p.name)
+            .dashboard_body(p.body.to_string())
+            .send()
+            .await
+            .api("PutDashboard")?;
+        let problems: Vec<String> =
+            out.dashboard_validation_messages().iter().filter_map(|m| m.message().map(str::to_string)).collect();
+        if !problems.is_empty() {
+            return Err(ResourceError::Invalid(format!("dashboard {} rejected: {}", p.name, problems.join("; "))));
+        }
+        let id = cx.aws.identity().await?;
+        let arn = format!("arn:{}:cloudwatch::{}:dashboard/{}", id.partition, id.account_id, p.name);
+        let url = format!("https://{0}.console.aws.amazon.com/cloudwatch/home?region={0}#dashboards:name={1}", id.region, p.name);
+        Ok(Outcome::new(&p.name).with("name", p.name.as_str()).with("arn", arn).with("url", url))
+    }
+}
+
+#[async_trait]
+impl Resource for Dashboard {
+    type Props = DashboardProps;
+    const TYPE: &'static str = "cloudwatch.dashboard";
+    const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn"), attr("url")];
+
+    async fn create(&self, cx: &Ctx<'_>, p: &DashboardProps) -> Result<Outcome, ResourceError> {
+        Self::put(cx, p).await
+    }
+
+    async fn read(&self, cx: &Ctx<'_>, id: &str, p: &DashboardProps) -> Result<Option<Observed<DashboardProps>>, ResourceError> {
+        let out = cx
+            .aws
+            .cloudwatch()
+            .get_dashboard()
+            .dashboard_name(id)
+            .send()
+            .await
+            .found("GetDashboard", |e| e.is_dashboard_not_found_error())?;
+        let Some(d) = out else { return Ok(None) };
+        let body = d.dashboard_body().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+        Ok(Some(Observed { props: DashboardProps { name: id.to_string(), body }, attrs: Outcome::new(id).with("name", p.name.as_str()).attrs }))
+    }
+
+    async fn update(&self, cx: &Ctx<'_>, _id: &str, _old: &DashboardProps, new: &DashboardProps) -> Result<Outcome, ResourceError> {
+        Self::put(cx, new).await
+    }
+
+    async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &DashboardProps) -> Result<(), ResourceError> {
+        let exists = cx
+            .aws
+            .cloudwatch()
+            .get_dashboard()
+            .dashboard_name(id)
+            .send()
+            .await
+            .found("GetDashboard", |e| e.is_dashboard_not_found_error())?;
+        if exists.is_some() {
+            cx.aws.cloudwatch().delete_dashboards().dashboard_names(id).send().await.api("DeleteDashboards")?;
+        }
+        Ok(())
+    }
+}
