@@ -64,6 +64,8 @@ pub enum Command {
     Status(commands::status::Args),
     /// Print a module's outputs.
     Output(commands::output::Args),
+    /// Clear a lock left by a run that died (or break a stuck one with --force).
+    Unlock(commands::unlock::Args),
 }
 
 impl GlobalArgs {
@@ -105,5 +107,6 @@ pub async fn run(cli: Cli, printer: &'static Printer) -> Result<Exit, OpsError> 
         Command::Down(args) => commands::down::run(args, &global, printer).await,
         Command::Status(args) => commands::status::run(args, &global, printer).await,
         Command::Output(args) => commands::output::run(args, &global, printer),
+        Command::Unlock(args) => commands::unlock::run(args, &global, printer),
     }
 }

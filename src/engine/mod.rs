@@ -15,9 +15,9 @@ use crate::aws::{Aws, Identity};
 use crate::graph::{Address, Graph, Kind};
 use crate::manifest::Project;
 use crate::plan::{action_for, changes, desired_properties, Action, Plan, Scope, Step};
-use crate::resources::{registry, split_sensitive, Attrs, Ctx, Outcome, Progress, ResourceError, DEFAULT_TIMEOUT};
+use crate::resources::{registry, split_sensitive, Attrs, Ctx, DynResource, Outcome, Progress, ResourceError, DEFAULT_TIMEOUT};
 use crate::secrets::mask_json;
-use crate::state::{self, ResourceState, State, StateError, StateStore};
+use crate::state::{self, PendingCreate, ResourceState, State, StateError, StateStore};
 
 pub use walk::{walk, Outcome as WalkOutcome};
 
@@ -178,7 +178,7 @@ impl Run<'_> {
             (_, Action::Delete) => self.delete(step).await.map(|_| Action::Delete),
             (Kind::Data, _) => self.read_data(step).await.map(|_| Action::Read),
             (Kind::Output, _) => self.output(step),
-            (Kind::Resource, Action::Same | Action::Read) => Ok(Action::Same),
+            (Kind::Resource, Action::Same | Action::Read) if !step.adopt => Ok(Action::Same),
             (Kind::Resource, _) => self.reconcile(step).await,
         }
     }
@@ -192,6 +192,7 @@ impl Run<'_> {
             dir,
             timeout,
             progress,
+            token: None,
         }
     }
 
@@ -312,6 +313,11 @@ impl Run<'_> {
         // Decide again now that every input is known.
         let (action, base) = match (&step.prior, planned) {
             (None, _) | (Some(_), Action::Create) => (Action::Create, None),
+            (Some(p), _) if step.adopt && p.type_name == decl.type_name => {
+                let base = step.live.as_ref().map(|(v, _)| v.clone()).unwrap_or_else(|| p.properties.clone());
+                let found = changes(&kind.schema(), None, &base, &desired, false);
+                (action_for(&found), Some(base))
+            }
             (Some(p), _) if p.type_name != decl.type_name => (Action::Replace, None),
             (Some(p), _) => {
                 let base = step.live.as_ref().map(|(v, _)| v.clone()).unwrap_or_else(|| p.properties.clone());
@@ -319,7 +325,7 @@ impl Run<'_> {
                 (action_for(&found), Some(base))
             }
         };
-        if action == Action::Same {
+        if action == Action::Same && !step.adopt {
             return Ok(Action::Same);
         }
         if action.is_destructive() && !planned.is_destructive() && !self.exec.allow_destructive {
@@ -340,8 +346,14 @@ impl Run<'_> {
         let cx = self.ctx(&label, step, &dir, timeout, &progress);
 
         let mut attributes = step.prior.as_ref().map(|p| p.attributes.clone()).unwrap_or_default();
+        if step.adopt {
+            // A create a crashed run sent may still be settling (a cluster "creating").
+            let prior = step.prior.as_ref().expect("adopted resources have a prior");
+            kind.settle(&cx, &prior.id, &prior.properties).await.map_err(|e| Self::fail(step, action, e))?;
+        }
         let outcome: Outcome = match action {
-            Action::Create => kind.create(&cx, &desired).await.map_err(|e| Self::fail(step, action, e))?,
+            Action::Same => Outcome::new(step.prior.as_ref().map(|p| p.id.clone()).unwrap_or_default()),
+            Action::Create => self.create(step, kind, &cx, &desired).await?,
             Action::Update => {
                 let prior = step.prior.as_ref().expect("update has a prior");
                 let base = base.unwrap_or_else(|| prior.properties.clone());
@@ -355,7 +367,7 @@ impl Run<'_> {
                 let prior = step.prior.as_ref().expect("replace has a prior");
                 self.delete_recorded(step, prior, &cx).await?;
                 attributes = Attrs::new();
-                kind.create(&cx, &desired).await.map_err(|e| Self::fail(step, action, e))?
+                self.create(step, kind, &cx, &desired).await?
             }
         };
         let (plain, secret) = split_sensitive(&decl.type_name, outcome.attrs);
@@ -379,8 +391,29 @@ impl Run<'_> {
         };
         let mut state = lock(&self.state);
         state.set_resource(&addr.module, &addr.name, record);
+        state.clear_pending(&addr.module, &addr.name);
         self.save(&mut state).map_err(|e| Self::fail(step, action, e))?;
-        Ok(action)
+        Ok(if step.adopt && action == Action::Same { Action::Update } else { action })
+    }
+
+    /// Create, with the intent recorded first: if the process dies before the answer is
+    /// recorded, the next run finds the resource from the pending entry and adopts it.
+    /// A failed create leaves the entry too, so whatever it may have left is found.
+    async fn create(&self, step: &Step, kind: &dyn DynResource, cx: &Ctx<'_>, desired: &Value) -> Result<Outcome, StepError> {
+        let token = format!("infra-{}", (0..12).map(|_| format!("{:x}", rand::random::<u8>() % 16)).collect::<String>());
+        {
+            let mut state = lock(&self.state);
+            let pending = PendingCreate {
+                type_name: kind.type_name().to_string(),
+                properties: mask_json(desired),
+                token: token.clone(),
+                started_at: state::now(),
+            };
+            state.set_pending(&step.address.module, &step.address.name, pending);
+            self.save(&mut state).map_err(|e| Self::fail(step, Action::Create, e))?;
+        }
+        let cx = Ctx { token: Some(&token), ..*cx };
+        kind.create(&cx, desired).await.map_err(|e| Self::fail(step, Action::Create, e))
     }
 
     /// Delete a recorded resource with its recorded type and properties, then forget it.
@@ -388,9 +421,13 @@ impl Run<'_> {
         let kind = registry::resource(&prior.type_name).ok_or_else(|| {
             Self::fail(step, Action::Delete, StepErrorKind::Inputs(format!("unknown recorded type {}", prior.type_name)))
         })?;
-        kind.delete(cx, &prior.id, &prior.properties).await.map_err(|e| Self::fail(step, Action::Delete, e))?;
+        // An empty id: an interrupted create that left nothing behind.
+        if !prior.id.is_empty() {
+            kind.delete(cx, &prior.id, &prior.properties).await.map_err(|e| Self::fail(step, Action::Delete, e))?;
+        }
         let mut state = lock(&self.state);
         state.remove_resource(&step.address.module, &step.address.name);
+        state.clear_pending(&step.address.module, &step.address.name);
         self.save(&mut state).map_err(|e| Self::fail(step, Action::Delete, e))
     }
 

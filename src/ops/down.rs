@@ -2,7 +2,7 @@
 //! refusing while deployed modules still use their outputs unless told what to do.
 
 use super::apply::{self, ApplySettings};
-use super::{lock_wait, GlobalOptions, OpsError, Workspace};
+use super::{GlobalOptions, OpsError, Workspace};
 use crate::aws::Aws;
 use crate::cost::Pricing;
 use crate::manifest::presets::PresetAction;
@@ -27,7 +27,7 @@ pub async fn down(global: &GlobalOptions, opts: &DownOptions, printer: &'static 
         return Err(OpsError::Usage("--with-dependents and --keep-dependents exclude each other".into()));
     }
     let ws = Workspace::open(global)?;
-    let _lock = ws.store.lock(lock_wait(opts.lock_timeout), "infra down")?;
+    let _lock = ws.lock(opts.lock_timeout, "infra down", printer)?;
     let state = ws.store.load()?;
     let (modules, keep, heading) = match &opts.preset {
         Some(name) => {

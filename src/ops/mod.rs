@@ -8,6 +8,7 @@ mod output;
 mod plan;
 mod render;
 mod status;
+mod unlock;
 mod up;
 mod validate;
 
@@ -20,13 +21,15 @@ use crate::graph::Graph;
 use crate::manifest::presets::{Preset, PresetAction};
 use crate::manifest::{self, Diagnostic, LoadOptions, Project};
 use crate::plan::{PlanError, SelectError};
-use crate::state::{StateError, StateStore};
+use crate::printer::Printer;
+use crate::state::{StateError, StateLock, StateStore};
 
 pub use down::{down, DownOptions};
 pub use graph::{graph, GraphFormat};
 pub use output::output;
 pub use plan::{plan, PlanOptions};
 pub use status::{status, StatusOptions};
+pub use unlock::unlock;
 pub use up::{up, UpOptions};
 pub use validate::validate;
 
@@ -152,7 +155,17 @@ impl Workspace {
     }
 }
 
-/// How long to wait for another run's lock.
-pub fn lock_wait(timeout: Option<Duration>) -> Duration {
-    timeout.unwrap_or(Duration::ZERO)
+impl Workspace {
+    /// Take the state lock (waiting up to `timeout`), saying so when the previous run
+    /// died holding it: its interrupted creates are then checked by this run's plan.
+    pub fn lock(&self, timeout: Option<Duration>, command: &str, printer: &Printer) -> Result<StateLock, OpsError> {
+        let lock = self.store.lock(timeout.unwrap_or(Duration::ZERO), command)?;
+        if let Some(dead) = &lock.abandoned_by {
+            printer.warn(&format!(
+                "the previous run ({dead}) ended without releasing the lock (killed or crashed); \
+                 anything it left half-done is checked now"
+            ));
+        }
+        Ok(lock)
+    }
 }

@@ -45,7 +45,7 @@ pub fn plan(p: &Printer, plan: &Plan, title: &str) -> String {
     let shown: Vec<&Step> = plan
         .steps
         .iter()
-        .filter(|s| s.action.is_change() && s.address.kind == Kind::Resource)
+        .filter(|s| (s.action.is_change() || s.adopt) && s.address.kind == Kind::Resource)
         .collect();
     let outputs: Vec<&Step> =
         plan.steps.iter().filter(|s| s.action.is_change() && s.address.kind == Kind::Output).collect();

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::apply::{self, ApplySettings};
-use super::{lock_wait, GlobalOptions, OpsError, Workspace};
+use super::{GlobalOptions, OpsError, Workspace};
 use crate::aws::Aws;
 use crate::manifest::presets::PresetAction;
 use crate::plan::select_up;
@@ -24,7 +24,7 @@ pub struct UpOptions {
 
 pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Printer) -> Result<(), OpsError> {
     let ws = Workspace::open(global)?;
-    let _lock = ws.store.lock(lock_wait(opts.lock_timeout), "infra up")?;
+    let _lock = ws.lock(opts.lock_timeout, "infra up", printer)?;
     let state = ws.store.load()?;
     let (modules, heading) = match &opts.preset {
         Some(name) => {

@@ -88,6 +88,9 @@ pub struct Step {
     pub prior: Option<ResourceState>,
     /// The resource as it is live (refresh), if read.
     pub live: Option<(Value, Attrs)>,
+    /// `prior` was found in AWS after an interrupted create, not read from the state:
+    /// the step records it even when nothing else changes.
+    pub adopt: bool,
 }
 
 impl Step {
@@ -101,6 +104,7 @@ impl Step {
             rewire: false,
             prior: None,
             live: None,
+            adopt: false,
         }
     }
 }
@@ -119,7 +123,7 @@ pub struct Plan {
 
 impl Plan {
     pub fn has_changes(&self) -> bool {
-        self.steps.iter().any(|s| s.action.is_change())
+        self.steps.iter().any(|s| s.action.is_change() || s.adopt)
     }
 
     pub fn is_destructive(&self) -> bool {
@@ -217,7 +221,7 @@ pub async fn read_live(
             let Some(kind) = registry::resource(&prior.type_name) else { return (addr, Ok(None)) };
             let label = addr.to_string();
             let dir = project.module(&addr.module).map(|m| m.dir.clone()).unwrap_or_else(|| project.modules_dir());
-            let cx = Ctx { aws, module: &addr.module, name: &addr.name, address: &label, dir: &dir, timeout: DEFAULT_TIMEOUT, progress: &Quiet };
+            let cx = Ctx { aws, module: &addr.module, name: &addr.name, address: &label, dir: &dir, timeout: DEFAULT_TIMEOUT, progress: &Quiet, token: None };
             let live = kind.read(&cx, &prior.id, &prior.properties).await;
             (addr, live)
         })
@@ -240,7 +244,7 @@ pub fn action_for(changes: &[PropChange]) -> Action {
 
 impl Planner<'_> {
     pub fn ctx<'c>(&'c self, address: &'c str, module: &'c str, name: &'c str, dir: &'c Path) -> Ctx<'c> {
-        Ctx { aws: self.aws, module, name, address, dir, timeout: DEFAULT_TIMEOUT, progress: &Quiet }
+        Ctx { aws: self.aws, module, name, address, dir, timeout: DEFAULT_TIMEOUT, progress: &Quiet, token: None }
     }
 
     fn module_dir(&self, module: &str) -> std::path::PathBuf {
@@ -327,10 +331,24 @@ impl Planner<'_> {
                 Kind::Resource => {
                     let type_name = gnode.type_name.clone();
                     let (desired, _) = desired_properties(&scope, self.project, &addr).map_err(invalid)?;
-                    let prior = self.state.resource(&addr.module, &addr.name).cloned();
-                    let observed = live.remove(&addr).flatten();
+                    let mut prior = self.state.resource(&addr.module, &addr.name).cloned();
+                    let mut observed = live.remove(&addr).flatten();
                     let mut step = Step::new(addr.clone(), &type_name, Action::Create);
+                    if prior.is_none() {
+                        if let Some((found, live_now)) = self.find_pending(&addr).await? {
+                            step.adopt = true;
+                            step.reason = Some("found in AWS after an interrupted run; adopting it".into());
+                            prior = Some(found);
+                            observed = live_now;
+                        }
+                    }
                     match &prior {
+                        Some(_) if step.adopt => {
+                            let p = prior.as_ref().expect("adopted");
+                            let base = observed.as_ref().map(|(v, _)| v).unwrap_or(&p.properties);
+                            step.changes = changes(&resource_schema(&type_name), None, base, &desired, false);
+                            step.action = if p.type_name != type_name { Action::Replace } else { action_for(&step.changes) };
+                        }
                         None => {}
                         Some(_) if self.refresh && observed.is_none() => {
                             step.reason = Some("not found in AWS (deleted outside infra); it will be created again".into());
@@ -378,6 +396,28 @@ impl Planner<'_> {
             plan.steps.push(step);
         }
 
+        // Interrupted creates that are no longer wanted here: delete what they left.
+        let planned: HashSet<Address> = plan.steps.iter().map(|s| s.address.clone()).collect();
+        for module in &sel.modules {
+            let Some(ms) = self.state.modules.get(module) else { continue };
+            for name in ms.pending.keys() {
+                let addr = Address::resource(module, name);
+                if planned.contains(&addr) || ms.resources.contains_key(name) {
+                    continue;
+                }
+                let Some((found, _)) = self.find_pending(&addr).await? else { continue };
+                let mut step = Step::new(addr, &found.type_name, Action::Delete);
+                step.reason = Some(if found.id.is_empty() {
+                    "an interrupted create that left nothing; forgetting it".into()
+                } else {
+                    "left by an interrupted create".into()
+                });
+                step.adopt = true;
+                step.prior = Some(found);
+                plan.steps.push(step);
+            }
+        }
+
         for (module, name) in &sel.deletes {
             let Some(prior) = self.state.resource(module, name) else { continue };
             let mut step = Step::new(Address::resource(module, name), &prior.type_name, Action::Delete);
@@ -389,6 +429,38 @@ impl Planner<'_> {
         }
         plan.edges = self.edges(&plan.steps, &index_of_node);
         Ok(plan)
+    }
+
+    /// For a create recorded as pending (sent, never confirmed): the resource as AWS has
+    /// it, if the create went through. `Some` with an empty id means "nothing there".
+    async fn find_pending(&self, addr: &Address) -> Result<Option<(ResourceState, Option<(Value, Attrs)>)>, PlanError> {
+        let Some(pending) = self.state.pending(&addr.module, &addr.name) else { return Ok(None) };
+        let Some(kind) = registry::resource(&pending.type_name) else { return Ok(None) };
+        let label = addr.to_string();
+        let dir = self.module_dir(&addr.module);
+        let mut cx = self.ctx(&label, &addr.module, &addr.name, &dir);
+        cx.token = Some(&pending.token);
+        let refresh_err = |source| PlanError::Refresh { address: addr.clone(), source };
+        let id = kind.find(&cx, &pending.properties).await.map_err(refresh_err)?;
+        let live = match &id {
+            Some(id) => kind.read(&cx, id, &pending.properties).await.map_err(refresh_err)?,
+            None => None,
+        };
+        let record = ResourceState {
+            type_name: pending.type_name.clone(),
+            id: if live.is_some() { id.unwrap_or_default() } else { String::new() },
+            arn: None,
+            properties: live.as_ref().map(|(v, _)| v.clone()).unwrap_or_else(|| pending.properties.clone()),
+            attributes: live.as_ref().map(|(_, a)| a.clone()).unwrap_or_default(),
+            dependencies: Vec::new(),
+            consumed: Default::default(),
+            updated_at: pending.started_at.clone(),
+        };
+        if record.id.is_empty() && self.project.module(&addr.module).is_some_and(|m| m.resources.contains_key(&addr.name)) {
+            // Still wanted and not there: an ordinary create follows.
+            return Ok(None);
+        }
+        Ok(Some((record, live)))
     }
 
     /// Recorded resources whose sensitive attributes the planned nodes read, directly,

@@ -32,6 +32,17 @@ impl Resource for ApiKey {
     const TYPE: &'static str = "apigateway.api_key";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr_sensitive("value")];
 
+    async fn find(&self, cx: &Ctx<'_>, p: &ApiKeyProps) -> Result<Option<String>, ResourceError> {
+        let out = cx.aws.apigateway().get_api_keys().name_query(&p.name).limit(500).send().await.api("GetApiKeys")?;
+        Ok(out
+            .items()
+            .iter()
+            .filter(|k| k.name() == Some(p.name.as_str()))
+            .find(|k| k.tags().is_none_or(|t| t.get("infra:resource").is_none_or(|r| r == cx.name)))
+            .and_then(|k| k.id())
+            .map(str::to_string))
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &ApiKeyProps) -> Result<Outcome, ResourceError> {
         let out = cx
             .aws

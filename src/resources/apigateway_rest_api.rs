@@ -152,6 +152,18 @@ impl Resource for RestApi {
     const ATTRIBUTES: &'static [Attr] =
         &[attr("id"), attr("arn"), attr("root_resource_id"), attr("execution_arn"), attr("invoke_url"), attr("stage_name")];
 
+    /// API names are not unique: the tags say which one this run created.
+    async fn find(&self, cx: &Ctx<'_>, p: &RestApiProps) -> Result<Option<String>, ResourceError> {
+        let out = cx.aws.apigateway().get_rest_apis().limit(500).send().await.api("GetRestApis")?;
+        Ok(out
+            .items()
+            .iter()
+            .filter(|a| a.name() == Some(p.name.as_str()))
+            .find(|a| a.tags().is_some_and(|t| t.get("infra:module").map(String::as_str) == Some(cx.module) && t.get("infra:resource").map(String::as_str) == Some(cx.name)))
+            .and_then(|a| a.id())
+            .map(str::to_string))
+    }
+
     fn prepare(&self, p: &mut RestApiProps, _cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
         for r in &mut p.routes {
             r.method = r.method.to_uppercase();

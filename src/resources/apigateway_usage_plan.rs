@@ -79,6 +79,11 @@ impl Resource for UsagePlan {
     const TYPE: &'static str = "apigateway.usage_plan";
     const ATTRIBUTES: &'static [Attr] = &[attr("id")];
 
+    async fn find(&self, cx: &Ctx<'_>, p: &UsagePlanProps) -> Result<Option<String>, ResourceError> {
+        let out = cx.aws.apigateway().get_usage_plans().limit(500).send().await.api("GetUsagePlans")?;
+        Ok(out.items().iter().find(|u| u.name() == Some(p.name.as_str())).and_then(|u| u.id()).map(str::to_string))
+    }
+
     fn prepare(&self, p: &mut UsagePlanProps, _cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
         p.api_key_ids.sort();
         Ok(())

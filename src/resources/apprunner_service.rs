@@ -11,8 +11,8 @@ use aws_sdk_apprunner::types::{
     Service, ServiceStatus, SourceConfiguration, Tag,
 };
 
-use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
-use crate::aws::SdkResultExt;
+use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError, PROPAGATION_RETRY};
+use crate::aws::{AwsError, SdkResultExt};
 use crate::props;
 
 props! {
@@ -107,19 +107,55 @@ impl Resource for AppRunnerService {
     const TYPE: &'static str = "apprunner.service";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("arn"), attr("service_id"), attr("service_url")];
 
+    async fn find(&self, cx: &Ctx<'_>, p: &ServiceProps) -> Result<Option<String>, ResourceError> {
+        let mut token = None;
+        loop {
+            let page = cx.aws.apprunner().list_services().set_next_token(token).send().await.api("ListServices")?;
+            if let Some(s) = page.service_summary_list().iter().find(|s| s.service_name() == Some(p.name.as_str())) {
+                return Ok(s.service_arn().map(str::to_string));
+            }
+            match page.next_token() {
+                Some(t) => token = Some(t.to_string()),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &ServiceProps) -> Result<(), ResourceError> {
+        Self::wait_running(cx, id).await.map(|_| ())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &ServiceProps) -> Result<Outcome, ResourceError> {
-        let tags = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        let tags: Vec<Tag> = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        let roles: Vec<&String> = p.access_role_arn.iter().chain(p.instance_role_arn.iter()).collect();
+        let source = source(p)?;
+        // App Runner refuses a role it cannot assume yet with an InvalidRequestException.
         let out = cx
-            .aws
-            .apprunner()
-            .create_service()
-            .service_name(&p.name)
-            .source_configuration(source(p)?)
-            .instance_configuration(instance(p))
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .api("CreateService")?;
+            .retry_eventual("the IAM roles to reach App Runner", PROPAGATION_RETRY, || async {
+                let sent = cx
+                    .aws
+                    .apprunner()
+                    .create_service()
+                    .service_name(&p.name)
+                    .source_configuration(source.clone())
+                    .instance_configuration(instance(p))
+                    .set_tags(Some(tags.clone()))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(out) => Ok(out),
+                    Err(e) if e.as_service_error().is_some_and(|e| e.is_invalid_request_exception()) => {
+                        let mut fresh = false;
+                        for role in &roles {
+                            fresh |= cx.role_is_fresh(role).await;
+                        }
+                        let err = AwsError::new("CreateService", e).into();
+                        Err(if fresh { Attempt::Retry(err) } else { Attempt::Fail(err) })
+                    }
+                    Err(e) => Err(AwsError::new("CreateService", e).into()),
+                }
+            })
+            .await?;
         let arn = out.service().map(|s| s.service_arn().to_string()).unwrap_or_default();
         Ok(outcome(&Self::wait_running(cx, &arn).await?))
     }

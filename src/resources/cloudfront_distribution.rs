@@ -113,9 +113,27 @@ impl Resource for CloudFrontDistribution {
     const TYPE: &'static str = "cloudfront.distribution";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("arn"), attr("domain_name"), attr("hosted_zone_id")];
 
+    /// A distribution has no name: the create's caller reference (the run's token) finds it.
+    async fn find(&self, cx: &Ctx<'_>, _p: &DistributionProps) -> Result<Option<String>, ResourceError> {
+        let Some(token) = cx.token else { return Ok(None) };
+        let cf = cx.aws.cloudfront();
+        let list = cf.list_distributions().send().await.api("ListDistributions")?;
+        for d in list.distribution_list().map(|l| l.items()).unwrap_or_default() {
+            let config = cf.get_distribution_config().id(d.id()).send().await.api("GetDistributionConfig")?;
+            if config.distribution_config().is_some_and(|c| c.caller_reference() == token) {
+                return Ok(Some(d.id().to_string()));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &DistributionProps) -> Result<(), ResourceError> {
+        Self::wait_deployed(cx, id).await.map(|_| ())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &DistributionProps) -> Result<Outcome, ResourceError> {
-        // Unique per create, so a retried create after a crash is not mistaken for this one.
-        let reference = format!("infra-{}-{}-{}", cx.module, cx.name, crate::state::now());
+        // The run's token: recorded before the call, so an interrupted create is found again.
+        let reference = cx.token.map(str::to_string).unwrap_or_else(|| format!("infra-{}-{}-{}", cx.module, cx.name, crate::state::now()));
         let out = cx
             .aws
             .cloudfront()

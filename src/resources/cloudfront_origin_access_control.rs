@@ -39,6 +39,14 @@ impl Resource for OriginAccessControl {
     const TYPE: &'static str = "cloudfront.origin_access_control";
     const ATTRIBUTES: &'static [Attr] = &[attr("id")];
 
+    async fn find(&self, cx: &Ctx<'_>, p: &OacProps) -> Result<Option<String>, ResourceError> {
+        let out = cx.aws.cloudfront().list_origin_access_controls().send().await.api("ListOriginAccessControls")?;
+        Ok(out
+            .origin_access_control_list()
+            .and_then(|l| l.items().iter().find(|o| o.name() == p.name))
+            .map(|o| o.id().to_string()))
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &OacProps) -> Result<Outcome, ResourceError> {
         let out = cx
             .aws

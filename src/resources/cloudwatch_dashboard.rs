@@ -47,6 +47,10 @@ impl Resource for Dashboard {
     const TYPE: &'static str = "cloudwatch.dashboard";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn"), attr("url")];
 
+    fn natural_id(&self, p: &DashboardProps) -> Option<String> {
+        Some(p.name.clone())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &DashboardProps) -> Result<Outcome, ResourceError> {
         Self::put(cx, p).await
     }

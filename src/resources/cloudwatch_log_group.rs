@@ -47,6 +47,10 @@ impl Resource for LogGroup {
     const TYPE: &'static str = "logs.log_group";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn")];
 
+    fn natural_id(&self, p: &LogGroupProps) -> Option<String> {
+        Some(p.name.clone())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &LogGroupProps) -> Result<Outcome, ResourceError> {
         cx.aws
             .logs()

@@ -14,6 +14,8 @@ pub trait DynResource: Send + Sync {
     fn attributes(&self) -> &'static [Attr];
     fn prepare(&self, props: &mut Value, cx: &PrepareCx<'_>) -> Result<(), ResourceError>;
     async fn create(&self, cx: &Ctx<'_>, props: &Value) -> Result<Outcome, ResourceError>;
+    async fn find(&self, cx: &Ctx<'_>, props: &Value) -> Result<Option<String>, ResourceError>;
+    async fn settle(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<(), ResourceError>;
     async fn read(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<Option<(Value, Attrs)>, ResourceError>;
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &Value, new: &Value) -> Result<Outcome, ResourceError>;
     async fn delete(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<(), ResourceError>;
@@ -54,6 +56,14 @@ impl<R: Resource> DynResource for R {
 
     async fn create(&self, cx: &Ctx<'_>, props: &Value) -> Result<Outcome, ResourceError> {
         Resource::create(self, cx, &typed(R::TYPE, props)?).await
+    }
+
+    async fn find(&self, cx: &Ctx<'_>, props: &Value) -> Result<Option<String>, ResourceError> {
+        Resource::find(self, cx, &typed(R::TYPE, props)?).await
+    }
+
+    async fn settle(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<(), ResourceError> {
+        Resource::settle(self, cx, id, &typed(R::TYPE, props)?).await
     }
 
     async fn read(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<Option<(Value, Attrs)>, ResourceError> {

@@ -5,10 +5,14 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification};
 
-use super::{attr, Attr, Ctx, Observed, Outcome, PrepareCx, Resource, ResourceError};
-use crate::aws::SdkResultExt;
+use std::time::Duration;
+
+use aws_sdk_ec2::error::ProvideErrorMetadata;
+
+use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, PrepareCx, Resource, ResourceError};
+use crate::aws::{AwsError, SdkResultExt};
 use crate::props;
 
 props! {
@@ -158,6 +162,19 @@ impl Resource for SecurityGroup {
     const TYPE: &'static str = "ec2.security_group";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn")];
 
+    async fn find(&self, cx: &Ctx<'_>, p: &SecurityGroupProps) -> Result<Option<String>, ResourceError> {
+        let out = cx
+            .aws
+            .ec2()
+            .describe_security_groups()
+            .filters(Filter::builder().name("vpc-id").values(&p.vpc_id).build())
+            .filters(Filter::builder().name("group-name").values(&p.name).build())
+            .send()
+            .await
+            .api("DescribeSecurityGroups")?;
+        Ok(out.security_groups().first().and_then(|g| g.group_id()).map(str::to_string))
+    }
+
     fn prepare(&self, p: &mut SecurityGroupProps, _cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
         p.ingress = canonical(&p.ingress);
         p.egress = canonical(&p.egress);
@@ -213,8 +230,16 @@ impl Resource for SecurityGroup {
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &SecurityGroupProps) -> Result<(), ResourceError> {
-        cx.aws.ec2().delete_security_group().group_id(id).send().await.found_code("DeleteSecurityGroup", NOT_FOUND)?;
-        Ok(())
+        // Network interfaces of a just-deleted cluster hold the group for minutes.
+        cx.retry_eventual("network interfaces to release the security group", Duration::from_secs(900), || async {
+            match cx.aws.ec2().delete_security_group().group_id(id).send().await {
+                Ok(_) => Ok(()),
+                Err(e) if e.code().is_some_and(|c| NOT_FOUND.contains(&c)) => Ok(()),
+                Err(e) if e.code() == Some("DependencyViolation") => Err(Attempt::Retry(AwsError::new("DeleteSecurityGroup", e).into())),
+                Err(e) => Err(AwsError::new("DeleteSecurityGroup", e).into()),
+            }
+        })
+        .await
     }
 }
 

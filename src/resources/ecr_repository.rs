@@ -35,6 +35,10 @@ impl Resource for EcrRepository {
     const TYPE: &'static str = "ecr.repository";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn"), attr("url")];
 
+    fn natural_id(&self, p: &RepositoryProps) -> Option<String> {
+        Some(p.name.clone())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &RepositoryProps) -> Result<Outcome, ResourceError> {
         let tags = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
         let out = cx

@@ -7,8 +7,10 @@ use async_trait::async_trait;
 use aws_sdk_iam::types::Tag;
 use serde_json::Value;
 
-use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
-use crate::aws::SdkResultExt;
+use std::time::Duration;
+
+use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
+use crate::aws::{AwsError, SdkResultExt};
 use crate::props;
 
 props! {
@@ -104,6 +106,10 @@ impl Resource for Role {
     const TYPE: &'static str = "iam.role";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn")];
 
+    fn natural_id(&self, p: &RoleProps) -> Option<String> {
+        Some(p.name.clone())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &RoleProps) -> Result<Outcome, ResourceError> {
         let tags = cx
             .tags()
@@ -186,7 +192,18 @@ impl Resource for Role {
         };
         let none = RoleProps { managed_policy_arns: vec![], inline_policies: BTreeMap::new(), ..live.clone() };
         Self::sync_policies(cx, id, &live, &none).await?;
-        iam.delete_role().role_name(id).send().await.found("DeleteRole", |e| e.is_no_such_entity_exception())?;
-        Ok(())
+        // A role still attached somewhere (an instance profile, a lingering session)
+        // refuses deletion for a while.
+        cx.retry_eventual("the role to be released", Duration::from_secs(120), || async {
+            match iam.delete_role().role_name(id).send().await {
+                Ok(_) => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_delete_conflict_exception()) => {
+                    Err(Attempt::Retry(AwsError::new("DeleteRole", e).into()))
+                }
+                Err(e) => Err(AwsError::new("DeleteRole", e).into()),
+            }
+        })
+        .await
     }
 }

@@ -30,6 +30,19 @@ impl Resource for EventSourceMapping {
     const TYPE: &'static str = "lambda.event_source_mapping";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("uuid"), attr("function_arn")];
 
+    async fn find(&self, cx: &Ctx<'_>, p: &MappingProps) -> Result<Option<String>, ResourceError> {
+        let out = cx
+            .aws
+            .lambda()
+            .list_event_source_mappings()
+            .function_name(&p.function_name)
+            .event_source_arn(&p.event_source_arn)
+            .send()
+            .await
+            .found("ListEventSourceMappings", |e| e.is_resource_not_found_exception())?;
+        Ok(out.and_then(|o| o.event_source_mappings().first().and_then(|m| m.uuid()).map(str::to_string)))
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &MappingProps) -> Result<Outcome, ResourceError> {
         let out = cx
             .aws

@@ -12,8 +12,8 @@ use aws_sdk_lambda::types::{Environment, FunctionCode, FunctionConfiguration, La
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::{attr, Attr, Ctx, Observed, Outcome, PrepareCx, Resource, ResourceError};
-use crate::aws::SdkResultExt;
+use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, PrepareCx, Resource, ResourceError, PROPAGATION_RETRY};
+use crate::aws::{AwsError, SdkResultExt};
 use crate::props;
 
 props! {
@@ -124,6 +124,14 @@ impl Resource for Function {
     const TYPE: &'static str = "lambda.function";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn"), attr("invoke_arn")];
 
+    fn natural_id(&self, p: &FunctionProps) -> Option<String> {
+        Some(p.name.clone())
+    }
+
+    async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &FunctionProps) -> Result<(), ResourceError> {
+        Self::wait_ready(cx, id).await.map(|_| ())
+    }
+
     fn prepare(&self, p: &mut FunctionProps, cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
         p.code_sha256 = Some(code_sha256(&zip_dir(&cx.dir.join(&p.code_dir))?));
         Ok(())
@@ -131,22 +139,34 @@ impl Resource for Function {
 
     async fn create(&self, cx: &Ctx<'_>, p: &FunctionProps) -> Result<Outcome, ResourceError> {
         let zip = zip_dir(&cx.dir.join(&p.code_dir))?;
-        cx.aws
-            .lambda()
-            .create_function()
-            .function_name(&p.name)
-            .role(&p.role)
-            .runtime(Runtime::from(p.runtime.as_str()))
-            .handler(&p.handler)
-            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
-            .memory_size(p.memory_size as i32)
-            .timeout(p.timeout as i32)
-            .environment(Environment::builder().set_variables(Some(p.environment.clone().into_iter().collect())).build())
-            .set_description(p.description.clone())
-            .set_tags(Some(super::tag_map(cx)))
-            .send()
-            .await
-            .api("CreateFunction")?;
+        // A role created moments ago is refused ("cannot be assumed by Lambda", an
+        // InvalidParameterValueException) until IAM has propagated it.
+        cx.retry_eventual("the IAM role to reach Lambda", PROPAGATION_RETRY, || async {
+            let sent = cx
+                .aws
+                .lambda()
+                .create_function()
+                .function_name(&p.name)
+                .role(&p.role)
+                .runtime(Runtime::from(p.runtime.as_str()))
+                .handler(&p.handler)
+                .code(FunctionCode::builder().zip_file(Blob::new(zip.clone())).build())
+                .memory_size(p.memory_size as i32)
+                .timeout(p.timeout as i32)
+                .environment(Environment::builder().set_variables(Some(p.environment.clone().into_iter().collect())).build())
+                .set_description(p.description.clone())
+                .set_tags(Some(super::tag_map(cx)))
+                .send()
+                .await;
+            match sent {
+                Ok(_) => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception()) && cx.role_is_fresh(&p.role).await => {
+                    Err(Attempt::Retry(AwsError::new("CreateFunction", e).into()))
+                }
+                Err(e) => Err(AwsError::new("CreateFunction", e).into()),
+            }
+        })
+        .await?;
         let config = Self::wait_ready(cx, &p.name).await?;
         Ok(outcome(&config, Self::partition_region(cx).await?))
     }
@@ -177,7 +197,8 @@ impl Resource for Function {
         let config_changed = (&old.role, &old.runtime, &old.handler, old.memory_size, old.timeout, &old.environment, &old.description)
             != (&new.role, &new.runtime, &new.handler, new.memory_size, new.timeout, &new.environment, &new.description);
         if config_changed {
-            lambda
+            cx.retry_eventual("an earlier change to the function to finish", PROPAGATION_RETRY, || async {
+                let sent = lambda
                 .update_function_configuration()
                 .function_name(id)
                 .role(&new.role)
@@ -188,8 +209,19 @@ impl Resource for Function {
                 .environment(Environment::builder().set_variables(Some(new.environment.clone().into_iter().collect())).build())
                 .description(new.description.clone().unwrap_or_default())
                 .send()
-                .await
-                .api("UpdateFunctionConfiguration")?;
+                .await;
+                match sent {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_conflict_exception()) => {
+                        Err(Attempt::Retry(AwsError::new("UpdateFunctionConfiguration", e).into()))
+                    }
+                    Err(e) if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception()) && cx.role_is_fresh(&new.role).await => {
+                        Err(Attempt::Retry(AwsError::new("UpdateFunctionConfiguration", e).into()))
+                    }
+                    Err(e) => Err(AwsError::new("UpdateFunctionConfiguration", e).into()),
+                }
+            })
+            .await?;
             Self::wait_ready(cx, id).await?;
         }
         if old.code_sha256 != new.code_sha256 {

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
-use crate::aws::SdkResultExt;
+use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError, PROPAGATION_RETRY};
+use crate::aws::{AwsError, SdkResultExt};
 use crate::props;
 
 props! {
@@ -50,18 +50,40 @@ impl Resource for Permission {
     const TYPE: &'static str = "lambda.permission";
     const ATTRIBUTES: &'static [Attr] = &[attr("id")];
 
+    fn natural_id(&self, p: &PermissionProps) -> Option<String> {
+        Some(id(p))
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &PermissionProps) -> Result<Outcome, ResourceError> {
-        cx.aws
-            .lambda()
-            .add_permission()
-            .function_name(&p.function_name)
-            .statement_id(&p.statement_id)
-            .action(&p.action)
-            .principal(&p.principal)
-            .set_source_arn(p.source_arn.clone())
-            .send()
-            .await
-            .api("AddPermission")?;
+        // A function still applying a change answers ResourceConflict; a principal that is
+        // a freshly created role is not yet known to Lambda (InvalidParameterValue).
+        cx.retry_eventual("the function (or the principal) to be ready", PROPAGATION_RETRY, || async {
+            let sent = cx
+                .aws
+                .lambda()
+                .add_permission()
+                .function_name(&p.function_name)
+                .statement_id(&p.statement_id)
+                .action(&p.action)
+                .principal(&p.principal)
+                .set_source_arn(p.source_arn.clone())
+                .send()
+                .await;
+            match sent {
+                Ok(_) => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_conflict_exception()) => {
+                    Err(Attempt::Retry(AwsError::new("AddPermission", e).into()))
+                }
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception())
+                    && p.principal.starts_with("arn:")
+                    && cx.role_is_fresh(&p.principal).await =>
+                {
+                    Err(Attempt::Retry(AwsError::new("AddPermission", e).into()))
+                }
+                Err(e) => Err(AwsError::new("AddPermission", e).into()),
+            }
+        })
+        .await?;
         Ok(Outcome::new(id(p)))
     }
 

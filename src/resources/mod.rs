@@ -167,6 +167,8 @@ pub struct Ctx<'a> {
     /// Upper bound for waits on slow creates and deletes.
     pub timeout: Duration,
     pub progress: &'a dyn Progress,
+    /// Idempotency token for this create, stable across a crash and the retry after it.
+    pub token: Option<&'a str>,
 }
 
 /// Default bound for a wait when the manifest sets no `timeout`.
@@ -206,6 +208,72 @@ impl Ctx<'_> {
     }
 }
 
+/// How an attempt at an eventually consistent call went wrong.
+pub enum Attempt {
+    /// AWS has not caught up yet (a fresh role, a recently deleted queue): try again.
+    Retry(ResourceError),
+    /// A real error.
+    Fail(ResourceError),
+}
+
+impl From<ResourceError> for Attempt {
+    fn from(e: ResourceError) -> Self {
+        Attempt::Fail(e)
+    }
+}
+
+impl From<AwsError> for Attempt {
+    fn from(e: AwsError) -> Self {
+        Attempt::Fail(e.into())
+    }
+}
+
+impl Ctx<'_> {
+    /// Run `op` until it succeeds, fails for real, or has been retried for `limit`.
+    /// Each retry is shown as a wait on `why`. Throttling, 5xx and connection errors never
+    /// reach here: the SDK retries those itself.
+    pub async fn retry_eventual<T, F, Fut>(&self, why: &str, limit: Duration, mut op: F) -> Result<T, ResourceError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Attempt>>,
+    {
+        let start = Instant::now();
+        let mut delay = poll_interval();
+        loop {
+            match op().await {
+                Ok(v) => return Ok(v),
+                Err(Attempt::Fail(e)) => return Err(e),
+                Err(Attempt::Retry(e)) => {
+                    let elapsed = start.elapsed();
+                    if elapsed >= limit {
+                        tracing::debug!(address = self.address, %e, "gave up waiting for {why}");
+                        return Err(e);
+                    }
+                    self.progress.waiting(self.address, why, elapsed);
+                    tokio::time::sleep(delay.min(limit - elapsed)).await;
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    }
+
+    /// Whether the IAM role `arn` was created recently enough that AWS services may not
+    /// see it yet (IAM is eventually consistent; 10-30 s is common).
+    pub async fn role_is_fresh(&self, arn: &str) -> bool {
+        let Some(name) = arn.rsplit('/').next() else { return false };
+        let Ok(out) = self.aws.iam().get_role().role_name(name).send().await else { return false };
+        let Some(created) = out.role().map(|r| r.create_date()) else { return false };
+        let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
+        now.secs() - created.secs() < ROLE_PROPAGATION.as_secs() as i64
+    }
+}
+
+/// How long after its creation a role's "cannot be assumed" errors are treated as
+/// propagation delay rather than a real mistake.
+pub const ROLE_PROPAGATION: Duration = Duration::from_secs(300);
+/// How long such errors are retried.
+pub const PROPAGATION_RETRY: Duration = Duration::from_secs(120);
+
 /// First poll delay; `INFRA_POLL_INTERVAL_MS` shortens it for tests against fast emulators.
 fn poll_interval() -> Duration {
     std::env::var("INFRA_POLL_INTERVAL_MS")
@@ -232,6 +300,23 @@ pub trait Resource: Send + Sync + 'static {
         Ok(())
     }
     async fn create(&self, cx: &Ctx<'_>, props: &Self::Props) -> Result<Outcome, ResourceError>;
+    /// For name-keyed types: the physical id the properties imply, so a resource whose
+    /// create was interrupted can be found again.
+    fn natural_id(&self, _props: &Self::Props) -> Option<String> {
+        None
+    }
+    /// The physical id of an existing resource matching these properties (after an
+    /// interrupted create), or `None`. Defaults to reading [`Resource::natural_id`].
+    async fn find(&self, cx: &Ctx<'_>, props: &Self::Props) -> Result<Option<String>, ResourceError> {
+        match self.natural_id(props) {
+            Some(id) => Ok(self.read(cx, &id, props).await?.map(|_| id)),
+            None => Ok(None),
+        }
+    }
+    /// Wait until an adopted resource is usable (a cluster still creating).
+    async fn settle(&self, _cx: &Ctx<'_>, _id: &str, _props: &Self::Props) -> Result<(), ResourceError> {
+        Ok(())
+    }
     /// `None` when the resource no longer exists. `props` are the last applied ones.
     async fn read(&self, cx: &Ctx<'_>, id: &str, props: &Self::Props) -> Result<Option<Observed<Self::Props>>, ResourceError>;
     /// Make the live resource (`old`) match `new`; only in-place changes reach here.

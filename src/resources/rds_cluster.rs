@@ -132,6 +132,14 @@ impl Resource for Cluster {
     const ATTRIBUTES: &'static [Attr] =
         &[attr("id"), attr("identifier"), attr("arn"), attr("endpoint"), attr("reader_endpoint"), attr("resource_id")];
 
+    fn natural_id(&self, p: &ClusterProps) -> Option<String> {
+        Some(p.identifier.clone())
+    }
+
+    async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &ClusterProps) -> Result<(), ResourceError> {
+        Self::wait_available(cx, id).await.map(|_| ())
+    }
+
     fn prepare(&self, p: &mut ClusterProps, _cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
         p.security_group_ids.sort();
         Ok(())

@@ -59,6 +59,14 @@ impl Resource for ClusterInstance {
     const TYPE: &'static str = "rds.cluster_instance";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("identifier"), attr("arn"), attr("endpoint")];
 
+    fn natural_id(&self, p: &ClusterInstanceProps) -> Option<String> {
+        Some(p.identifier.clone())
+    }
+
+    async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &ClusterInstanceProps) -> Result<(), ResourceError> {
+        Self::wait_available(cx, id).await.map(|_| ())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &ClusterInstanceProps) -> Result<Outcome, ResourceError> {
         let tags = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
         cx.aws

@@ -3,8 +3,10 @@
 use async_trait::async_trait;
 use aws_sdk_rds::types::Tag;
 
-use super::{attr, Attr, Ctx, Observed, Outcome, PrepareCx, Resource, ResourceError};
-use crate::aws::SdkResultExt;
+use std::time::Duration;
+
+use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, PrepareCx, Resource, ResourceError};
+use crate::aws::{AwsError, SdkResultExt};
 use crate::props;
 
 props! {
@@ -26,6 +28,10 @@ impl Resource for SubnetGroup {
     type Props = SubnetGroupProps;
     const TYPE: &'static str = "rds.subnet_group";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn")];
+
+    fn natural_id(&self, p: &SubnetGroupProps) -> Option<String> {
+        Some(p.name.clone())
+    }
 
     fn prepare(&self, p: &mut SubnetGroupProps, _cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
         p.subnet_ids.sort();
@@ -87,13 +93,17 @@ impl Resource for SubnetGroup {
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &SubnetGroupProps) -> Result<(), ResourceError> {
-        cx.aws
-            .rds()
-            .delete_db_subnet_group()
-            .db_subnet_group_name(id)
-            .send()
-            .await
-            .found("DeleteDBSubnetGroup", |e| e.is_db_subnet_group_not_found_fault())?;
-        Ok(())
+        // A cluster that is still being deleted keeps its subnet group in use.
+        cx.retry_eventual("the deleted cluster to release its subnet group", Duration::from_secs(900), || async {
+            match cx.aws.rds().delete_db_subnet_group().db_subnet_group_name(id).send().await {
+                Ok(_) => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_db_subnet_group_not_found_fault()) => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_invalid_db_subnet_group_state_fault()) => {
+                    Err(Attempt::Retry(AwsError::new("DeleteDBSubnetGroup", e).into()))
+                }
+                Err(e) => Err(AwsError::new("DeleteDBSubnetGroup", e).into()),
+            }
+        })
+        .await
     }
 }

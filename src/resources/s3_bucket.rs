@@ -137,6 +137,10 @@ impl Resource for Bucket {
     const ATTRIBUTES: &'static [Attr] =
         &[attr("id"), attr("name"), attr("arn"), attr("domain_name"), attr("regional_domain_name")];
 
+    fn natural_id(&self, p: &BucketProps) -> Option<String> {
+        Some(p.name.clone())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &BucketProps) -> Result<Outcome, ResourceError> {
         let s3 = cx.aws.s3();
         let region = cx.aws.region();

@@ -23,6 +23,10 @@ impl Resource for BucketPolicy {
     const TYPE: &'static str = "s3.bucket_policy";
     const ATTRIBUTES: &'static [Attr] = &[super::attr("id")];
 
+    fn natural_id(&self, p: &BucketPolicyProps) -> Option<String> {
+        Some(p.bucket.clone())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &BucketPolicyProps) -> Result<Outcome, ResourceError> {
         cx.aws.s3().put_bucket_policy().bucket(&p.bucket).policy(p.policy.to_string()).send().await.api("PutBucketPolicy")?;
         Ok(Outcome::new(&p.bucket))

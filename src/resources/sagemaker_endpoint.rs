@@ -54,6 +54,14 @@ impl Resource for Endpoint {
     const TYPE: &'static str = "sagemaker.endpoint";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn")];
 
+    fn natural_id(&self, p: &EndpointProps) -> Option<String> {
+        Some(p.name.clone())
+    }
+
+    async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &EndpointProps) -> Result<(), ResourceError> {
+        wait_in_service(cx, id).await.map(|_| ())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &EndpointProps) -> Result<Outcome, ResourceError> {
         let tags = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
         cx.aws

@@ -46,6 +46,10 @@ impl Resource for EndpointConfig {
     const TYPE: &'static str = "sagemaker.endpoint_config";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn")];
 
+    fn natural_id(&self, p: &EndpointConfigProps) -> Option<String> {
+        Some(p.name.clone())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &EndpointConfigProps) -> Result<Outcome, ResourceError> {
         let variant = ProductionVariant::builder()
             .variant_name(&p.variant_name)

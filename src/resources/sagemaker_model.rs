@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use aws_sdk_sagemaker::types::{ContainerDefinition, Tag};
 
-use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
-use crate::aws::SdkResultExt;
+use aws_sdk_sagemaker::error::ProvideErrorMetadata;
+
+use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError, PROPAGATION_RETRY};
+use crate::aws::{AwsError, SdkResultExt};
 use crate::props;
 
 props! {
@@ -35,23 +37,38 @@ impl Resource for Model {
     const TYPE: &'static str = "sagemaker.model";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn")];
 
+    fn natural_id(&self, p: &ModelProps) -> Option<String> {
+        Some(p.name.clone())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &ModelProps) -> Result<Outcome, ResourceError> {
         let container = ContainerDefinition::builder()
             .image(&p.image)
             .set_environment(Some(p.environment.clone().into_iter().collect()))
             .build();
-        let tags = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        let tags: Vec<Tag> = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        // SageMaker reports a role it cannot assume yet as a ValidationException.
         let out = cx
-            .aws
-            .sagemaker()
-            .create_model()
-            .model_name(&p.name)
-            .execution_role_arn(&p.execution_role_arn)
-            .primary_container(container)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .api("CreateModel")?;
+            .retry_eventual("the IAM role to reach SageMaker", PROPAGATION_RETRY, || async {
+                let sent = cx
+                    .aws
+                    .sagemaker()
+                    .create_model()
+                    .model_name(&p.name)
+                    .execution_role_arn(&p.execution_role_arn)
+                    .primary_container(container.clone())
+                    .set_tags(Some(tags.clone()))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(out) => Ok(out),
+                    Err(e) if e.code() == Some("ValidationException") && cx.role_is_fresh(&p.execution_role_arn).await => {
+                        Err(Attempt::Retry(AwsError::new("CreateModel", e).into()))
+                    }
+                    Err(e) => Err(AwsError::new("CreateModel", e).into()),
+                }
+            })
+            .await?;
         Ok(Outcome::new(&p.name).with("name", p.name.as_str()).with("arn", out.model_arn().unwrap_or_default()))
     }
 

@@ -40,6 +40,10 @@ impl Resource for Schedule {
     const TYPE: &'static str = "scheduler.schedule";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("arn"), attr("name")];
 
+    fn natural_id(&self, p: &ScheduleProps) -> Option<String> {
+        Some(p.name.clone())
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &ScheduleProps) -> Result<Outcome, ResourceError> {
         let (target, window, state) = parts(p)?;
         let out = cx

@@ -6,8 +6,11 @@ use async_trait::async_trait;
 use aws_sdk_secretsmanager::types::Tag;
 use rand::distr::{Alphanumeric, SampleString};
 
-use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
-use crate::aws::SdkResultExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
+use crate::aws::{AwsError, SdkResultExt};
 use crate::{props, secrets};
 
 props! {
@@ -27,10 +30,42 @@ props! {
         /// Generate credentials; changing this creates a new secret.
         generate: Option<Generate> => optional, replace;
         kms_key_id: Option<String> => optional, replace;
+        /// When the name is still held by a deleted secret in its recovery window:
+        /// `fail` (say so), `restore` (bring it back, with new generated credentials) or
+        /// `force_delete` (delete it for good, then create a new one).
+        if_scheduled_for_deletion: String => default("fail");
     }
 }
 
 pub struct Secret;
+
+/// The generated `{"username","password"}` document, registered as a secret.
+fn generate(p: &SecretProps) -> Result<Option<String>, ResourceError> {
+    let Some(g) = &p.generate else { return Ok(None) };
+    if !(8..=4096).contains(&g.password_length) {
+        return Err(ResourceError::Invalid(format!("password_length must be 8 to 4096, not {}", g.password_length)));
+    }
+    // Alphanumeric only: RDS rejects `/`, `@`, `"` and spaces in master passwords.
+    let password = Alphanumeric.sample_string(&mut rand::rng(), g.password_length as usize);
+    secrets::register(&password);
+    let value = serde_json::json!({ "username": g.username, "password": password }).to_string();
+    secrets::register(&value);
+    Ok(Some(value))
+}
+
+/// When the secret named `name` is deleted but still in its recovery window: the date
+/// its name is freed.
+async fn scheduled_for_deletion(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, ResourceError> {
+    let out = cx
+        .aws
+        .secretsmanager()
+        .describe_secret()
+        .secret_id(name)
+        .send()
+        .await
+        .found("DescribeSecret", |e| e.is_resource_not_found_exception())?;
+    Ok(out.and_then(|o| o.deleted_date().map(|d| d.to_string())))
+}
 
 fn outcome(arn: &str, name: &str) -> Outcome {
     Outcome::new(arn).with("arn", arn).with("name", name)
@@ -42,6 +77,18 @@ impl Resource for Secret {
     const TYPE: &'static str = "secretsmanager.secret";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("arn"), attr("name")];
 
+    async fn find(&self, cx: &Ctx<'_>, p: &SecretProps) -> Result<Option<String>, ResourceError> {
+        let out = cx
+            .aws
+            .secretsmanager()
+            .describe_secret()
+            .secret_id(&p.name)
+            .send()
+            .await
+            .found("DescribeSecret", |e| e.is_resource_not_found_exception())?;
+        Ok(out.filter(|o| o.deleted_date().is_none()).and_then(|o| o.arn).map(|a| a.to_string()))
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &SecretProps) -> Result<Outcome, ResourceError> {
         if p.recovery_window_days != 0 && !(7..=30).contains(&p.recovery_window_days) {
             return Err(ResourceError::Invalid(format!(
@@ -49,28 +96,59 @@ impl Resource for Secret {
                 p.recovery_window_days
             )));
         }
-        let tags = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
-        let mut req = cx
-            .aws
-            .secretsmanager()
-            .create_secret()
-            .name(&p.name)
-            .set_description(p.description.clone())
-            .set_kms_key_id(p.kms_key_id.clone())
-            .set_tags(Some(tags));
-        if let Some(g) = &p.generate {
-            if !(8..=4096).contains(&g.password_length) {
-                return Err(ResourceError::Invalid(format!("password_length must be 8 to 4096, not {}", g.password_length)));
-            }
-            // Alphanumeric only: RDS rejects `/`, `@`, `"` and spaces in master passwords.
-            let password = Alphanumeric.sample_string(&mut rand::rng(), g.password_length as usize);
-            secrets::register(&password);
-            let value = serde_json::json!({ "username": g.username, "password": password });
-            req = req.secret_string(value.to_string());
+        if !["fail", "restore", "force_delete"].contains(&p.if_scheduled_for_deletion.as_str()) {
+            return Err(ResourceError::Invalid(format!(
+                "if_scheduled_for_deletion must be fail, restore or force_delete, not `{}`",
+                p.if_scheduled_for_deletion
+            )));
         }
-        let out = req.send().await.api("CreateSecret")?;
-        let arn = out.arn().unwrap_or_default();
-        Ok(outcome(arn, out.name().unwrap_or(&p.name)))
+        let value = generate(p)?;
+        let sm = cx.aws.secretsmanager();
+        let tags: Vec<Tag> = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        let forced = AtomicBool::new(false);
+        cx.retry_eventual("the force-deleted secret's name to be released", Duration::from_secs(60), || async {
+            let sent = sm
+                .create_secret()
+                .name(&p.name)
+                .set_description(p.description.clone())
+                .set_kms_key_id(p.kms_key_id.clone())
+                .set_tags(Some(tags.clone()))
+                .set_secret_string(value.clone())
+                .send()
+                .await;
+            let err = match sent {
+                Ok(out) => return Ok(outcome(out.arn().unwrap_or_default(), out.name().unwrap_or(&p.name))),
+                Err(e) => e,
+            };
+            let blocked = err.as_service_error().is_some_and(|e| e.is_invalid_request_exception() || e.is_resource_exists_exception());
+            let Some(deleted) = (if blocked { scheduled_for_deletion(cx, &p.name).await? } else { None }) else {
+                return Err(AwsError::new("CreateSecret", err).into());
+            };
+            if forced.load(Ordering::SeqCst) {
+                return Err(Attempt::Retry(AwsError::new("CreateSecret", err).into()));
+            }
+            match p.if_scheduled_for_deletion.as_str() {
+                "restore" => {
+                    let arn = sm.restore_secret().secret_id(&p.name).send().await.api("RestoreSecret")?.arn.unwrap_or_default();
+                    if let Some(v) = &value {
+                        sm.put_secret_value().secret_id(&arn).secret_string(v).send().await.api("PutSecretValue")?;
+                    }
+                    sm.tag_resource().secret_id(&arn).set_tags(Some(tags.clone())).send().await.api("TagResource")?;
+                    Ok(outcome(&arn, &p.name))
+                }
+                "force_delete" => {
+                    sm.delete_secret().secret_id(&p.name).force_delete_without_recovery(true).send().await.api("DeleteSecret")?;
+                    forced.store(true, Ordering::SeqCst);
+                    Err(Attempt::Retry(AwsError::new("CreateSecret", err).into()))
+                }
+                _ => Err(Attempt::Fail(ResourceError::Invalid(format!(
+                    "secret name {} is held by a deleted secret until {deleted} (its recovery window); \
+                     set `if_scheduled_for_deletion = \"restore\"` to bring it back or \"force_delete\" to delete it now",
+                    p.name
+                )))),
+            }
+        })
+        .await
     }
 
     async fn read(&self, cx: &Ctx<'_>, id: &str, p: &SecretProps) -> Result<Option<Observed<SecretProps>>, ResourceError> {

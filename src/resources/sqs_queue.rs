@@ -6,8 +6,10 @@ use async_trait::async_trait;
 use aws_sdk_sqs::types::QueueAttributeName as A;
 use serde_json::json;
 
-use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
-use crate::aws::SdkResultExt;
+use std::time::Duration;
+
+use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
+use crate::aws::{AwsError, SdkResultExt};
 use crate::props;
 
 props! {
@@ -63,6 +65,18 @@ impl Resource for Queue {
     const TYPE: &'static str = "sqs.queue";
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("url"), attr("arn"), attr("name")];
 
+    async fn find(&self, cx: &Ctx<'_>, p: &QueueProps) -> Result<Option<String>, ResourceError> {
+        let out = cx
+            .aws
+            .sqs()
+            .get_queue_url()
+            .queue_name(&p.name)
+            .send()
+            .await
+            .found("GetQueueUrl", |e| e.is_queue_does_not_exist())?;
+        Ok(out.and_then(|o| o.queue_url))
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &QueueProps) -> Result<Outcome, ResourceError> {
         let mut attrs = attributes(p);
         if p.redrive.is_none() {
@@ -71,16 +85,18 @@ impl Resource for Queue {
         if p.fifo {
             attrs.insert(A::FifoQueue, "true".into());
         }
+        // A queue name is blocked for 60 s after the queue is deleted (a replace).
         let out = cx
-            .aws
-            .sqs()
-            .create_queue()
-            .queue_name(&p.name)
-            .set_attributes(Some(attrs))
-            .set_tags(Some(super::tag_map(cx)))
-            .send()
-            .await
-            .api("CreateQueue")?;
+            .retry_eventual("the deleted queue's name to be released (60 s)", Duration::from_secs(90), || async {
+                match cx.aws.sqs().create_queue().queue_name(&p.name).set_attributes(Some(attrs.clone())).set_tags(Some(super::tag_map(cx))).send().await {
+                    Ok(out) => Ok(out),
+                    Err(e) if e.as_service_error().is_some_and(|e| e.is_queue_deleted_recently()) => {
+                        Err(Attempt::Retry(AwsError::new("CreateQueue", e).into()))
+                    }
+                    Err(e) => Err(AwsError::new("CreateQueue", e).into()),
+                }
+            })
+            .await?;
         let url = out.queue_url().unwrap_or_default().to_string();
         let arn = cx
             .aws

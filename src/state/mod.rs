@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use store::{LockInfo, StateError, StateLock, StateStore};
+pub use store::{LockInfo, StateError, StateLock, StateStore, Unlocked};
 
 /// Bumped when the document's shape changes incompatibly.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -33,6 +33,22 @@ pub struct ModuleState {
     /// Output values; sensitive outputs are not recorded.
     #[serde(default)]
     pub outputs: BTreeMap<String, Value>,
+    /// Creates that were sent but not yet confirmed. A run that dies in between leaves
+    /// the entry here; the next run looks the resource up and adopts it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<String, PendingCreate>,
+}
+
+/// A create recorded before it was sent to AWS.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingCreate {
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// The properties it was created with (secrets as tokens).
+    pub properties: Value,
+    /// Idempotency token sent with the create where the API takes one.
+    pub token: String,
+    pub started_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -82,10 +98,29 @@ impl State {
     pub fn remove_resource(&mut self, module: &str, name: &str) -> Option<ResourceState> {
         let m = self.modules.get_mut(module)?;
         let removed = m.resources.remove(name);
-        if m.resources.is_empty() {
+        self.drop_if_empty(module);
+        removed
+    }
+
+    pub fn pending(&self, module: &str, name: &str) -> Option<&PendingCreate> {
+        self.modules.get(module)?.pending.get(name)
+    }
+
+    pub fn set_pending(&mut self, module: &str, name: &str, op: PendingCreate) {
+        self.modules.entry(module.to_string()).or_default().pending.insert(name.to_string(), op);
+    }
+
+    pub fn clear_pending(&mut self, module: &str, name: &str) {
+        if let Some(m) = self.modules.get_mut(module) {
+            m.pending.remove(name);
+        }
+        self.drop_if_empty(module);
+    }
+
+    fn drop_if_empty(&mut self, module: &str) {
+        if self.modules.get(module).is_some_and(|m| m.resources.is_empty() && m.pending.is_empty()) {
             self.modules.remove(module);
         }
-        removed
     }
 
     /// Consumed values of a module's resources that no longer match the upstream output

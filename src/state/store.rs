@@ -25,7 +25,7 @@ pub enum StateError {
     TooNew { path: PathBuf, found: u32 },
     #[error("cannot write state file {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
-    #[error("state {path} is locked by {holder}\n  Wait for that run to finish, or pass --lock-timeout to wait for it.")]
+    #[error("state {path} is locked by {holder}\n  Wait for that run to finish (or pass --lock-timeout 5m to wait). If it is stuck, `infra unlock --force` breaks the lock.")]
     Locked { path: PathBuf, holder: String },
     #[error("cannot lock state {path}: {source}")]
     Lock { path: PathBuf, source: std::io::Error },
@@ -47,18 +47,31 @@ impl std::fmt::Display for LockInfo {
 }
 
 /// Held for the whole run; the operating system releases it if the process dies.
+/// A clean exit empties the lock file, so content found on taking it means the last
+/// holder died holding it.
 #[derive(Debug)]
 pub struct StateLock {
     file: File,
-    path: PathBuf,
+    /// The run that held the lock last and died without releasing it.
+    pub abandoned_by: Option<LockInfo>,
 }
 
 impl Drop for StateLock {
     fn drop(&mut self) {
         let _ = self.file.set_len(0);
         let _ = self.file.unlock();
-        let _ = &self.path;
     }
+}
+
+/// What `infra unlock` did.
+#[derive(Debug)]
+pub enum Unlocked {
+    /// Nobody held the lock.
+    NotLocked,
+    /// Cleared the record of a run that died holding the lock.
+    Abandoned(LockInfo),
+    /// Removed the lock file of a run that is still running (`--force`).
+    Forced(String),
 }
 
 #[derive(Debug)]
@@ -137,6 +150,7 @@ impl StateStore {
                 Err(std::fs::TryLockError::Error(e)) => return Err(lerr(e)),
             }
         }
+        let abandoned_by = read_info(&mut file);
         let info = LockInfo {
             pid: std::process::id(),
             host: gethostname::gethostname().to_string_lossy().into_owned(),
@@ -147,7 +161,36 @@ impl StateStore {
         file.set_len(0).map_err(lerr)?;
         file.rewind().map_err(lerr)?;
         file.write_all(text.as_bytes()).and_then(|_| file.sync_all()).map_err(lerr)?;
-        Ok(StateLock { file, path })
+        Ok(StateLock { file, abandoned_by })
+    }
+
+    /// Break the lock: clear what a dead run left, or with `force` remove the lock of
+    /// a live one (which then no longer excludes a new run: only when it is stuck).
+    pub fn unlock(&self, force: bool) -> Result<Unlocked, StateError> {
+        let path = self.lock_path();
+        let lerr = |source| StateError::Lock { path: path.clone(), source };
+        let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Unlocked::NotLocked),
+            Err(e) => return Err(lerr(e)),
+        };
+        match file.try_lock() {
+            Ok(()) => {
+                let info = read_info(&mut file);
+                file.set_len(0).map_err(lerr)?;
+                let _ = file.unlock();
+                Ok(info.map(Unlocked::Abandoned).unwrap_or(Unlocked::NotLocked))
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = read_holder(&mut file);
+                if !force {
+                    return Err(StateError::Locked { path: self.path(), holder });
+                }
+                std::fs::remove_file(&path).map_err(lerr)?;
+                Ok(Unlocked::Forced(holder))
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(lerr(e)),
+        }
     }
 
     /// Who holds the lock right now, if anyone.
@@ -169,10 +212,14 @@ impl StateStore {
     }
 }
 
-fn read_holder(file: &mut File) -> String {
+fn read_info(file: &mut File) -> Option<LockInfo> {
     let mut text = String::new();
-    let _ = file.rewind().and_then(|_| file.read_to_string(&mut text));
-    serde_json::from_str::<LockInfo>(&text).map(|i| i.to_string()).unwrap_or_else(|_| "another infra process".into())
+    file.rewind().and_then(|_| file.read_to_string(&mut text)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn read_holder(file: &mut File) -> String {
+    read_info(file).map(|i| i.to_string()).unwrap_or_else(|| "another infra process".into())
 }
 
 /// temp file in the same directory, fsync, rename, fsync the directory. The temp file
@@ -225,6 +272,21 @@ mod tests {
         let err = store.lock(Duration::ZERO, "infra down").unwrap_err().to_string();
         assert!(err.contains(&format!("pid {}", std::process::id())) && err.contains("infra up"), "{err}");
         drop(held);
-        store.lock(Duration::ZERO, "infra down").unwrap();
+        let again = store.lock(Duration::ZERO, "infra down").unwrap();
+        assert!(again.abandoned_by.is_none(), "a clean release leaves nothing behind");
+    }
+
+    #[test]
+    fn a_lock_left_by_a_dead_run_is_reported_and_can_be_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path(), "dev");
+        let dead = LockInfo { pid: 999_999, host: "h".into(), since: "t".into(), command: "infra up".into() };
+        std::fs::write(store.lock_path(), serde_json::to_string(&dead).unwrap()).unwrap();
+        let lock = store.lock(Duration::ZERO, "infra up").unwrap();
+        assert_eq!(lock.abandoned_by.as_ref().map(|i| i.pid), Some(999_999));
+        drop(lock);
+        std::fs::write(store.lock_path(), serde_json::to_string(&dead).unwrap()).unwrap();
+        assert!(matches!(store.unlock(false).unwrap(), Unlocked::Abandoned(_)));
+        assert!(matches!(store.unlock(false).unwrap(), Unlocked::NotLocked));
     }
 }

@@ -5,6 +5,7 @@ pub mod graph;
 pub mod output;
 pub mod plan;
 pub mod status;
+pub mod unlock;
 pub mod up;
 pub mod validate;
 
