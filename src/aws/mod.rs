@@ -135,7 +135,7 @@ impl Aws {
 /// slows the whole client down when AWS throttles, instead of every task hammering on.
 fn retry_config() -> RetryConfig {
     let attempts = std::env::var("INFRA_MAX_ATTEMPTS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
-    RetryConfig::adaptive()
+    RetryConfig::standard()
         .with_max_attempts(attempts)
         .with_initial_backoff(Duration::from_millis(200))
         .with_max_backoff(Duration::from_secs(20))

@@ -220,6 +220,7 @@ impl Run<'_> {
                 unknown: &unknown,
                 outputs: &outputs,
                 secrets: &secrets,
+                adopted: &HashMap::new(),
             };
             scope.resolve(&step.address.module, &decl.properties_json()).map_err(|e| fail(e.to_string()))?.value
         };
@@ -248,6 +249,7 @@ impl Run<'_> {
                 unknown: &unknown,
                 outputs: &outputs,
                 secrets: &secrets,
+                adopted: &HashMap::new(),
             };
             scope
                 .resolve(&step.address.module, &output.value.to_json())
@@ -304,6 +306,7 @@ impl Run<'_> {
                 unknown: &unknown,
                 outputs: &outputs,
                 secrets: &secrets,
+                adopted: &HashMap::new(),
             };
             desired_properties(&scope, self.exec.project, addr).map_err(|e| Self::fail(step, planned, StepErrorKind::Inputs(e)))?
         };

@@ -2,6 +2,8 @@
 //! should exist. [`load`] reads and checks them; nothing here talks to AWS.
 
 pub mod expr;
+#[cfg(test)]
+mod fuzz;
 pub mod load;
 pub mod presets;
 pub mod source;

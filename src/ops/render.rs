@@ -15,7 +15,8 @@ pub fn show_value(v: &Value, full: bool) -> String {
         Value::String(s) if s == UNKNOWN => "(known after apply)".to_string(),
         other => other.to_string(),
     };
-    let text = text.replace(UNKNOWN, "(known after apply)");
+    // Inside a JSON rendering the marker's control character is escaped.
+    let text = text.replace(UNKNOWN, "(known after apply)").replace("\\u0001(known after apply)", "(known after apply)");
     if full || text.chars().count() <= 90 {
         text
     } else {
@@ -24,7 +25,8 @@ pub fn show_value(v: &Value, full: bool) -> String {
 }
 
 fn step_line(p: &Printer, step: &Step, width: usize) -> String {
-    let symbol = p.paint(Printer::action_style(step.action), &format!("{:>3}", step.action.symbol()));
+    let shown = if step.adopt && step.action == Action::Same { Action::Update } else { step.action };
+    let symbol = p.paint(Printer::action_style(shown), &format!("{:>3}", shown.symbol()));
     let mut notes = Vec::new();
     if step.rewire {
         notes.push("re-wire".to_string());

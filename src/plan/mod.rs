@@ -294,6 +294,7 @@ impl Planner<'_> {
 
         let mut unknown = HashSet::new();
         let mut outputs = HashMap::new();
+        let mut adopted = HashMap::new();
         let mut index_of_node = HashMap::new();
         for &n in &order {
             let gnode = self.graph.node(n);
@@ -306,6 +307,7 @@ impl Planner<'_> {
                 unknown: &unknown,
                 outputs: &outputs,
                 secrets: &plan.secrets,
+                adopted: &adopted,
             };
             let invalid = |message: String| PlanError::Invalid { address: addr.clone(), message, loc: gnode.loc.clone() };
             let mut step = match addr.kind {
@@ -336,6 +338,12 @@ impl Planner<'_> {
                     let mut step = Step::new(addr.clone(), &type_name, Action::Create);
                     if prior.is_none() {
                         if let Some((found, live_now)) = self.find_pending(&addr).await? {
+                            if let Some((_, attrs)) = &live_now {
+                                let (_, secret) = crate::resources::split_sensitive(&found.type_name, attrs.clone());
+                                if !secret.is_empty() {
+                                    plan.secrets.insert(addr.clone(), secret);
+                                }
+                            }
                             step.adopt = true;
                             step.reason = Some("found in AWS after an interrupted run; adopting it".into());
                             prior = Some(found);
@@ -365,6 +373,9 @@ impl Planner<'_> {
                     }
                     if matches!(step.action, Action::Create | Action::Replace) {
                         unknown.insert(addr.clone());
+                    } else if step.adopt {
+                        // Not in the state yet; what AWS reported stands in for it.
+                        adopted.insert(addr.clone(), prior.clone().expect("adopted"));
                     }
                     step.prior = prior;
                     step.live = observed;

@@ -13,7 +13,7 @@ use crate::manifest::expr::{self, Part, Reference};
 use crate::manifest::Project;
 use crate::resources::{registry, Attrs};
 use crate::schema::{contains_unknown, UNKNOWN};
-use crate::state::State;
+use crate::state::{ResourceState, State};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{reference}: {reason}")]
@@ -35,6 +35,8 @@ pub struct Scope<'a> {
     pub outputs: &'a HashMap<Address, Value>,
     /// Sensitive attributes read from AWS in this run (never stored).
     pub secrets: &'a HashMap<Address, Attrs>,
+    /// Resources found in AWS after an interrupted create, not yet in the state.
+    pub adopted: &'a HashMap<Address, ResourceState>,
 }
 
 /// A resolved value and the other modules' outputs it used.
@@ -109,7 +111,8 @@ impl Scope<'_> {
                 if self.unknown.contains(&Address::resource(module, name)) {
                     return Ok(Value::String(UNKNOWN.into()));
                 }
-                match self.state.resource(module, name) {
+                let recorded = self.adopted.get(&Address::resource(module, name)).or_else(|| self.state.resource(module, name));
+                match recorded {
                     None => fail(format!("{module}.{name} has not been created")),
                     Some(res) if registry::is_sensitive(&res.type_name, attr) => {
                         match self.secrets.get(&Address::resource(module, name)).and_then(|a| a.get(attr)) {
@@ -190,7 +193,7 @@ mod tests {
         let unknown = HashSet::new();
         let outputs = HashMap::new();
         let secrets = HashMap::new();
-        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs, secrets: &secrets };
+        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs, secrets: &secrets, adopted: &HashMap::new() };
         let r = scope.resolve("a", &json!({"name": "q-${var.size}", "n": "${var.size}"})).unwrap();
         assert_eq!(r.value, json!({"name": "q-2", "n": 2}));
         let err = scope.resolve("b", &json!("${module.a.url}")).unwrap_err();
@@ -213,12 +216,12 @@ mod tests {
             },
         );
         state.modules.get_mut("a").unwrap().outputs.insert("url".into(), json!("http://q"));
-        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs, secrets: &secrets };
+        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs, secrets: &secrets, adopted: &HashMap::new() };
         let r = scope.resolve("b", &json!("${module.a.url}")).unwrap();
         assert_eq!(r.consumed.get("a.url"), Some(&json!("http://q")));
 
         let unknown = HashSet::from([Address::output("a", "url")]);
-        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs, secrets: &secrets };
+        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs, secrets: &secrets, adopted: &HashMap::new() };
         assert_eq!(scope.resolve("b", &json!("x-${module.a.url}")).unwrap().value, json!(UNKNOWN));
     }
 }

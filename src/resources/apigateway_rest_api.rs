@@ -257,11 +257,14 @@ impl Resource for RestApi {
             api.update_rest_api().rest_api_id(id).set_patch_operations(Some(patch)).send().await.api("UpdateRestApi")?;
         }
         if old.routes != new.routes {
-            // Deleting a top-level resource deletes everything below it.
+            // Deepest first: AWS deletes children with their parent, but moto leaves them
+            // behind with a dangling parent, after which it cannot list the API at all.
             let resources = Self::resources(cx, id).await?;
             let root = resources.get("/").cloned().unwrap_or_default();
-            for (path, rid) in &resources {
-                if path != "/" && path.matches('/').count() == 1 {
+            let mut paths: Vec<(&String, &String)> = resources.iter().filter(|(p, _)| p.as_str() != "/").collect();
+            paths.sort_by_key(|(p, _)| std::cmp::Reverse(p.matches('/').count()));
+            for (_, rid) in paths {
+                {
                     api.delete_resource()
                         .rest_api_id(id)
                         .resource_id(rid)

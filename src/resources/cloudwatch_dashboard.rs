@@ -34,10 +34,14 @@ impl Dashboard {
         if !problems.is_empty() {
             return Err(ResourceError::Invalid(format!("dashboard {} rejected: {}", p.name, problems.join("; "))));
         }
+        Self::outcome(cx, &p.name).await
+    }
+
+    async fn outcome(cx: &Ctx<'_>, name: &str) -> Result<Outcome, ResourceError> {
         let id = cx.aws.identity().await?;
-        let arn = format!("arn:{}:cloudwatch::{}:dashboard/{}", id.partition, id.account_id, p.name);
-        let url = format!("https://{0}.console.aws.amazon.com/cloudwatch/home?region={0}#dashboards:name={1}", id.region, p.name);
-        Ok(Outcome::new(&p.name).with("name", p.name.as_str()).with("arn", arn).with("url", url))
+        let arn = format!("arn:{}:cloudwatch::{}:dashboard/{name}", id.partition, id.account_id);
+        let url = format!("https://{0}.console.aws.amazon.com/cloudwatch/home?region={0}#dashboards:name={name}", id.region);
+        Ok(Outcome::new(name).with("name", name).with("arn", arn).with("url", url))
     }
 }
 
@@ -55,7 +59,7 @@ impl Resource for Dashboard {
         Self::put(cx, p).await
     }
 
-    async fn read(&self, cx: &Ctx<'_>, id: &str, p: &DashboardProps) -> Result<Option<Observed<DashboardProps>>, ResourceError> {
+    async fn read(&self, cx: &Ctx<'_>, id: &str, _p: &DashboardProps) -> Result<Option<Observed<DashboardProps>>, ResourceError> {
         let out = cx
             .aws
             .cloudwatch()
@@ -66,7 +70,7 @@ impl Resource for Dashboard {
             .found("GetDashboard", |e| e.is_dashboard_not_found_error())?;
         let Some(d) = out else { return Ok(None) };
         let body = d.dashboard_body().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
-        Ok(Some(Observed { props: DashboardProps { name: id.to_string(), body }, attrs: Outcome::new(id).with("name", p.name.as_str()).attrs }))
+        Ok(Some(Observed { props: DashboardProps { name: id.to_string(), body }, attrs: Self::outcome(cx, id).await?.attrs }))
     }
 
     async fn update(&self, cx: &Ctx<'_>, _id: &str, _old: &DashboardProps, new: &DashboardProps) -> Result<Outcome, ResourceError> {

@@ -18,7 +18,7 @@ fn function_env(env: &Env, name: &str) -> HashMap<String, String> {
     })
 }
 
-fn api_key_value(env: &Env) -> String {
+pub fn api_key_value(env: &Env) -> String {
     env.block_on(async {
         let keys = env.apigateway().get_api_keys().include_values(true).send().await.unwrap();
         let key = keys.items().iter().find(|k| k.name() == Some("alex-api-key")).expect("alex-api-key");
@@ -298,6 +298,11 @@ fn down_all_leaves_nothing_behind() {
         env.s3().put_object().bucket(format!("alex-vectors-{ACCOUNT}")).key("doc.txt").body(b"x".to_vec().into()).send().await.unwrap();
     });
     env.infra(&["down", "--all", "--yes"]).ok();
+    assert_nothing_left(&env);
+}
+
+/// Every service the stack uses is empty of `alex-*` resources, and the state is empty.
+pub fn assert_nothing_left(env: &Env) {
     env.block_on(async {
         assert!(env.lambda().list_functions().send().await.unwrap().functions().is_empty(), "functions");
         assert!(env.sqs().list_queues().send().await.unwrap().queue_urls().is_empty(), "queues");

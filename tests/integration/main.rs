@@ -8,5 +8,6 @@ mod alex_core;
 mod alex_stack;
 mod cli;
 mod drift;
+mod reliability;
 mod secrets;
 mod validate;

@@ -1,9 +1,13 @@
-//! A recording (and, when asked, fault-injecting) HTTP proxy between the `infra` binary
-//! and the emulator. It runs on its own thread so tests can block on the child process.
+//! A recording, fault-injecting HTTP proxy between the `infra` binary and the emulator.
+//! It runs on its own thread so tests can block on the child process. Faults are
+//! answered by the proxy itself, never forwarded, so a retried call is always safe:
+//! random throttling errors (in each protocol's own error format), 503s and connection
+//! resets; scripted answers (the exact AWS error a call gets on real AWS, then the real
+//! call); and added latency.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -23,6 +27,8 @@ pub struct Call {
     pub operation: String,
     pub method: String,
     pub status: u16,
+    /// The fault the proxy answered with instead of forwarding, if any.
+    pub fault: Option<&'static str>,
 }
 
 impl Call {
@@ -36,9 +42,40 @@ impl Call {
     }
 }
 
+/// A canned answer for the next calls matching an operation.
+#[derive(Clone)]
+pub struct Scripted {
+    /// Matches [`Call::operation`] (prefix).
+    pub operation: String,
+    pub times: usize,
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+}
+
+#[derive(Default)]
+struct Faults {
+    /// Probability (0..1) of a random fault per request.
+    rate: f64,
+    /// xorshift state, seeded: runs are repeatable.
+    rng: u64,
+    latency: Duration,
+    scripted: Vec<Scripted>,
+}
+
+impl Faults {
+    fn roll(&mut self) -> f64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (self.rng % 1_000_000) as f64 / 1_000_000.0
+    }
+}
+
 pub struct Proxy {
     pub url: String,
     calls: Arc<Mutex<Vec<Call>>>,
+    faults: Arc<Mutex<Faults>>,
 }
 
 impl Proxy {
@@ -47,13 +84,14 @@ impl Proxy {
         listener.set_nonblocking(true).expect("nonblocking");
         let addr: SocketAddr = listener.local_addr().expect("proxy address");
         let calls = Arc::new(Mutex::new(Vec::new()));
+        let faults = Arc::new(Mutex::new(Faults { rng: 0x9e37_79b9_7f4a_7c15, ..Faults::default() }));
         let upstream = upstream.trim_end_matches('/').to_string();
-        let shared = Arc::clone(&calls);
+        let (shared_calls, shared_faults) = (Arc::clone(&calls), Arc::clone(&faults));
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-            rt.block_on(serve(listener, upstream, shared));
+            rt.block_on(serve(listener, upstream, shared_calls, shared_faults));
         });
-        Proxy { url: format!("http://{addr}"), calls }
+        Proxy { url: format!("http://{addr}"), calls, faults }
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -65,20 +103,36 @@ impl Proxy {
     }
 
     pub fn writes(&self) -> Vec<Call> {
-        self.calls().into_iter().filter(Call::is_write).collect()
+        self.calls().into_iter().filter(|c| c.fault.is_none() && c.is_write()).collect()
+    }
+
+    /// Answer a fraction of requests with a fault (seeded, so repeatable).
+    pub fn fail_randomly(&self, rate: f64, seed: u64) {
+        let mut f = self.faults.lock().unwrap();
+        f.rate = rate;
+        f.rng = seed.max(1);
+    }
+
+    pub fn set_latency(&self, latency: Duration) {
+        self.faults.lock().unwrap().latency = latency;
+    }
+
+    /// Answer the next `times` calls of `operation` with this response.
+    pub fn script(&self, s: Scripted) {
+        self.faults.lock().unwrap().scripted.push(s);
     }
 }
 
-async fn serve(listener: std::net::TcpListener, upstream: String, calls: Arc<Mutex<Vec<Call>>>) {
+async fn serve(listener: std::net::TcpListener, upstream: String, calls: Arc<Mutex<Vec<Call>>>, faults: Arc<Mutex<Faults>>) {
     let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     loop {
         let Ok((stream, _)) = listener.accept().await else { continue };
-        let (client, upstream, calls) = (client.clone(), upstream.clone(), Arc::clone(&calls));
+        let (client, upstream, calls, faults) = (client.clone(), upstream.clone(), Arc::clone(&calls), Arc::clone(&faults));
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
-                let (client, upstream, calls) = (client.clone(), upstream.clone(), Arc::clone(&calls));
-                async move { Ok::<_, Infallible>(forward(req, &client, &upstream, &calls).await) }
+                let (client, upstream, calls, faults) = (client.clone(), upstream.clone(), Arc::clone(&calls), Arc::clone(&faults));
+                async move { handle(req, &client, &upstream, &calls, &faults).await }
             });
             let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
@@ -109,12 +163,47 @@ fn signing_service(req: &hyper::http::request::Parts) -> String {
         .to_string()
 }
 
-async fn forward(
+fn respond(status: u16, headers: &[(&str, String)], body: String) -> Response<Full<Bytes>> {
+    let mut b = Response::builder().status(status).header("x-amzn-requestid", "proxy-fault");
+    for (k, v) in headers {
+        b = b.header(*k, v);
+    }
+    b.body(Full::new(Bytes::from(body))).expect("response")
+}
+
+/// A throttling error in the format the calling protocol uses, so the SDK reads the
+/// error code (and classifies it as throttling) exactly as it would from AWS.
+fn throttle(service: &str, json: bool, query: bool) -> Response<Full<Bytes>> {
+    if json {
+        return respond(400, &[("content-type", "application/x-amz-json-1.1".into())], r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.into());
+    }
+    if query && service == "ec2" {
+        let body = "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>proxy</RequestID></Response>";
+        return respond(503, &[("content-type", "text/xml".into())], body.into());
+    }
+    if query || service == "cloudfront" {
+        let body = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>proxy</RequestId></ErrorResponse>";
+        return respond(400, &[("content-type", "text/xml".into())], body.into());
+    }
+    if service == "s3" {
+        let body = "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>proxy</RequestId></Error>";
+        return respond(503, &[("content-type", "application/xml".into())], body.into());
+    }
+    respond(
+        429,
+        &[("content-type", "application/json".into()), ("x-amzn-errortype", "TooManyRequestsException".into())],
+        r#"{"message":"Rate exceeded"}"#.into(),
+    )
+}
+
+/// `Err` makes hyper drop the connection without an answer: a reset as the client sees it.
+async fn handle(
     req: Request<Incoming>,
     client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
     upstream: &str,
     calls: &Mutex<Vec<Call>>,
-) -> Response<Full<Bytes>> {
+    faults: &Mutex<Faults>,
+) -> Result<Response<Full<Bytes>>, std::io::Error> {
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let mut call = Call {
@@ -122,21 +211,58 @@ async fn forward(
         operation: operation(&parts, &body),
         method: parts.method.to_string(),
         status: 0,
+        fault: None,
     };
-    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let mut out = Request::builder().method(parts.method.clone()).uri(format!("{upstream}{path}"));
-    for (k, v) in parts.headers.iter() {
-        out = out.header(k, v);
+    let json = parts.headers.contains_key("x-amz-target");
+    let query = !json && !call.operation.contains(' ');
+    let (latency, decision) = {
+        let mut f = faults.lock().unwrap();
+        let scripted = f.scripted.iter_mut().find(|s| s.times > 0 && call.operation.starts_with(&s.operation)).map(|s| {
+            s.times -= 1;
+            s.clone()
+        });
+        let random = if scripted.is_none() && f.rate > 0.0 && f.roll() < f.rate { Some(f.roll()) } else { None };
+        (f.latency, (scripted, random))
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
-    let response = match client.request(out.body(Full::new(body)).expect("request")).await {
-        Ok(resp) => {
-            let (parts, body) = resp.into_parts();
-            let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-            Response::from_parts(parts, Full::new(body))
+    let response = match decision {
+        (Some(s), _) => {
+            call.fault = Some("scripted");
+            respond(s.status, &s.headers.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>(), s.body)
         }
-        Err(e) => Response::builder().status(502).body(Full::new(Bytes::from(e.to_string()))).expect("response"),
+        (None, Some(kind)) if kind < 0.4 => {
+            call.fault = Some("throttle");
+            throttle(&call.service, json, query)
+        }
+        (None, Some(kind)) if kind < 0.7 => {
+            call.fault = Some("503");
+            respond(503, &[], String::new())
+        }
+        (None, Some(_)) => {
+            call.fault = Some("reset");
+            calls.lock().unwrap().push(call);
+            return Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset"));
+        }
+        (None, None) => {
+            let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let mut out = Request::builder().method(parts.method.clone()).uri(format!("{upstream}{path}"));
+            for (k, v) in parts.headers.iter() {
+                out = out.header(k, v);
+            }
+            match client.request(out.body(Full::new(body)).expect("request")).await {
+                Ok(resp) => {
+                    let (parts, body) = resp.into_parts();
+                    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                    Response::from_parts(parts, Full::new(body))
+                }
+                Err(e) => respond(502, &[], e.to_string()),
+            }
+        }
     };
     call.status = response.status().as_u16();
     calls.lock().unwrap().push(call);
-    response
+    Ok::<_, std::io::Error>(response)
 }
+
