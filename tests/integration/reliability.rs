@@ -117,7 +117,7 @@ fn runs_killed_early_mid_and_late_converge_without_duplicates_or_orphans() {
     // `INFRA_KILL_POINTS=5,10,15,...` sweeps more points (used while developing).
     let points: Vec<usize> = std::env::var("INFRA_KILL_POINTS")
         .map(|v| v.split(',').filter_map(|p| p.trim().parse().ok()).collect())
-        .unwrap_or_else(|_| vec![12, 55, 95]);
+        .unwrap_or_else(|_| vec![12, 55, 90]);
     for after in points {
         eprintln!("killing `up --all` after {after} requests");
         let env = Env::new();
@@ -165,7 +165,7 @@ fn an_interrupted_create_is_adopted_not_duplicated() {
 #[test]
 fn a_second_run_is_refused_at_once_naming_the_holder() {
     let env = Env::new();
-    env.proxy.set_latency(Duration::from_millis(30));
+    env.proxy.set_latency(Duration::from_millis(100));
     let mut first = env.command(&["up", "2_sagemaker"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let start = Instant::now();
     while env.proxy.calls().is_empty() {
