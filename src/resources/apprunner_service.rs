@@ -12,7 +12,7 @@ use aws_sdk_apprunner::types::{
 };
 
 use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError, PROPAGATION_RETRY};
-use crate::aws::{AwsError, SdkResultExt};
+use crate::aws::SdkResultExt;
 use crate::props;
 
 props! {
@@ -149,10 +149,9 @@ impl Resource for AppRunnerService {
                         for role in &roles {
                             fresh |= cx.role_is_fresh(role).await;
                         }
-                        let err = AwsError::new("CreateService", e).into();
-                        Err(if fresh { Attempt::Retry(err) } else { Attempt::Fail(err) })
+                        Err(if fresh { Attempt::retry("CreateService", e) } else { Attempt::fail("CreateService", e) })
                     }
-                    Err(e) => Err(AwsError::new("CreateService", e).into()),
+                    Err(e) => Err(Attempt::fail("CreateService", e)),
                 }
             })
             .await?;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 
 use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, PrepareCx, Resource, ResourceError};
-use crate::aws::{AwsError, SdkResultExt};
+use crate::aws::SdkResultExt;
 use crate::props;
 
 props! {
@@ -235,8 +235,8 @@ impl Resource for SecurityGroup {
             match cx.aws.ec2().delete_security_group().group_id(id).send().await {
                 Ok(_) => Ok(()),
                 Err(e) if e.code().is_some_and(|c| NOT_FOUND.contains(&c)) => Ok(()),
-                Err(e) if e.code() == Some("DependencyViolation") => Err(Attempt::Retry(AwsError::new("DeleteSecurityGroup", e).into())),
-                Err(e) => Err(AwsError::new("DeleteSecurityGroup", e).into()),
+                Err(e) if e.code() == Some("DependencyViolation") => Err(Attempt::retry("DeleteSecurityGroup", e)),
+                Err(e) => Err(Attempt::fail("DeleteSecurityGroup", e)),
             }
         })
         .await

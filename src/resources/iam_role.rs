@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
-use crate::aws::{AwsError, SdkResultExt};
+use crate::aws::SdkResultExt;
 use crate::props;
 
 props! {
@@ -199,9 +199,9 @@ impl Resource for Role {
                 Ok(_) => Ok(()),
                 Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => Ok(()),
                 Err(e) if e.as_service_error().is_some_and(|e| e.is_delete_conflict_exception()) => {
-                    Err(Attempt::Retry(AwsError::new("DeleteRole", e).into()))
+                    Err(Attempt::retry("DeleteRole", e))
                 }
-                Err(e) => Err(AwsError::new("DeleteRole", e).into()),
+                Err(e) => Err(Attempt::fail("DeleteRole", e)),
             }
         })
         .await

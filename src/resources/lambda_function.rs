@@ -13,7 +13,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, PrepareCx, Resource, ResourceError, PROPAGATION_RETRY};
-use crate::aws::{AwsError, SdkResultExt};
+use crate::aws::SdkResultExt;
 use crate::props;
 
 props! {
@@ -161,9 +161,9 @@ impl Resource for Function {
             match sent {
                 Ok(_) => Ok(()),
                 Err(e) if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception()) && cx.role_is_fresh(&p.role).await => {
-                    Err(Attempt::Retry(AwsError::new("CreateFunction", e).into()))
+                    Err(Attempt::retry("CreateFunction", e))
                 }
-                Err(e) => Err(AwsError::new("CreateFunction", e).into()),
+                Err(e) => Err(Attempt::fail("CreateFunction", e)),
             }
         })
         .await?;
@@ -213,12 +213,12 @@ impl Resource for Function {
                 match sent {
                     Ok(_) => Ok(()),
                     Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_conflict_exception()) => {
-                        Err(Attempt::Retry(AwsError::new("UpdateFunctionConfiguration", e).into()))
+                        Err(Attempt::retry("UpdateFunctionConfiguration", e))
                     }
                     Err(e) if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception()) && cx.role_is_fresh(&new.role).await => {
-                        Err(Attempt::Retry(AwsError::new("UpdateFunctionConfiguration", e).into()))
+                        Err(Attempt::retry("UpdateFunctionConfiguration", e))
                     }
-                    Err(e) => Err(AwsError::new("UpdateFunctionConfiguration", e).into()),
+                    Err(e) => Err(Attempt::fail("UpdateFunctionConfiguration", e)),
                 }
             })
             .await?;

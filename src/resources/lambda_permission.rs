@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError, PROPAGATION_RETRY};
-use crate::aws::{AwsError, SdkResultExt};
+use crate::aws::SdkResultExt;
 use crate::props;
 
 props! {
@@ -72,15 +72,15 @@ impl Resource for Permission {
             match sent {
                 Ok(_) => Ok(()),
                 Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_conflict_exception()) => {
-                    Err(Attempt::Retry(AwsError::new("AddPermission", e).into()))
+                    Err(Attempt::retry("AddPermission", e))
                 }
                 Err(e) if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception())
                     && p.principal.starts_with("arn:")
                     && cx.role_is_fresh(&p.principal).await =>
                 {
-                    Err(Attempt::Retry(AwsError::new("AddPermission", e).into()))
+                    Err(Attempt::retry("AddPermission", e))
                 }
-                Err(e) => Err(AwsError::new("AddPermission", e).into()),
+                Err(e) => Err(Attempt::fail("AddPermission", e)),
             }
         })
         .await?;

@@ -42,6 +42,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
 use crate::aws::{Aws, AwsError};
 use crate::schema::{PropType, Ty};
 
@@ -214,6 +217,26 @@ pub enum Attempt {
     Retry(ResourceError),
     /// A real error.
     Fail(ResourceError),
+}
+
+impl Attempt {
+    /// An SDK error that means "not yet".
+    pub fn retry<E, R>(op: &'static str, e: SdkError<E, R>) -> Self
+    where
+        E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        Attempt::Retry(AwsError::new(op, e).into())
+    }
+
+    /// An SDK error that is final.
+    pub fn fail<E, R>(op: &'static str, e: SdkError<E, R>) -> Self
+    where
+        E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        Attempt::Fail(AwsError::new(op, e).into())
+    }
 }
 
 impl From<ResourceError> for Attempt {

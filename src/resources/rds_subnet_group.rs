@@ -6,7 +6,7 @@ use aws_sdk_rds::types::Tag;
 use std::time::Duration;
 
 use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, PrepareCx, Resource, ResourceError};
-use crate::aws::{AwsError, SdkResultExt};
+use crate::aws::SdkResultExt;
 use crate::props;
 
 props! {
@@ -99,9 +99,9 @@ impl Resource for SubnetGroup {
                 Ok(_) => Ok(()),
                 Err(e) if e.as_service_error().is_some_and(|e| e.is_db_subnet_group_not_found_fault()) => Ok(()),
                 Err(e) if e.as_service_error().is_some_and(|e| e.is_invalid_db_subnet_group_state_fault()) => {
-                    Err(Attempt::Retry(AwsError::new("DeleteDBSubnetGroup", e).into()))
+                    Err(Attempt::retry("DeleteDBSubnetGroup", e))
                 }
-                Err(e) => Err(AwsError::new("DeleteDBSubnetGroup", e).into()),
+                Err(e) => Err(Attempt::fail("DeleteDBSubnetGroup", e)),
             }
         })
         .await

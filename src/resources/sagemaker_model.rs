@@ -9,7 +9,7 @@ use aws_sdk_sagemaker::types::{ContainerDefinition, Tag};
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 
 use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError, PROPAGATION_RETRY};
-use crate::aws::{AwsError, SdkResultExt};
+use crate::aws::SdkResultExt;
 use crate::props;
 
 props! {
@@ -26,7 +26,7 @@ pub struct Model;
 
 /// SageMaker reports a missing model as a generic validation error; listing by name
 /// tells existence without reading error messages.
-pub async fn model_exists(cx: &Ctx<'_>, name: &str) -> Result<bool, ResourceError> {
+async fn model_exists(cx: &Ctx<'_>, name: &str) -> Result<bool, ResourceError> {
     let out = cx.aws.sagemaker().list_models().name_contains(name).max_results(100).send().await.api("ListModels")?;
     Ok(out.models().iter().any(|m| m.model_name() == Some(name)))
 }
@@ -63,9 +63,9 @@ impl Resource for Model {
                 match sent {
                     Ok(out) => Ok(out),
                     Err(e) if e.code() == Some("ValidationException") && cx.role_is_fresh(&p.execution_role_arn).await => {
-                        Err(Attempt::Retry(AwsError::new("CreateModel", e).into()))
+                        Err(Attempt::retry("CreateModel", e))
                     }
-                    Err(e) => Err(AwsError::new("CreateModel", e).into()),
+                    Err(e) => Err(Attempt::fail("CreateModel", e)),
                 }
             })
             .await?;

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
-use crate::aws::{AwsError, SdkResultExt};
+use crate::aws::SdkResultExt;
 use crate::{props, secrets};
 
 props! {
@@ -122,10 +122,10 @@ impl Resource for Secret {
             };
             let blocked = err.as_service_error().is_some_and(|e| e.is_invalid_request_exception() || e.is_resource_exists_exception());
             let Some(deleted) = (if blocked { scheduled_for_deletion(cx, &p.name).await? } else { None }) else {
-                return Err(AwsError::new("CreateSecret", err).into());
+                return Err(Attempt::fail("CreateSecret", err));
             };
             if forced.load(Ordering::SeqCst) {
-                return Err(Attempt::Retry(AwsError::new("CreateSecret", err).into()));
+                return Err(Attempt::retry("CreateSecret", err));
             }
             match p.if_scheduled_for_deletion.as_str() {
                 "restore" => {
@@ -139,7 +139,7 @@ impl Resource for Secret {
                 "force_delete" => {
                     sm.delete_secret().secret_id(&p.name).force_delete_without_recovery(true).send().await.api("DeleteSecret")?;
                     forced.store(true, Ordering::SeqCst);
-                    Err(Attempt::Retry(AwsError::new("CreateSecret", err).into()))
+                    Err(Attempt::retry("CreateSecret", err))
                 }
                 _ => Err(Attempt::Fail(ResourceError::Invalid(format!(
                     "secret name {} is held by a deleted secret until {deleted} (its recovery window); \

@@ -9,7 +9,7 @@ use serde_json::json;
 use std::time::Duration;
 
 use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
-use crate::aws::{AwsError, SdkResultExt};
+use crate::aws::SdkResultExt;
 use crate::props;
 
 props! {
@@ -91,9 +91,9 @@ impl Resource for Queue {
                 match cx.aws.sqs().create_queue().queue_name(&p.name).set_attributes(Some(attrs.clone())).set_tags(Some(super::tag_map(cx))).send().await {
                     Ok(out) => Ok(out),
                     Err(e) if e.as_service_error().is_some_and(|e| e.is_queue_deleted_recently()) => {
-                        Err(Attempt::Retry(AwsError::new("CreateQueue", e).into()))
+                        Err(Attempt::retry("CreateQueue", e))
                     }
-                    Err(e) => Err(AwsError::new("CreateQueue", e).into()),
+                    Err(e) => Err(Attempt::fail("CreateQueue", e)),
                 }
             })
             .await?;

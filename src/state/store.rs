@@ -192,24 +192,6 @@ impl StateStore {
             Err(std::fs::TryLockError::Error(e)) => Err(lerr(e)),
         }
     }
-
-    /// Who holds the lock right now, if anyone.
-    pub fn lock_holder(&self) -> Result<Option<String>, StateError> {
-        let path = self.lock_path();
-        let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(StateError::Lock { path, source }),
-        };
-        match file.try_lock() {
-            Ok(()) => {
-                let _ = file.unlock();
-                Ok(None)
-            }
-            Err(std::fs::TryLockError::WouldBlock) => Ok(Some(read_holder(&mut file))),
-            Err(std::fs::TryLockError::Error(source)) => Err(StateError::Lock { path, source }),
-        }
-    }
 }
 
 fn read_info(file: &mut File) -> Option<LockInfo> {
