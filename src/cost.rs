@@ -84,9 +84,8 @@ impl Pricing {
             Err(e) => return Err(vec![Diagnostic::file(&display_path(root, &path), format!("cannot read: {e}"))]),
         };
         let file = SourceFile::new(display_path(root, &path), text);
-        let parsed: File = toml::from_str(&file.text).map_err(|e| {
-            vec![Diagnostic::at(Loc::new(&file, e.span().unwrap_or(0..0)), e.message().trim_end().to_string())]
-        })?;
+        let parsed: File = toml::from_str(&file.text)
+            .map_err(|e| vec![Diagnostic::at(Loc::new(&file, e.span().unwrap_or(0..0)), e.message().trim_end().to_string())])?;
         let mut diags = Vec::new();
         let mut types = BTreeMap::new();
         for (type_name, price) in parsed.types {
@@ -127,13 +126,7 @@ impl Pricing {
         if !diags.is_empty() {
             return Err(diags);
         }
-        Ok(Pricing {
-            currency: parsed.currency,
-            region: parsed.region,
-            source: parsed.source,
-            assumptions: parsed.assumptions,
-            types,
-        })
+        Ok(Pricing { currency: parsed.currency, region: parsed.region, source: parsed.source, assumptions: parsed.assumptions, types })
     }
 
     /// The priced lines of one resource with the given (applied) properties.
@@ -344,7 +337,13 @@ mod tests {
         let e = parse("2 + 3 * (4 - 1) / 3 - -1").unwrap();
         assert_eq!(e.eval(&|_| None).unwrap(), 6.0);
         let e = parse("max(memory_size / 1024, 0.125) * hours").unwrap();
-        let v = e.eval(&|n| match n { "memory_size" => Some(2048.0), "hours" => Some(10.0), _ => None }).unwrap();
+        let v = e
+            .eval(&|n| match n {
+                "memory_size" => Some(2048.0),
+                "hours" => Some(10.0),
+                _ => None,
+            })
+            .unwrap();
         assert_eq!(v, 20.0);
         assert_eq!(e.names(), vec!["memory_size", "hours"]);
         assert!(parse("2 +").is_err());

@@ -70,9 +70,11 @@ impl Graph {
         let mut dag = DiGraph::new();
         let mut index = HashMap::new();
         for m in project.modules.values() {
-            let decls = m.data.values().map(|d| (Address::data(&m.name, &d.name), d)).chain(
-                m.resources.values().map(|d| (Address::resource(&m.name, &d.name), d)),
-            );
+            let decls = m
+                .data
+                .values()
+                .map(|d| (Address::data(&m.name, &d.name), d))
+                .chain(m.resources.values().map(|d| (Address::resource(&m.name, &d.name), d)));
             for (addr, d) in decls {
                 let node = GraphNode { address: addr.clone(), type_name: d.type_name.clone(), loc: d.loc.clone() };
                 index.insert(addr, dag.add_node(node));
@@ -278,11 +280,8 @@ impl Graph {
             }
             out.push_str("  end\n");
         }
-        let mut edges: Vec<(&String, &String)> = self
-            .dag
-            .edge_references()
-            .filter_map(|e| Some((ids.get(&e.source())?, ids.get(&e.target())?)))
-            .collect();
+        let mut edges: Vec<(&String, &String)> =
+            self.dag.edge_references().filter_map(|e| Some((ids.get(&e.source())?, ids.get(&e.target())?))).collect();
         edges.sort();
         for (a, b) in edges {
             out.push_str(&format!("  {a} --> {b}\n"));

@@ -16,7 +16,9 @@ fn init_logging(verbosity: i8) {
         // Everything, except the SDK's wire-level trace lines: they print response
         // bodies, and a response can carry a secret (an API key's value) before infra
         // has seen it and can mask it. `INFRA_LOG` overrides this, at the user's risk.
-        _ => "trace,aws_smithy_runtime=debug,aws_smithy_runtime_api=debug,aws_smithy_http_client=debug,hyper=debug,hyper_util=debug,h2=debug",
+        _ => {
+            "trace,aws_smithy_runtime=debug,aws_smithy_runtime_api=debug,aws_smithy_http_client=debug,hyper=debug,hyper_util=debug,h2=debug"
+        }
     };
     let filter = std::env::var("INFRA_LOG").unwrap_or_else(|_| filter.to_string());
     let _ = tracing_subscriber::fmt()

@@ -78,11 +78,7 @@ impl Printer {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let text = secrets::redact(text);
         // A closed pipe (`infra status | head`) is not an error worth a panic.
-        let _ = if to_stdout {
-            writeln!(std::io::stdout().lock(), "{text}")
-        } else {
-            writeln!(std::io::stderr().lock(), "{text}")
-        };
+        let _ = if to_stdout { writeln!(std::io::stdout().lock(), "{text}") } else { writeln!(std::io::stderr().lock(), "{text}") };
     }
 
     /// A result the user asked for (plan, status, outputs): stdout, even when quiet.

@@ -319,8 +319,7 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
         (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
         (Value::Object(x), Value::Object(y)) => {
             let null = Value::Null;
-            x.iter().all(|(k, v)| json_eq(v, y.get(k).unwrap_or(&null)))
-                && y.iter().all(|(k, v)| json_eq(v, x.get(k).unwrap_or(&null)))
+            x.iter().all(|(k, v)| json_eq(v, y.get(k).unwrap_or(&null))) && y.iter().all(|(k, v)| json_eq(v, x.get(k).unwrap_or(&null)))
         }
         _ => a == b,
     }

@@ -78,14 +78,9 @@ pub const FALLBACK_REGION: &str = "us-east-1";
 impl Aws {
     /// Load the standard configuration chain. Makes no network call.
     pub async fn load(opts: &AwsOptions) -> Self {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(retry_config())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(10))
-                    .operation_attempt_timeout(Duration::from_secs(60))
-                    .build(),
-            );
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config()).timeout_config(
+            TimeoutConfig::builder().connect_timeout(Duration::from_secs(10)).operation_attempt_timeout(Duration::from_secs(60)).build(),
+        );
         if let Some(profile) = &opts.profile {
             loader = loader.profile_name(profile);
         }
@@ -106,8 +101,7 @@ impl Aws {
     /// S3 needs path-style addressing against an emulator on `127.0.0.1:PORT`.
     pub fn s3(&self) -> &aws_sdk_s3::Client {
         self.s3.get_or_init(|| {
-            let custom_endpoint =
-                std::env::var_os("AWS_ENDPOINT_URL").is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+            let custom_endpoint = std::env::var_os("AWS_ENDPOINT_URL").is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
             let conf = aws_sdk_s3::config::Builder::from(&self.config).force_path_style(custom_endpoint).build();
             aws_sdk_s3::Client::from_conf(conf)
         })

@@ -183,7 +183,14 @@ impl Run<'_> {
         }
     }
 
-    fn ctx<'c>(&'c self, label: &'c str, step: &'c Step, dir: &'c std::path::Path, timeout: Duration, progress: &'c dyn Progress) -> Ctx<'c> {
+    fn ctx<'c>(
+        &'c self,
+        label: &'c str,
+        step: &'c Step,
+        dir: &'c std::path::Path,
+        timeout: Duration,
+        progress: &'c dyn Progress,
+    ) -> Ctx<'c> {
         Ctx {
             aws: self.exec.aws,
             module: &step.address.module,
@@ -421,9 +428,8 @@ impl Run<'_> {
 
     /// Delete a recorded resource with its recorded type and properties, then forget it.
     async fn delete_recorded(&self, step: &Step, prior: &ResourceState, cx: &Ctx<'_>) -> Result<(), StepError> {
-        let kind = registry::resource(&prior.type_name).ok_or_else(|| {
-            Self::fail(step, Action::Delete, StepErrorKind::Inputs(format!("unknown recorded type {}", prior.type_name)))
-        })?;
+        let kind = registry::resource(&prior.type_name)
+            .ok_or_else(|| Self::fail(step, Action::Delete, StepErrorKind::Inputs(format!("unknown recorded type {}", prior.type_name))))?;
         // An empty id: an interrupted create that left nothing behind.
         if !prior.id.is_empty() {
             kind.delete(cx, &prior.id, &prior.properties).await.map_err(|e| Self::fail(step, Action::Delete, e))?;

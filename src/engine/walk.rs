@@ -15,19 +15,15 @@ pub enum Outcome<E> {
     Done,
     Failed(E),
     /// Not run because this predecessor (directly or not) failed.
-    Skipped { because: usize },
+    Skipped {
+        because: usize,
+    },
     /// Not run because the walk was cancelled.
     NotStarted,
 }
 
 /// Run `run(i)` for nodes `0..n` respecting `edges` (`(a, b)`: a before b).
-pub async fn walk<E, F, Fut>(
-    n: usize,
-    edges: &[(usize, usize)],
-    parallelism: usize,
-    cancel: &CancellationToken,
-    run: F,
-) -> Vec<Outcome<E>>
+pub async fn walk<E, F, Fut>(n: usize, edges: &[(usize, usize)], parallelism: usize, cancel: &CancellationToken, run: F) -> Vec<Outcome<E>>
 where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = Result<(), E>>,
@@ -102,7 +98,14 @@ mod tests {
     #[tokio::test]
     async fn failure_skips_dependents_only() {
         let cancel = CancellationToken::new();
-        let out = walk(4, &[(0, 1), (1, 2)], 2, &cancel, |i| async move { if i == 0 { Err("boom") } else { Ok(()) } }).await;
+        let out = walk(4, &[(0, 1), (1, 2)], 2, &cancel, |i| async move {
+            if i == 0 {
+                Err("boom")
+            } else {
+                Ok(())
+            }
+        })
+        .await;
         assert!(matches!(out[0], Outcome::Failed("boom")));
         assert!(matches!(out[1], Outcome::Skipped { because: 0 }));
         assert!(matches!(out[2], Outcome::Skipped { because: 0 }));

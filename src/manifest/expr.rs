@@ -162,10 +162,7 @@ mod tests {
         assert_eq!(t.parts.len(), 2);
         assert!(t.whole_reference().is_none());
         let t = parse("${module.5_database.aurora_secret_arn}").unwrap();
-        assert_eq!(
-            t.whole_reference(),
-            Some(&Reference::Module { module: "5_database".into(), output: "aurora_secret_arn".into() })
-        );
+        assert_eq!(t.whole_reference(), Some(&Reference::Module { module: "5_database".into(), output: "aurora_secret_arn".into() }));
     }
 
     #[test]

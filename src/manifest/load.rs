@@ -143,10 +143,7 @@ fn expect_table<'n>(file: &Arc<SourceFile>, node: &'n Node, what: &str, diags: &
     match node.as_table() {
         Some(t) => Some(t),
         None => {
-            diags.push(Diagnostic::at(
-                Loc::new(file, node.span.clone()),
-                format!("{what} must be a table, found {}", node.type_name()),
-            ));
+            diags.push(Diagnostic::at(Loc::new(file, node.span.clone()), format!("{what} must be a table, found {}", node.type_name())));
             None
         }
     }
@@ -156,10 +153,7 @@ fn expect_str<'n>(file: &Arc<SourceFile>, node: &'n Node, what: &str, diags: &mu
     match node.as_str() {
         Some(s) => Some(s),
         None => {
-            diags.push(Diagnostic::at(
-                Loc::new(file, node.span.clone()),
-                format!("{what} must be a string, found {}", node.type_name()),
-            ));
+            diags.push(Diagnostic::at(Loc::new(file, node.span.clone()), format!("{what} must be a string, found {}", node.type_name())));
             None
         }
     }
@@ -196,10 +190,8 @@ fn load_module(file: &Arc<SourceFile>, root: &Node, dir: &Path, diags: &mut Vec<
         }
     }
     if !is_name(&module.name) {
-        diags.push(Diagnostic::at(
-            Loc::new(file, 0..0),
-            format!("module name `{}` may only use letters, digits, `_` and `-`", module.name),
-        ));
+        diags
+            .push(Diagnostic::at(Loc::new(file, 0..0), format!("module name `{}` may only use letters, digits, `_` and `-`", module.name)));
     }
     let ok = diags.len() == before;
     diags.extend(stray);
@@ -247,9 +239,9 @@ fn load_variables(file: &Arc<SourceFile>, node: &Node, module: &mut Module, diag
             continue;
         }
         // Long form `{ default = ..., description = ... }`; anything else is the default itself.
-        let long = value.as_table().filter(|t| {
-            !t.is_empty() && t.iter().all(|(k, _)| ["default", "description", "sensitive"].contains(&k.name.as_str()))
-        });
+        let long = value
+            .as_table()
+            .filter(|t| !t.is_empty() && t.iter().all(|(k, _)| ["default", "description", "sensitive"].contains(&k.name.as_str())));
         let (default, description, sensitive) = match long {
             Some(_) => (
                 value.get("default"),
@@ -318,8 +310,7 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
         }
         let Some((type_name, type_loc)) = type_name else {
             diags.push(
-                Diagnostic::at(loc, format!("{section}.{} has no `type`", key.name))
-                    .with_help("add a line like `type = \"sqs.queue\"`"),
+                Diagnostic::at(loc, format!("{section}.{} has no `type`", key.name)).with_help("add a line like `type = \"sqs.queue\"`"),
             );
             continue;
         };
@@ -421,10 +412,9 @@ fn load_outputs(file: &Arc<SourceFile>, node: &Node, module: &mut Module, diags:
             None => (value.clone(), None, false),
         };
         let references = collect_references(file, &value_node, diags);
-        module.outputs.insert(
-            key.name.clone(),
-            Output { name: key.name.clone(), value: value_node, description, sensitive, loc, references },
-        );
+        module
+            .outputs
+            .insert(key.name.clone(), Output { name: key.name.clone(), value: value_node, description, sensitive, loc, references });
     }
 }
 
@@ -439,10 +429,7 @@ fn apply_env_file(file: &Arc<SourceFile>, root: &Node, modules: &mut IndexMap<St
                     let origin = format!("{}:{}", file.display.display(), file.line_col(k.span.start).0);
                     let hits = set_variable(modules, None, &k.name, v.to_json(), &origin);
                     if hits == 0 {
-                        diags.push(Diagnostic::at(
-                            Loc::new(file, k.span.clone()),
-                            format!("no module declares a variable `{}`", k.name),
-                        ));
+                        diags.push(Diagnostic::at(Loc::new(file, k.span.clone()), format!("no module declares a variable `{}`", k.name)));
                     }
                 }
             }

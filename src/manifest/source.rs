@@ -20,9 +20,7 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(display: impl Into<PathBuf>, text: String) -> Arc<Self> {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         Arc::new(SourceFile { display: display.into(), text, line_starts })
     }
 
@@ -182,9 +180,7 @@ impl Node {
             NodeKind::Float(x) => serde_json::Number::from_f64(*x).map(Value::Number).unwrap_or(Value::Null),
             NodeKind::Bool(b) => Value::Bool(*b),
             NodeKind::Array(items) => Value::Array(items.iter().map(Node::to_json).collect()),
-            NodeKind::Table(entries) => {
-                Value::Object(entries.iter().map(|(k, v)| (k.name.clone(), v.to_json())).collect())
-            }
+            NodeKind::Table(entries) => Value::Object(entries.iter().map(|(k, v)| (k.name.clone(), v.to_json())).collect()),
         }
     }
 }

@@ -67,8 +67,7 @@ impl Checker<'_> {
                     };
                     let help = suggest(&decl.type_name, known.iter().copied())
                         .unwrap_or_else(|| format!("known {what} types: {}", known.join(", ")));
-                    let d = Diagnostic::at(decl.type_loc.clone(), format!("unknown {what} type `{}`", decl.type_name))
-                        .with_help(help);
+                    let d = Diagnostic::at(decl.type_loc.clone(), format!("unknown {what} type `{}`", decl.type_name)).with_help(help);
                     self.diags.push(d);
                     continue;
                 };
@@ -138,10 +137,9 @@ impl Checker<'_> {
             ),
             Reference::Module { module, output } => match self.project.modules.get(module) {
                 None => (format!("unknown module in `{r}`"), suggest(module, self.project.modules.keys().map(String::as_str))),
-                Some(up) if !up.outputs.contains_key(output) => (
-                    format!("module {module} has no output `{output}` (in `{r}`)"),
-                    suggest(output, up.outputs.keys().map(String::as_str)),
-                ),
+                Some(up) if !up.outputs.contains_key(output) => {
+                    (format!("module {module} has no output `{output}` (in `{r}`)"), suggest(output, up.outputs.keys().map(String::as_str)))
+                }
                 _ => return,
             },
             Reference::Aws(n) if !AWS_BUILTINS.contains(&n.as_str()) => {
@@ -266,7 +264,8 @@ impl Checker<'_> {
             let mut seen = std::collections::HashSet::new();
             while let Some(n) = stack.pop() {
                 if n == name {
-                    self.diags.push(Diagnostic::at(local.loc.clone(), format!("local `{name}` refers to itself through `${{local.{name}}}`")));
+                    self.diags
+                        .push(Diagnostic::at(local.loc.clone(), format!("local `{name}` refers to itself through `${{local.{name}}}`")));
                     break;
                 }
                 if seen.insert(n) {

@@ -89,14 +89,7 @@ pub async fn run(
     sel: &Selection,
     settings: ApplySettings,
 ) -> Result<ApplyReport, OpsError> {
-    let planner = Planner {
-        project: &ws.project,
-        graph: &ws.graph,
-        state: &state,
-        aws,
-        parallelism: settings.parallelism,
-        refresh: true,
-    };
+    let planner = Planner { project: &ws.project, graph: &ws.graph, state: &state, aws, parallelism: settings.parallelism, refresh: true };
     let plan = planner.plan(sel).await?;
     printer.out(&render::plan(printer, &plan, &settings.title));
     if !plan.has_changes() {
@@ -127,7 +120,11 @@ pub async fn run(
         .map(|(a, _)| a.to_string())
         .collect();
     if !rewired.is_empty() {
-        printer.status("Re-wired", Style::Cyan, &format!("{} with the new outputs: {}", plural(rewired.len(), "dependent"), rewired.join(", ")));
+        printer.status(
+            "Re-wired",
+            Style::Cyan,
+            &format!("{} with the new outputs: {}", plural(rewired.len(), "dependent"), rewired.join(", ")),
+        );
     }
     if cancel.is_cancelled() {
         printer.warn(&format!("{} not started", plural(report.not_started.len(), "step")));

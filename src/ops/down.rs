@@ -40,9 +40,12 @@ pub async fn down(global: &GlobalOptions, opts: &DownOptions, printer: &'static 
                 .flat_map(|m| m.resources.values())
                 .map(|r| pricing.monthly(&r.type_name, &r.properties))
                 .sum();
-            let heading = format!("Preset {name}: {}
+            let heading = format!(
+                "Preset {name}: {}
 Estimated saving: ${saving:.2}/month.
-", preset.description);
+",
+                preset.description
+            );
             (preset.modules.clone(), !opts.with_dependents, heading)
         }
         None => (ws.modules(&opts.modules, opts.all, &state)?, opts.keep_dependents, String::new()),
@@ -54,12 +57,10 @@ Estimated saving: ${saving:.2}/month.
     }
     let kept = dependents(&ws.project, &state, &sel.modules);
     let aws = Aws::load(&global.aws).await;
-    let title = format!(
-        "{heading}infra down {} (environment {}):",
-        sel.modules.iter().cloned().collect::<Vec<_>>().join(" "),
-        global.environment
-    );
-    let settings = ApplySettings { yes: opts.yes, parallelism: opts.parallelism, tearing_down: sel.modules.clone().into_iter().collect(), title };
+    let title =
+        format!("{heading}infra down {} (environment {}):", sel.modules.iter().cloned().collect::<Vec<_>>().join(" "), global.environment);
+    let settings =
+        ApplySettings { yes: opts.yes, parallelism: opts.parallelism, tearing_down: sel.modules.clone().into_iter().collect(), title };
     apply::run(&ws, &aws, printer, state, &sel, settings).await?;
     if !kept.is_empty() {
         printer.warn(&format!(

@@ -103,10 +103,7 @@ fn find_root(explicit: Option<&Path>) -> Result<PathBuf, OpsError> {
         return Ok(dir.to_path_buf());
     }
     let cwd = std::env::current_dir().map_err(|_| OpsError::NoProject(PathBuf::from(".")))?;
-    cwd.ancestors()
-        .find(|d| d.join("modules").is_dir())
-        .map(Path::to_path_buf)
-        .ok_or(OpsError::NoProject(cwd))
+    cwd.ancestors().find(|d| d.join("modules").is_dir()).map(Path::to_path_buf).ok_or(OpsError::NoProject(cwd))
 }
 
 impl Workspace {

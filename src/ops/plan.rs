@@ -21,14 +21,8 @@ pub async fn plan(global: &GlobalOptions, opts: &PlanOptions, printer: &Printer)
     let modules = ws.modules(&opts.modules, opts.all, &state)?;
     let sel = select_up(&ws.project, &ws.graph, &state, &modules, opts.with_deps || opts.all, !opts.no_dependents)?;
     let aws = Aws::load(&global.aws).await;
-    let planner = Planner {
-        project: &ws.project,
-        graph: &ws.graph,
-        state: &state,
-        aws: &aws,
-        parallelism: opts.parallelism,
-        refresh: opts.refresh,
-    };
+    let planner =
+        Planner { project: &ws.project, graph: &ws.graph, state: &state, aws: &aws, parallelism: opts.parallelism, refresh: opts.refresh };
     let plan = planner.plan(&sel).await?;
     let title = format!("infra plan (environment {}):", global.environment);
     printer.out(&render::plan(printer, &plan, &title));

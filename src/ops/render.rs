@@ -44,13 +44,8 @@ fn step_line(p: &Printer, step: &Step, width: usize) -> String {
 /// The whole plan as text.
 pub fn plan(p: &Printer, plan: &Plan, title: &str) -> String {
     let full = p.verbosity() >= 1;
-    let shown: Vec<&Step> = plan
-        .steps
-        .iter()
-        .filter(|s| (s.action.is_change() || s.adopt) && s.address.kind == Kind::Resource)
-        .collect();
-    let outputs: Vec<&Step> =
-        plan.steps.iter().filter(|s| s.action.is_change() && s.address.kind == Kind::Output).collect();
+    let shown: Vec<&Step> = plan.steps.iter().filter(|s| (s.action.is_change() || s.adopt) && s.address.kind == Kind::Resource).collect();
+    let outputs: Vec<&Step> = plan.steps.iter().filter(|s| s.action.is_change() && s.address.kind == Kind::Output).collect();
     if shown.is_empty() && outputs.is_empty() {
         return "No changes. The infrastructure matches the manifests.".to_string();
     }

@@ -69,11 +69,7 @@ struct Live {
 
 async fn live_check(ws: &Workspace, global: &GlobalOptions, state: &State, parallelism: usize) -> HashMap<String, Live> {
     let aws = Aws::load(&global.aws).await;
-    let addrs: Vec<Address> = state
-        .modules
-        .iter()
-        .flat_map(|(m, ms)| ms.resources.keys().map(move |n| Address::resource(m, n)))
-        .collect();
+    let addrs: Vec<Address> = state.modules.iter().flat_map(|(m, ms)| ms.resources.keys().map(move |n| Address::resource(m, n))).collect();
     let mut out: HashMap<String, Live> = HashMap::new();
     for (addr, result) in read_live(&aws, &ws.project, state, addrs, parallelism).await {
         let entry = out.entry(addr.module.clone()).or_default();
@@ -101,9 +97,7 @@ fn rows(ws: &Workspace, state: &State, pricing: &Pricing, live: Option<&HashMap<
             let declared = ws.project.module(&name).map(|m| m.resources.len()).unwrap_or(0);
             let recorded_map = state.modules.get(&name).map(|m| &m.resources);
             let recorded = recorded_map.map(|r| r.len()).unwrap_or(0);
-            let monthly = recorded_map
-                .map(|r| r.values().map(|res| pricing.monthly(&res.type_name, &res.properties)).sum())
-                .unwrap_or(0.0);
+            let monthly = recorded_map.map(|r| r.values().map(|res| pricing.monthly(&res.type_name, &res.properties)).sum()).unwrap_or(0.0);
             let stale = state.stale_inputs(&name);
             let mut detail: Vec<String> = stale.iter().map(|(_, _, why)| why.clone()).collect();
             detail.sort();
@@ -168,10 +162,8 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
                 })
             })
             .collect();
-        let presets: serde_json::Map<String, Value> = savings
-            .iter()
-            .map(|(n, m, s)| (n.clone(), json!({"modules": m, "monthly_saving": round(*s)})))
-            .collect();
+        let presets: serde_json::Map<String, Value> =
+            savings.iter().map(|(n, m, s)| (n.clone(), json!({"modules": m, "monthly_saving": round(*s)}))).collect();
         let doc = json!({
             "environment": global.environment, "serial": state.serial, "checked_live": live.is_some(),
             "currency": pricing.currency, "modules": modules, "total_monthly_cost": round(total), "presets": presets,

@@ -10,9 +10,9 @@ pub fn unlock(global: &GlobalOptions, force: bool, printer: &Printer) -> Result<
     let message = match ws.store.unlock(force)? {
         Unlocked::NotLocked => format!("{} is not locked.", ws.store.path().display()),
         Unlocked::Abandoned(dead) => format!("Cleared the lock left by {dead}, which is no longer running."),
-        Unlocked::Forced(holder) => format!(
-            "Broke the lock held by {holder}. If that run is still going, stop it before starting another."
-        ),
+        Unlocked::Forced(holder) => {
+            format!("Broke the lock held by {holder}. If that run is still going, stop it before starting another.")
+        }
     };
     printer.out(&message);
     Ok(())

@@ -29,18 +29,21 @@ pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Prin
     let (modules, heading) = match &opts.preset {
         Some(name) => {
             let preset = ws.preset(name, PresetAction::Up)?;
-            (preset.modules.clone(), format!("Preset {name}: {}
-", preset.description))
+            (
+                preset.modules.clone(),
+                format!(
+                    "Preset {name}: {}
+",
+                    preset.description
+                ),
+            )
         }
         None => (ws.modules(&opts.modules, opts.all, &state)?, String::new()),
     };
     let sel = select_up(&ws.project, &ws.graph, &state, &modules, opts.with_deps || opts.all, !opts.no_dependents)?;
     let aws = Aws::load(&global.aws).await;
-    let title = format!(
-        "{heading}infra up {} (environment {}):",
-        sel.modules.iter().cloned().collect::<Vec<_>>().join(" "),
-        global.environment
-    );
+    let title =
+        format!("{heading}infra up {} (environment {}):", sel.modules.iter().cloned().collect::<Vec<_>>().join(" "), global.environment);
     let settings = ApplySettings { yes: opts.yes, parallelism: opts.parallelism, tearing_down: HashSet::new(), title };
     apply::run(&ws, &aws, printer, state, &sel, settings).await.map(|_| ())
 }

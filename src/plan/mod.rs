@@ -16,8 +16,8 @@ use crate::graph::{Address, Graph, Kind};
 use crate::manifest::{Loc, Project};
 use crate::resources::{registry, Attrs, Ctx, PrepareCx, Progress, ResourceError, DEFAULT_TIMEOUT};
 use crate::schema::{self, contains_unknown, Change, Ty, UNKNOWN};
-use crate::state::{ResourceState, State};
 use crate::secrets;
+use crate::state::{ResourceState, State};
 
 pub use resolve::{Resolved, Scope};
 pub use select::{dependents, select_down, select_up, SelectError, Selection};
@@ -171,11 +171,7 @@ fn resource_schema(type_name: &str) -> Ty {
 
 /// A resource's desired properties: resolved, normalized to its schema, computed
 /// values filled in. Unknown markers may remain while planning.
-pub fn desired_properties(
-    scope: &Scope<'_>,
-    project: &Project,
-    address: &Address,
-) -> Result<(Value, Resolved), String> {
+pub fn desired_properties(scope: &Scope<'_>, project: &Project, address: &Address) -> Result<(Value, Resolved), String> {
     let module = project.module(&address.module).ok_or_else(|| format!("module {} not found", address.module))?;
     let decl = module.resources.get(&address.name).ok_or_else(|| "not in the manifest".to_string())?;
     let kind = registry::resource(&decl.type_name).ok_or_else(|| format!("unknown type {}", decl.type_name))?;
@@ -221,7 +217,16 @@ pub async fn read_live(
             let Some(kind) = registry::resource(&prior.type_name) else { return (addr, Ok(None)) };
             let label = addr.to_string();
             let dir = project.module(&addr.module).map(|m| m.dir.clone()).unwrap_or_else(|| project.modules_dir());
-            let cx = Ctx { aws, module: &addr.module, name: &addr.name, address: &label, dir: &dir, timeout: DEFAULT_TIMEOUT, progress: &Quiet, token: None };
+            let cx = Ctx {
+                aws,
+                module: &addr.module,
+                name: &addr.name,
+                address: &label,
+                dir: &dir,
+                timeout: DEFAULT_TIMEOUT,
+                progress: &Quiet,
+                token: None,
+            };
             let live = kind.read(&cx, &prior.id, &prior.properties).await;
             (addr, live)
         })
@@ -267,11 +272,8 @@ impl Planner<'_> {
         if !order.is_empty() {
             plan.identity = Some(self.aws.identity().await.map_err(PlanError::Identity)?.clone());
         }
-        let recorded: Vec<Address> = order
-            .iter()
-            .map(|&n| self.graph.node(n).address.clone())
-            .filter(|a| a.kind == Kind::Resource)
-            .collect();
+        let recorded: Vec<Address> =
+            order.iter().map(|&n| self.graph.node(n).address.clone()).filter(|a| a.kind == Kind::Resource).collect();
         let mut live = if self.refresh { self.refresh(recorded).await? } else { HashMap::new() };
         for (addr, observed) in &live {
             if let (Some((_, attrs)), Some(prior)) = (observed, self.state.resource(&addr.module, &addr.name)) {
@@ -322,10 +324,7 @@ impl Planner<'_> {
                         let label = addr.to_string();
                         let dir = self.module_dir(&addr.module);
                         let cx = self.ctx(&label, &addr.module, &addr.name, &dir);
-                        let attrs = kind
-                            .read(&cx, &props)
-                            .await
-                            .map_err(|source| PlanError::Data { address: addr.clone(), source })?;
+                        let attrs = kind.read(&cx, &props).await.map_err(|source| PlanError::Data { address: addr.clone(), source })?;
                         plan.data.insert(addr.clone(), attrs);
                     }
                     Step::new(addr.clone(), &decl.type_name, Action::Read)
@@ -397,7 +396,8 @@ impl Planner<'_> {
                         step.changes.push(PropChange { change, drift: false });
                     } else if !output.sensitive && !schema::json_eq(&old, &value) {
                         step.action = changed;
-                        step.changes.push(PropChange { change: Change { path: String::new(), old, new: value, replace: false }, drift: false });
+                        step.changes
+                            .push(PropChange { change: Change { path: String::new(), old, new: value, replace: false }, drift: false });
                     }
                     step
                 }
@@ -433,7 +433,8 @@ impl Planner<'_> {
             let Some(prior) = self.state.resource(module, name) else { continue };
             let mut step = Step::new(Address::resource(module, name), &prior.type_name, Action::Delete);
             if let Some(m) = self.project.module(module).filter(|_| self.graph.index_of(&step.address).is_none()) {
-                step.reason = Some(if m.disabled.contains_key(name) { "disabled by `enabled`" } else { "removed from the manifest" }.into());
+                step.reason =
+                    Some(if m.disabled.contains_key(name) { "disabled by `enabled`" } else { "removed from the manifest" }.into());
             }
             step.prior = Some(prior.clone());
             plan.steps.push(step);
@@ -530,12 +531,8 @@ impl Planner<'_> {
                 }
             }
         }
-        let deleted: HashMap<String, usize> = steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.action == Action::Delete)
-            .map(|(i, s)| (s.address.to_string(), i))
-            .collect();
+        let deleted: HashMap<String, usize> =
+            steps.iter().enumerate().filter(|(_, s)| s.action == Action::Delete).map(|(i, s)| (s.address.to_string(), i)).collect();
         for (i, s) in steps.iter().enumerate() {
             for dep in s.prior.iter().flat_map(|p| p.dependencies.iter()) {
                 if let Some(&d) = deleted.get(dep) {

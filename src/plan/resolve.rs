@@ -60,9 +60,7 @@ impl Scope<'_> {
             Value::String(s) => self.string(module, s, consumed)?,
             Value::Array(items) => Value::Array(items.iter().map(|v| self.walk(module, v, consumed)).collect::<Result<_, _>>()?),
             Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| Ok((k.clone(), self.walk(module, v, consumed)?)))
-                    .collect::<Result<_, ResolveError>>()?,
+                map.iter().map(|(k, v)| Ok((k.clone(), self.walk(module, v, consumed)?))).collect::<Result<_, ResolveError>>()?,
             ),
             other => other.clone(),
         })
@@ -193,7 +191,16 @@ mod tests {
         let unknown = HashSet::new();
         let outputs = HashMap::new();
         let secrets = HashMap::new();
-        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs, secrets: &secrets, adopted: &HashMap::new() };
+        let scope = Scope {
+            project: &p,
+            state: &state,
+            identity: None,
+            data: &data,
+            unknown: &unknown,
+            outputs: &outputs,
+            secrets: &secrets,
+            adopted: &HashMap::new(),
+        };
         let r = scope.resolve("a", &json!({"name": "q-${var.size}", "n": "${var.size}"})).unwrap();
         assert_eq!(r.value, json!({"name": "q-2", "n": 2}));
         let err = scope.resolve("b", &json!("${module.a.url}")).unwrap_err();
@@ -216,12 +223,30 @@ mod tests {
             },
         );
         state.modules.get_mut("a").unwrap().outputs.insert("url".into(), json!("http://q"));
-        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs, secrets: &secrets, adopted: &HashMap::new() };
+        let scope = Scope {
+            project: &p,
+            state: &state,
+            identity: None,
+            data: &data,
+            unknown: &unknown,
+            outputs: &outputs,
+            secrets: &secrets,
+            adopted: &HashMap::new(),
+        };
         let r = scope.resolve("b", &json!("${module.a.url}")).unwrap();
         assert_eq!(r.consumed.get("a.url"), Some(&json!("http://q")));
 
         let unknown = HashSet::from([Address::output("a", "url")]);
-        let scope = Scope { project: &p, state: &state, identity: None, data: &data, unknown: &unknown, outputs: &outputs, secrets: &secrets, adopted: &HashMap::new() };
+        let scope = Scope {
+            project: &p,
+            state: &state,
+            identity: None,
+            data: &data,
+            unknown: &unknown,
+            outputs: &outputs,
+            secrets: &secrets,
+            adopted: &HashMap::new(),
+        };
         assert_eq!(scope.resolve("b", &json!("x-${module.a.url}")).unwrap().value, json!(UNKNOWN));
     }
 }

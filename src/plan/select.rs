@@ -23,8 +23,7 @@ pub enum SelectError {
 }
 
 fn upstream_message(missing: &[(String, String)]) -> String {
-    let lines: Vec<String> =
-        missing.iter().map(|(m, up)| format!("  {m} reads outputs of {up}, which is not deployed")).collect();
+    let lines: Vec<String> = missing.iter().map(|(m, up)| format!("  {m} reads outputs of {up}, which is not deployed")).collect();
     let ups: BTreeSet<&str> = missing.iter().map(|(_, up)| up.as_str()).collect();
     let ups: Vec<&str> = ups.into_iter().collect();
     format!(
@@ -147,11 +146,8 @@ pub fn dependents(project: &Project, state: &State, modules: &BTreeSet<String>) 
             continue;
         }
         let by_manifest = project.module(name).is_some_and(|m| m.upstream_modules().iter().any(|u| modules.contains(u)));
-        let by_state = ms
-            .resources
-            .values()
-            .flat_map(|r| r.consumed.keys())
-            .any(|k| k.split_once('.').is_some_and(|(up, _)| modules.contains(up)));
+        let by_state =
+            ms.resources.values().flat_map(|r| r.consumed.keys()).any(|k| k.split_once('.').is_some_and(|(up, _)| modules.contains(up)));
         if by_manifest || by_state {
             out.insert(name.clone());
         }
@@ -175,10 +171,7 @@ pub fn select_down(
             break;
         }
         if !with_dependents {
-            return Err(SelectError::HasDependents {
-                modules: chosen.into_iter().collect(),
-                dependents: deps.into_iter().collect(),
-            });
+            return Err(SelectError::HasDependents { modules: chosen.into_iter().collect(), dependents: deps.into_iter().collect() });
         }
         chosen.extend(deps);
     }

@@ -90,7 +90,9 @@ impl Resource for ApiKey {
             patch.push(PatchOperation::builder().op(Op::Replace).path("/enabled").value(new.enabled.to_string()).build());
         }
         if old.description != new.description {
-            patch.push(PatchOperation::builder().op(Op::Replace).path("/description").value(new.description.clone().unwrap_or_default()).build());
+            patch.push(
+                PatchOperation::builder().op(Op::Replace).path("/description").value(new.description.clone().unwrap_or_default()).build(),
+            );
         }
         if !patch.is_empty() {
             cx.aws.apigateway().update_api_key().api_key(id).set_patch_operations(Some(patch)).send().await.api("UpdateApiKey")?;
@@ -99,13 +101,7 @@ impl Resource for ApiKey {
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &ApiKeyProps) -> Result<(), ResourceError> {
-        cx.aws
-            .apigateway()
-            .delete_api_key()
-            .api_key(id)
-            .send()
-            .await
-            .found("DeleteApiKey", |e| e.is_not_found_exception())?;
+        cx.aws.apigateway().delete_api_key().api_key(id).send().await.found("DeleteApiKey", |e| e.is_not_found_exception())?;
         Ok(())
     }
 }

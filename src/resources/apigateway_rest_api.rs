@@ -56,16 +56,8 @@ impl RestApi {
         let mut out = HashMap::new();
         let mut position = None;
         loop {
-            let page = cx
-                .aws
-                .apigateway()
-                .get_resources()
-                .rest_api_id(id)
-                .limit(500)
-                .set_position(position)
-                .send()
-                .await
-                .api("GetResources")?;
+            let page =
+                cx.aws.apigateway().get_resources().rest_api_id(id).limit(500).set_position(position).send().await.api("GetResources")?;
             for r in page.items() {
                 if let (Some(path), Some(rid)) = (r.path(), r.id()) {
                     out.insert(path.to_string(), rid.to_string());
@@ -90,14 +82,8 @@ impl RestApi {
                 parent = match known.get(&path) {
                     Some(rid) => rid.clone(),
                     None => {
-                        let r = api
-                            .create_resource()
-                            .rest_api_id(id)
-                            .parent_id(&parent)
-                            .path_part(part)
-                            .send()
-                            .await
-                            .api("CreateResource")?;
+                        let r =
+                            api.create_resource().rest_api_id(id).parent_id(&parent).path_part(part).send().await.api("CreateResource")?;
                         let rid = r.id().unwrap_or_default().to_string();
                         known.insert(path.clone(), rid.clone());
                         rid
@@ -159,7 +145,12 @@ impl Resource for RestApi {
             .items()
             .iter()
             .filter(|a| a.name() == Some(p.name.as_str()))
-            .find(|a| a.tags().is_some_and(|t| t.get("infra:module").map(String::as_str) == Some(cx.module) && t.get("infra:resource").map(String::as_str) == Some(cx.name)))
+            .find(|a| {
+                a.tags().is_some_and(|t| {
+                    t.get("infra:module").map(String::as_str) == Some(cx.module)
+                        && t.get("infra:resource").map(String::as_str) == Some(cx.name)
+                })
+            })
             .and_then(|a| a.id())
             .map(str::to_string))
     }
@@ -222,13 +213,8 @@ impl Resource for RestApi {
             }
         }
         sort_routes(&mut routes);
-        let stage = api
-            .get_stage()
-            .rest_api_id(id)
-            .stage_name(&p.stage_name)
-            .send()
-            .await
-            .found("GetStage", |e| e.is_not_found_exception())?;
+        let stage =
+            api.get_stage().rest_api_id(id).stage_name(&p.stage_name).send().await.found("GetStage", |e| e.is_not_found_exception())?;
         let props = RestApiProps {
             name: rest.name().unwrap_or_default().to_string(),
             description: rest.description().map(str::to_string).filter(|d| !d.is_empty()),
@@ -251,7 +237,9 @@ impl Resource for RestApi {
             patch.push(PatchOperation::builder().op(Op::Replace).path("/name").value(&new.name).build());
         }
         if old.description != new.description {
-            patch.push(PatchOperation::builder().op(Op::Replace).path("/description").value(new.description.clone().unwrap_or_default()).build());
+            patch.push(
+                PatchOperation::builder().op(Op::Replace).path("/description").value(new.description.clone().unwrap_or_default()).build(),
+            );
         }
         if !patch.is_empty() {
             api.update_rest_api().rest_api_id(id).set_patch_operations(Some(patch)).send().await.api("UpdateRestApi")?;
@@ -291,13 +279,7 @@ impl Resource for RestApi {
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &RestApiProps) -> Result<(), ResourceError> {
-        cx.aws
-            .apigateway()
-            .delete_rest_api()
-            .rest_api_id(id)
-            .send()
-            .await
-            .found("DeleteRestApi", |e| e.is_not_found_exception())?;
+        cx.aws.apigateway().delete_rest_api().rest_api_id(id).send().await.found("DeleteRestApi", |e| e.is_not_found_exception())?;
         Ok(())
     }
 }

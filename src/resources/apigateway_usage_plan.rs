@@ -98,10 +98,10 @@ impl Resource for UsagePlan {
             .name(&p.name)
             .set_description(p.description.clone())
             .set_api_stages(Some(stages))
-            .set_throttle(p.throttle.as_ref().map(|t| ThrottleSettings::builder().rate_limit(t.rate_limit).burst_limit(t.burst_limit as i32).build()))
-            .set_quota(p.quota.as_ref().map(|q| {
-                QuotaSettings::builder().limit(q.limit as i32).period(q.period.as_str().into()).build()
-            }))
+            .set_throttle(
+                p.throttle.as_ref().map(|t| ThrottleSettings::builder().rate_limit(t.rate_limit).burst_limit(t.burst_limit as i32).build()),
+            )
+            .set_quota(p.quota.as_ref().map(|q| QuotaSettings::builder().limit(q.limit as i32).period(q.period.as_str().into()).build()))
             .set_tags(Some(super::tag_map(cx)))
             .send()
             .await
@@ -112,14 +112,8 @@ impl Resource for UsagePlan {
     }
 
     async fn read(&self, cx: &Ctx<'_>, id: &str, _p: &UsagePlanProps) -> Result<Option<Observed<UsagePlanProps>>, ResourceError> {
-        let out = cx
-            .aws
-            .apigateway()
-            .get_usage_plan()
-            .usage_plan_id(id)
-            .send()
-            .await
-            .found("GetUsagePlan", |e| e.is_not_found_exception())?;
+        let out =
+            cx.aws.apigateway().get_usage_plan().usage_plan_id(id).send().await.found("GetUsagePlan", |e| e.is_not_found_exception())?;
         let Some(plan) = out else { return Ok(None) };
         let props = UsagePlanProps {
             name: plan.name().unwrap_or_default().to_string(),
@@ -130,10 +124,9 @@ impl Resource for UsagePlan {
                 .map(|s| Stage { api_id: s.api_id().unwrap_or_default().into(), stage: s.stage().unwrap_or_default().into() })
                 .collect(),
             throttle: plan.throttle().map(|t| Throttle { rate_limit: t.rate_limit(), burst_limit: t.burst_limit().into() }),
-            quota: plan.quota().map(|q| Quota {
-                limit: q.limit().into(),
-                period: q.period().map(|p| p.as_str().to_string()).unwrap_or_default(),
-            }),
+            quota: plan
+                .quota()
+                .map(|q| Quota { limit: q.limit().into(), period: q.period().map(|p| p.as_str().to_string()).unwrap_or_default() }),
             api_key_ids: Self::keys(cx, id).await?,
         };
         Ok(Some(Observed { props, attrs: Outcome::new(id).attrs }))
@@ -156,20 +149,21 @@ impl Resource for UsagePlan {
             patch.push(replace("/quota/period", &q.period));
         }
         if !patch.is_empty() {
-            cx.aws.apigateway().update_usage_plan().usage_plan_id(id).set_patch_operations(Some(patch)).send().await.api("UpdateUsagePlan")?;
+            cx.aws
+                .apigateway()
+                .update_usage_plan()
+                .usage_plan_id(id)
+                .set_patch_operations(Some(patch))
+                .send()
+                .await
+                .api("UpdateUsagePlan")?;
         }
         Self::sync_keys(cx, id, &old.api_key_ids, &new.api_key_ids).await?;
         Ok(Outcome::new(id))
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &UsagePlanProps) -> Result<(), ResourceError> {
-        cx.aws
-            .apigateway()
-            .delete_usage_plan()
-            .usage_plan_id(id)
-            .send()
-            .await
-            .found("DeleteUsagePlan", |e| e.is_not_found_exception())?;
+        cx.aws.apigateway().delete_usage_plan().usage_plan_id(id).send().await.found("DeleteUsagePlan", |e| e.is_not_found_exception())?;
         Ok(())
     }
 }

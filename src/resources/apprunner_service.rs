@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_apprunner::types::{
-    AuthenticationConfiguration, ImageConfiguration, ImageRepository, ImageRepositoryType, InstanceConfiguration,
-    Service, ServiceStatus, SourceConfiguration, Tag,
+    AuthenticationConfiguration, ImageConfiguration, ImageRepository, ImageRepositoryType, InstanceConfiguration, Service, ServiceStatus,
+    SourceConfiguration, Tag,
 };
 
 use super::{attr, Attempt, Attr, Ctx, Observed, Outcome, Resource, ResourceError, PROPAGATION_RETRY};
@@ -57,11 +57,7 @@ fn source(p: &ServiceProps) -> Result<SourceConfiguration, ResourceError> {
 }
 
 fn instance(p: &ServiceProps) -> InstanceConfiguration {
-    InstanceConfiguration::builder()
-        .cpu(&p.cpu)
-        .memory(&p.memory)
-        .set_instance_role_arn(p.instance_role_arn.clone())
-        .build()
+    InstanceConfiguration::builder().cpu(&p.cpu).memory(&p.memory).set_instance_role_arn(p.instance_role_arn.clone()).build()
 }
 
 fn outcome(s: &Service) -> Outcome {
@@ -86,9 +82,8 @@ impl AppRunnerService {
 
     async fn wait_running(cx: &Ctx<'_>, arn: &str) -> Result<Service, ResourceError> {
         cx.wait_for("service to be running", || async {
-            let s = Self::describe(cx, arn)
-                .await?
-                .ok_or_else(|| ResourceError::Invalid(format!("service {arn} disappeared while waiting")))?;
+            let s =
+                Self::describe(cx, arn).await?.ok_or_else(|| ResourceError::Invalid(format!("service {arn} disappeared while waiting")))?;
             match s.status() {
                 ServiceStatus::Running => Ok(Some(s)),
                 ServiceStatus::CreateFailed | ServiceStatus::DeleteFailed => {
@@ -200,13 +195,7 @@ impl Resource for AppRunnerService {
         if Self::describe(cx, id).await?.is_none() {
             return Ok(());
         }
-        cx.aws
-            .apprunner()
-            .delete_service()
-            .service_arn(id)
-            .send()
-            .await
-            .found("DeleteService", |e| e.is_resource_not_found_exception())?;
+        cx.aws.apprunner().delete_service().service_arn(id).send().await.found("DeleteService", |e| e.is_resource_not_found_exception())?;
         cx.wait_for("service to be deleted", || async { Ok(Self::describe(cx, id).await?.is_none().then_some(())) }).await
     }
 }

@@ -4,8 +4,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{
-    DefaultCacheBehavior, Distribution, DistributionConfig, Origin, Origins, PriceClass, S3OriginConfig,
-    ViewerProtocolPolicy,
+    DefaultCacheBehavior, Distribution, DistributionConfig, Origin, Origins, PriceClass, S3OriginConfig, ViewerProtocolPolicy,
 };
 
 use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
@@ -67,14 +66,7 @@ fn outcome(d: &Distribution) -> Outcome {
 
 impl CloudFrontDistribution {
     async fn get(cx: &Ctx<'_>, id: &str) -> Result<Option<(Distribution, String)>, ResourceError> {
-        let out = cx
-            .aws
-            .cloudfront()
-            .get_distribution()
-            .id(id)
-            .send()
-            .await
-            .found("GetDistribution", |e| e.is_no_such_distribution())?;
+        let out = cx.aws.cloudfront().get_distribution().id(id).send().await.found("GetDistribution", |e| e.is_no_such_distribution())?;
         Ok(out.and_then(|o| {
             let etag = o.e_tag().unwrap_or_default().to_string();
             o.distribution.map(|d| (d, etag))
@@ -134,14 +126,8 @@ impl Resource for CloudFrontDistribution {
     async fn create(&self, cx: &Ctx<'_>, p: &DistributionProps) -> Result<Outcome, ResourceError> {
         // The run's token: recorded before the call, so an interrupted create is found again.
         let reference = cx.token.map(str::to_string).unwrap_or_else(|| format!("infra-{}-{}-{}", cx.module, cx.name, crate::state::now()));
-        let out = cx
-            .aws
-            .cloudfront()
-            .create_distribution()
-            .distribution_config(config(p, &reference)?)
-            .send()
-            .await
-            .api("CreateDistribution")?;
+        let out =
+            cx.aws.cloudfront().create_distribution().distribution_config(config(p, &reference)?).send().await.api("CreateDistribution")?;
         let id = out.distribution().map(|d| d.id().to_string()).unwrap_or_default();
         Ok(outcome(&Self::wait_deployed(cx, &id).await?.0))
     }

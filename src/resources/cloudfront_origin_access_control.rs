@@ -3,8 +3,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{
-    OriginAccessControlConfig, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
-    OriginAccessControlSigningProtocols,
+    OriginAccessControlConfig, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols,
 };
 
 use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
@@ -41,10 +40,7 @@ impl Resource for OriginAccessControl {
 
     async fn find(&self, cx: &Ctx<'_>, p: &OacProps) -> Result<Option<String>, ResourceError> {
         let out = cx.aws.cloudfront().list_origin_access_controls().send().await.api("ListOriginAccessControls")?;
-        Ok(out
-            .origin_access_control_list()
-            .and_then(|l| l.items().iter().find(|o| o.name() == p.name))
-            .map(|o| o.id().to_string()))
+        Ok(out.origin_access_control_list().and_then(|l| l.items().iter().find(|o| o.name() == p.name)).map(|o| o.id().to_string()))
     }
 
     async fn create(&self, cx: &Ctx<'_>, p: &OacProps) -> Result<Outcome, ResourceError> {
@@ -96,12 +92,8 @@ impl Resource for OriginAccessControl {
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &OacProps) -> Result<(), ResourceError> {
         let cf = cx.aws.cloudfront();
-        let Some(current) = cf
-            .get_origin_access_control()
-            .id(id)
-            .send()
-            .await
-            .found("GetOriginAccessControl", |e| e.is_no_such_origin_access_control())?
+        let Some(current) =
+            cf.get_origin_access_control().id(id).send().await.found("GetOriginAccessControl", |e| e.is_no_such_origin_access_control())?
         else {
             return Ok(());
         };

@@ -29,8 +29,7 @@ impl Dashboard {
             .send()
             .await
             .api("PutDashboard")?;
-        let problems: Vec<String> =
-            out.dashboard_validation_messages().iter().filter_map(|m| m.message().map(str::to_string)).collect();
+        let problems: Vec<String> = out.dashboard_validation_messages().iter().filter_map(|m| m.message().map(str::to_string)).collect();
         if !problems.is_empty() {
             return Err(ResourceError::Invalid(format!("dashboard {} rejected: {}", p.name, problems.join("; "))));
         }

@@ -26,12 +26,7 @@ impl LogGroup {
         let logs = cx.aws.logs();
         match days {
             Some(days) => {
-                logs.put_retention_policy()
-                    .log_group_name(name)
-                    .retention_in_days(days as i32)
-                    .send()
-                    .await
-                    .api("PutRetentionPolicy")?;
+                logs.put_retention_policy().log_group_name(name).retention_in_days(days as i32).send().await.api("PutRetentionPolicy")?;
             }
             None => {
                 logs.delete_retention_policy().log_group_name(name).send().await.api("DeleteRetentionPolicy")?;
@@ -77,9 +72,8 @@ impl Resource for LogGroup {
             retention_days: group.retention_in_days().map(i64::from),
             kms_key_id: group.kms_key_id().map(str::to_string),
         };
-        let arn = group.log_group_arn().map(str::to_string).unwrap_or_else(|| {
-            group.arn().unwrap_or_default().trim_end_matches(":*").to_string()
-        });
+        let arn =
+            group.log_group_arn().map(str::to_string).unwrap_or_else(|| group.arn().unwrap_or_default().trim_end_matches(":*").to_string());
         Ok(Some(Observed { props, attrs: outcome(id, &arn).attrs }))
     }
 

@@ -31,10 +31,7 @@ impl DataSource for DefaultVpc {
             .send()
             .await
             .api("DescribeVpcs")?;
-        let vpc = out
-            .vpcs()
-            .first()
-            .ok_or_else(|| ResourceError::Invalid(format!("region {} has no default VPC", cx.aws.region())))?;
+        let vpc = out.vpcs().first().ok_or_else(|| ResourceError::Invalid(format!("region {} has no default VPC", cx.aws.region())))?;
         let mut attrs = Attrs::new();
         attrs.insert("id".into(), vpc.vpc_id().unwrap_or_default().into());
         attrs.insert("cidr_block".into(), vpc.cidr_block().unwrap_or_default().into());

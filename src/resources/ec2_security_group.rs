@@ -80,11 +80,8 @@ fn to_permissions(rules: &[Rule]) -> Vec<IpPermission> {
     rules
         .iter()
         .map(|r| {
-            let ranges = r
-                .cidr_blocks
-                .iter()
-                .map(|c| IpRange::builder().cidr_ip(c).set_description(r.description.clone()).build())
-                .collect();
+            let ranges =
+                r.cidr_blocks.iter().map(|c| IpRange::builder().cidr_ip(c).set_description(r.description.clone()).build()).collect();
             let b = IpPermission::builder().ip_protocol(&r.protocol).set_ip_ranges(Some(ranges));
             if r.protocol == "-1" {
                 b.build()
@@ -98,10 +95,7 @@ fn to_permissions(rules: &[Rule]) -> Vec<IpPermission> {
 /// Rules in `a` that `b` lacks, CIDR by CIDR.
 fn minus(a: &[Rule], b: &[Rule]) -> Vec<Rule> {
     let flat = |rules: &[Rule]| -> Vec<Rule> {
-        rules
-            .iter()
-            .flat_map(|r| r.cidr_blocks.iter().map(move |c| Rule { cidr_blocks: vec![c.clone()], ..r.clone() }))
-            .collect()
+        rules.iter().flat_map(|r| r.cidr_blocks.iter().map(move |c| Rule { cidr_blocks: vec![c.clone()], ..r.clone() })).collect()
     };
     let b = flat(b);
     canonical(&flat(a).into_iter().filter(|r| !b.contains(r)).collect::<Vec<_>>())
@@ -190,9 +184,7 @@ impl Resource for SecurityGroup {
             .group_name(&p.name)
             .description(&p.description)
             .vpc_id(&p.vpc_id)
-            .tag_specifications(
-                TagSpecification::builder().resource_type(ResourceType::SecurityGroup).set_tags(Some(tags)).build(),
-            )
+            .tag_specifications(TagSpecification::builder().resource_type(ResourceType::SecurityGroup).set_tags(Some(tags)).build())
             .send()
             .await
             .api("CreateSecurityGroup")?;
@@ -204,14 +196,7 @@ impl Resource for SecurityGroup {
     }
 
     async fn read(&self, cx: &Ctx<'_>, id: &str, p: &SecurityGroupProps) -> Result<Option<Observed<SecurityGroupProps>>, ResourceError> {
-        let out = cx
-            .aws
-            .ec2()
-            .describe_security_groups()
-            .group_ids(id)
-            .send()
-            .await
-            .found_code("DescribeSecurityGroups", NOT_FOUND)?;
+        let out = cx.aws.ec2().describe_security_groups().group_ids(id).send().await.found_code("DescribeSecurityGroups", NOT_FOUND)?;
         let Some(sg) = out.and_then(|o| o.security_groups.and_then(|mut v| v.pop())) else { return Ok(None) };
         let props = SecurityGroupProps {
             name: sg.group_name().unwrap_or(&p.name).to_string(),
@@ -244,11 +229,5 @@ impl Resource for SecurityGroup {
 }
 
 fn default_egress() -> Vec<Rule> {
-    vec![Rule {
-        protocol: "-1".into(),
-        from_port: 0,
-        to_port: 0,
-        cidr_blocks: vec!["0.0.0.0/0".into()],
-        description: None,
-    }]
+    vec![Rule { protocol: "-1".into(), from_port: 0, to_port: 0, cidr_blocks: vec!["0.0.0.0/0".into()], description: None }]
 }

@@ -68,7 +68,10 @@ impl Resource for EcrRepository {
         let Some(repo) = out.as_ref().and_then(|o| o.repositories().first()) else { return Ok(None) };
         let props = RepositoryProps {
             name: id.to_string(),
-            image_tag_mutability: repo.image_tag_mutability().map(|m| m.as_str().to_string()).unwrap_or_else(|| p.image_tag_mutability.clone()),
+            image_tag_mutability: repo
+                .image_tag_mutability()
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_else(|| p.image_tag_mutability.clone()),
             scan_on_push: repo.image_scanning_configuration().map(|c| c.scan_on_push()).unwrap_or(false),
             force_delete: p.force_delete,
         };

@@ -111,11 +111,7 @@ impl Resource for Role {
     }
 
     async fn create(&self, cx: &Ctx<'_>, p: &RoleProps) -> Result<Outcome, ResourceError> {
-        let tags = cx
-            .tags()
-            .into_iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect::<Result<Vec<_>, _>>()?;
+        let tags = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect::<Result<Vec<_>, _>>()?;
         let out = cx
             .aws
             .iam()
@@ -164,12 +160,7 @@ impl Resource for Role {
                 .api("UpdateAssumeRolePolicy")?;
         }
         if old.description != new.description {
-            iam.update_role()
-                .role_name(id)
-                .description(new.description.clone().unwrap_or_default())
-                .send()
-                .await
-                .api("UpdateRole")?;
+            iam.update_role().role_name(id).description(new.description.clone().unwrap_or_default()).send().await.api("UpdateRole")?;
         }
         Self::sync_policies(cx, id, old, new).await?;
         let role = iam.get_role().role_name(id).send().await.api("GetRole")?;
@@ -198,9 +189,7 @@ impl Resource for Role {
             match iam.delete_role().role_name(id).send().await {
                 Ok(_) => Ok(()),
                 Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => Ok(()),
-                Err(e) if e.as_service_error().is_some_and(|e| e.is_delete_conflict_exception()) => {
-                    Err(Attempt::retry("DeleteRole", e))
-                }
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_delete_conflict_exception()) => Err(Attempt::retry("DeleteRole", e)),
                 Err(e) => Err(Attempt::fail("DeleteRole", e)),
             }
         })

@@ -160,7 +160,10 @@ impl Resource for Function {
                 .await;
             match sent {
                 Ok(_) => Ok(()),
-                Err(e) if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception()) && cx.role_is_fresh(&p.role).await => {
+                Err(e)
+                    if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception())
+                        && cx.role_is_fresh(&p.role).await =>
+                {
                     Err(Attempt::retry("CreateFunction", e))
                 }
                 Err(e) => Err(Attempt::fail("CreateFunction", e)),
@@ -199,23 +202,26 @@ impl Resource for Function {
         if config_changed {
             cx.retry_eventual("an earlier change to the function to finish", PROPAGATION_RETRY, || async {
                 let sent = lambda
-                .update_function_configuration()
-                .function_name(id)
-                .role(&new.role)
-                .runtime(Runtime::from(new.runtime.as_str()))
-                .handler(&new.handler)
-                .memory_size(new.memory_size as i32)
-                .timeout(new.timeout as i32)
-                .environment(Environment::builder().set_variables(Some(new.environment.clone().into_iter().collect())).build())
-                .description(new.description.clone().unwrap_or_default())
-                .send()
-                .await;
+                    .update_function_configuration()
+                    .function_name(id)
+                    .role(&new.role)
+                    .runtime(Runtime::from(new.runtime.as_str()))
+                    .handler(&new.handler)
+                    .memory_size(new.memory_size as i32)
+                    .timeout(new.timeout as i32)
+                    .environment(Environment::builder().set_variables(Some(new.environment.clone().into_iter().collect())).build())
+                    .description(new.description.clone().unwrap_or_default())
+                    .send()
+                    .await;
                 match sent {
                     Ok(_) => Ok(()),
                     Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_conflict_exception()) => {
                         Err(Attempt::retry("UpdateFunctionConfiguration", e))
                     }
-                    Err(e) if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception()) && cx.role_is_fresh(&new.role).await => {
+                    Err(e)
+                        if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception())
+                            && cx.role_is_fresh(&new.role).await =>
+                    {
                         Err(Attempt::retry("UpdateFunctionConfiguration", e))
                     }
                     Err(e) => Err(Attempt::fail("UpdateFunctionConfiguration", e)),
@@ -226,13 +232,7 @@ impl Resource for Function {
         }
         if old.code_sha256 != new.code_sha256 {
             let zip = zip_dir(&cx.dir.join(&new.code_dir))?;
-            lambda
-                .update_function_code()
-                .function_name(id)
-                .zip_file(Blob::new(zip))
-                .send()
-                .await
-                .api("UpdateFunctionCode")?;
+            lambda.update_function_code().function_name(id).zip_file(Blob::new(zip)).send().await.api("UpdateFunctionCode")?;
         }
         let config = Self::wait_ready(cx, id).await?;
         Ok(outcome(&config, Self::partition_region(cx).await?))

@@ -74,9 +74,10 @@ impl Resource for Permission {
                 Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_conflict_exception()) => {
                     Err(Attempt::retry("AddPermission", e))
                 }
-                Err(e) if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception())
-                    && p.principal.starts_with("arn:")
-                    && cx.role_is_fresh(&p.principal).await =>
+                Err(e)
+                    if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception())
+                        && p.principal.starts_with("arn:")
+                        && cx.role_is_fresh(&p.principal).await =>
                 {
                     Err(Attempt::retry("AddPermission", e))
                 }
@@ -89,15 +90,8 @@ impl Resource for Permission {
 
     async fn read(&self, cx: &Ctx<'_>, id: &str, p: &PermissionProps) -> Result<Option<Observed<PermissionProps>>, ResourceError> {
         let Some(st) = statement(cx, p).await? else { return Ok(None) };
-        let source_arn = st
-            .pointer("/Condition/ArnLike/AWS:SourceArn")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let principal = st
-            .pointer("/Principal/Service")
-            .and_then(Value::as_str)
-            .unwrap_or(&p.principal)
-            .to_string();
+        let source_arn = st.pointer("/Condition/ArnLike/AWS:SourceArn").and_then(Value::as_str).map(str::to_string);
+        let principal = st.pointer("/Principal/Service").and_then(Value::as_str).unwrap_or(&p.principal).to_string();
         let props = PermissionProps { principal, source_arn, ..p.clone() };
         Ok(Some(Observed { props, attrs: Outcome::new(id).attrs }))
     }

@@ -94,9 +94,8 @@ pub const fn attr_sensitive(name: &'static str) -> Attr {
 /// Split attributes into those that may be stored and the sensitive ones, registering
 /// the sensitive values so they are masked everywhere.
 pub fn split_sensitive(type_name: &str, attrs: Attrs) -> (Attrs, Attrs) {
-    let sensitive: Vec<&str> = registry::resource(type_name)
-        .map(|r| r.attributes().iter().filter(|a| a.sensitive).map(|a| a.name).collect())
-        .unwrap_or_default();
+    let sensitive: Vec<&str> =
+        registry::resource(type_name).map(|r| r.attributes().iter().filter(|a| a.sensitive).map(|a| a.name).collect()).unwrap_or_default();
     let (mut plain, mut secret) = (Attrs::new(), Attrs::new());
     for (k, v) in attrs {
         if sensitive.contains(&k.as_str()) {
@@ -180,11 +179,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 impl Ctx<'_> {
     /// Tags put on everything `infra` creates.
     pub fn tags(&self) -> Vec<(String, String)> {
-        vec![
-            ("ManagedBy".into(), "infra".into()),
-            ("infra:module".into(), self.module.into()),
-            ("infra:resource".into(), self.name.into()),
-        ]
+        vec![("ManagedBy".into(), "infra".into()), ("infra:module".into(), self.module.into()), ("infra:resource".into(), self.name.into())]
     }
 
     /// Poll `probe` until it returns a value, backing off from 1 s to 15 s, reporting
@@ -299,11 +294,7 @@ pub const PROPAGATION_RETRY: Duration = Duration::from_secs(120);
 
 /// First poll delay; `INFRA_POLL_INTERVAL_MS` shortens it for tests against fast emulators.
 fn poll_interval() -> Duration {
-    std::env::var("INFRA_POLL_INTERVAL_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(Duration::from_secs(1))
+    std::env::var("INFRA_POLL_INTERVAL_MS").ok().and_then(|v| v.parse().ok()).map(Duration::from_millis).unwrap_or(Duration::from_secs(1))
 }
 
 /// Context for filling computed properties before a diff (no AWS access).

@@ -54,31 +54,21 @@ fn outcome(c: &DbCluster) -> Outcome {
 }
 
 fn scaling(p: &ClusterProps) -> Option<ServerlessV2ScalingConfiguration> {
-    p.serverless_v2.as_ref().map(|s| {
-        ServerlessV2ScalingConfiguration::builder().min_capacity(s.min_capacity).max_capacity(s.max_capacity).build()
-    })
+    p.serverless_v2
+        .as_ref()
+        .map(|s| ServerlessV2ScalingConfiguration::builder().min_capacity(s.min_capacity).max_capacity(s.max_capacity).build())
 }
 
 impl Cluster {
     async fn master_password(cx: &Ctx<'_>, p: &ClusterProps) -> Result<String, ResourceError> {
-        let out = cx
-            .aws
-            .secretsmanager()
-            .get_secret_value()
-            .secret_id(&p.master_password_secret)
-            .send()
-            .await
-            .api("GetSecretValue")?;
+        let out = cx.aws.secretsmanager().get_secret_value().secret_id(&p.master_password_secret).send().await.api("GetSecretValue")?;
         let raw = out.secret_string().unwrap_or_default();
         secrets::register(raw);
         let password = serde_json::from_str::<serde_json::Value>(raw)
             .ok()
             .and_then(|v| v.get(&p.master_password_key)?.as_str().map(str::to_string))
             .ok_or_else(|| {
-                ResourceError::Invalid(format!(
-                    "secret {} has no string field `{}`",
-                    p.master_password_secret, p.master_password_key
-                ))
+                ResourceError::Invalid(format!("secret {} has no string field `{}`", p.master_password_secret, p.master_password_key))
             })?;
         secrets::register(&password);
         Ok(password)
@@ -103,8 +93,7 @@ impl Cluster {
     /// to delete automated snapshots it still holds, and that is fine.
     async fn forget_automated_snapshots(cx: &Ctx<'_>, id: &str) {
         let rds = cx.aws.rds();
-        let Ok(out) = rds.describe_db_cluster_snapshots().db_cluster_identifier(id).snapshot_type("automated").send().await
-        else {
+        let Ok(out) = rds.describe_db_cluster_snapshots().db_cluster_identifier(id).snapshot_type("automated").send().await else {
             return;
         };
         for snap in out.db_cluster_snapshots() {
@@ -247,8 +236,7 @@ impl Resource for Cluster {
         };
         let deleted = req.send().await.found("DeleteDBCluster", |e| e.is_db_cluster_not_found_fault())?;
         if deleted.is_some() {
-            cx.wait_for("cluster to be deleted", || async { Ok(Self::describe(cx, id).await?.is_none().then_some(())) })
-                .await?;
+            cx.wait_for("cluster to be deleted", || async { Ok(Self::describe(cx, id).await?.is_none().then_some(())) }).await?;
             Self::forget_automated_snapshots(cx, id).await;
         }
         Ok(())

@@ -85,7 +85,12 @@ impl Resource for ClusterInstance {
         Ok(outcome(&Self::wait_available(cx, &p.identifier).await?))
     }
 
-    async fn read(&self, cx: &Ctx<'_>, id: &str, p: &ClusterInstanceProps) -> Result<Option<Observed<ClusterInstanceProps>>, ResourceError> {
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        id: &str,
+        p: &ClusterInstanceProps,
+    ) -> Result<Option<Observed<ClusterInstanceProps>>, ResourceError> {
         let Some(i) = Self::describe(cx, id).await? else { return Ok(None) };
         if matches!(i.db_instance_status(), Some("deleting")) {
             return Ok(None);
@@ -101,7 +106,13 @@ impl Resource for ClusterInstance {
         Ok(Some(Observed { props, attrs: outcome(&i).attrs }))
     }
 
-    async fn update(&self, cx: &Ctx<'_>, id: &str, old: &ClusterInstanceProps, new: &ClusterInstanceProps) -> Result<Outcome, ResourceError> {
+    async fn update(
+        &self,
+        cx: &Ctx<'_>,
+        id: &str,
+        old: &ClusterInstanceProps,
+        new: &ClusterInstanceProps,
+    ) -> Result<Outcome, ResourceError> {
         let mut req = cx.aws.rds().modify_db_instance().db_instance_identifier(id).apply_immediately(true);
         if old.instance_class != new.instance_class {
             req = req.db_instance_class(&new.instance_class);
@@ -127,8 +138,7 @@ impl Resource for ClusterInstance {
             .await
             .found("DeleteDBInstance", |e| e.is_db_instance_not_found_fault())?;
         if deleted.is_some() {
-            cx.wait_for("instance to be deleted", || async { Ok(Self::describe(cx, id).await?.is_none().then_some(())) })
-                .await?;
+            cx.wait_for("instance to be deleted", || async { Ok(Self::describe(cx, id).await?.is_none().then_some(())) }).await?;
         }
         Ok(())
     }

@@ -66,8 +66,7 @@ impl Resource for SubnetGroup {
             .await
             .found("DescribeDBSubnetGroups", |e| e.is_db_subnet_group_not_found_fault())?;
         let Some(group) = out.and_then(|o| o.db_subnet_groups.and_then(|mut g| g.pop())) else { return Ok(None) };
-        let mut subnet_ids: Vec<String> =
-            group.subnets().iter().filter_map(|s| s.subnet_identifier().map(str::to_string)).collect();
+        let mut subnet_ids: Vec<String> = group.subnets().iter().filter_map(|s| s.subnet_identifier().map(str::to_string)).collect();
         subnet_ids.sort();
         let props = SubnetGroupProps {
             name: id.to_string(),

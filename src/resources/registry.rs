@@ -2,10 +2,10 @@
 
 use super::{
     apigateway_api_key, apigateway_rest_api, apigateway_usage_plan, apprunner_service, cloudfront_distribution,
-    cloudfront_origin_access_control, cloudwatch_dashboard, cloudwatch_log_group, data_sources, ec2_security_group,
-    ecr_repository, iam_role, lambda_event_source_mapping, lambda_function, lambda_permission, random_id, rds_cluster,
-    rds_cluster_instance, rds_subnet_group, s3_bucket, s3_bucket_policy, sagemaker_endpoint, sagemaker_endpoint_config,
-    sagemaker_model, scheduler_schedule, secretsmanager_secret, sqs_queue, DynDataSource, DynResource,
+    cloudfront_origin_access_control, cloudwatch_dashboard, cloudwatch_log_group, data_sources, ec2_security_group, ecr_repository,
+    iam_role, lambda_event_source_mapping, lambda_function, lambda_permission, random_id, rds_cluster, rds_cluster_instance,
+    rds_subnet_group, s3_bucket, s3_bucket_policy, sagemaker_endpoint, sagemaker_endpoint_config, sagemaker_model, scheduler_schedule,
+    secretsmanager_secret, sqs_queue, DynDataSource, DynResource,
 };
 
 static RESOURCES: &[&dyn DynResource] = &[
@@ -37,8 +37,7 @@ static RESOURCES: &[&dyn DynResource] = &[
     &sqs_queue::Queue,
 ];
 
-static DATA_SOURCES: &[&dyn DynDataSource] =
-    &[&data_sources::DefaultVpc, &data_sources::Subnets, &data_sources::CallerIdentity];
+static DATA_SOURCES: &[&dyn DynDataSource] = &[&data_sources::DefaultVpc, &data_sources::Subnets, &data_sources::CallerIdentity];
 
 pub fn resource(type_name: &str) -> Option<&'static dyn DynResource> {
     RESOURCES.iter().copied().find(|r| r.type_name() == type_name)

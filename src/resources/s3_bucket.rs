@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, ObjectIdentifier,
-    PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
-    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging, VersioningConfiguration,
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, ObjectIdentifier, PublicAccessBlockConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging,
+    VersioningConfiguration,
 };
 
 use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
@@ -81,12 +81,7 @@ impl Bucket {
                 .block_public_policy(true)
                 .restrict_public_buckets(true)
                 .build();
-            s3.put_public_access_block()
-                .bucket(name)
-                .public_access_block_configuration(config)
-                .send()
-                .await
-                .api("PutPublicAccessBlock")?;
+            s3.put_public_access_block().bucket(name).public_access_block_configuration(config).send().await.api("PutPublicAccessBlock")?;
         } else {
             s3.delete_public_access_block().bucket(name).send().await.api("DeletePublicAccessBlock")?;
         }
@@ -111,7 +106,9 @@ impl Bucket {
                 .iter()
                 .map(|v| (v.key(), v.version_id()))
                 .chain(page.delete_markers().iter().map(|m| (m.key(), m.version_id())))
-                .filter_map(|(k, v)| ObjectIdentifier::builder().set_key(k.map(str::to_string)).set_version_id(v.map(str::to_string)).build().ok())
+                .filter_map(|(k, v)| {
+                    ObjectIdentifier::builder().set_key(k.map(str::to_string)).set_version_id(v.map(str::to_string)).build().ok()
+                })
                 .collect::<Vec<_>>();
             if !ids.is_empty() {
                 s3.delete_objects()
@@ -134,8 +131,7 @@ impl Bucket {
 impl Resource for Bucket {
     type Props = BucketProps;
     const TYPE: &'static str = "s3.bucket";
-    const ATTRIBUTES: &'static [Attr] =
-        &[attr("id"), attr("name"), attr("arn"), attr("domain_name"), attr("regional_domain_name")];
+    const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("name"), attr("arn"), attr("domain_name"), attr("regional_domain_name")];
 
     fn natural_id(&self, p: &BucketProps) -> Option<String> {
         Some(p.name.clone())
@@ -206,13 +202,7 @@ impl Resource for Bucket {
                 .iter()
                 .all(|v| *v == Some(true))
         });
-        let props = BucketProps {
-            name: id.to_string(),
-            versioning,
-            sse_algorithm,
-            block_public_access,
-            force_destroy: p.force_destroy,
-        };
+        let props = BucketProps { name: id.to_string(), versioning, sse_algorithm, block_public_access, force_destroy: p.force_destroy };
         Ok(Some(Observed { props, attrs: outcome(id, cx.aws.region()).attrs }))
     }
 
@@ -238,9 +228,9 @@ impl Resource for Bucket {
             Self::empty(cx, id).await?;
         }
         match s3.delete_bucket().bucket(id).send().await.found_code("DeleteBucket", &["NoSuchBucket"]) {
-            Err(e) if e.code.as_deref() == Some("BucketNotEmpty") => Err(ResourceError::Invalid(format!(
-                "bucket {id} is not empty; set `force_destroy = true` to delete it with its contents"
-            ))),
+            Err(e) if e.code.as_deref() == Some("BucketNotEmpty") => {
+                Err(ResourceError::Invalid(format!("bucket {id} is not empty; set `force_destroy = true` to delete it with its contents")))
+            }
             other => other.map(|_| ()).map_err(Into::into),
         }
     }

@@ -25,10 +25,7 @@ async fn status(cx: &Ctx<'_>, name: &str) -> Result<Option<(EndpointStatus, Stri
     }
     let e = cx.aws.sagemaker().describe_endpoint().endpoint_name(name).send().await.api("DescribeEndpoint")?;
     if e.endpoint_status() == Some(&EndpointStatus::Failed) {
-        return Err(ResourceError::Invalid(format!(
-            "endpoint {name} failed: {}",
-            e.failure_reason().unwrap_or("no reason given")
-        )));
+        return Err(ResourceError::Invalid(format!("endpoint {name} failed: {}", e.failure_reason().unwrap_or("no reason given"))));
     }
     Ok(Some((
         e.endpoint_status().cloned().unwrap_or(EndpointStatus::Creating),

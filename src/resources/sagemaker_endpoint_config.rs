@@ -28,15 +28,7 @@ props! {
 pub struct EndpointConfig;
 
 async fn exists(cx: &Ctx<'_>, name: &str) -> Result<bool, ResourceError> {
-    let out = cx
-        .aws
-        .sagemaker()
-        .list_endpoint_configs()
-        .name_contains(name)
-        .max_results(100)
-        .send()
-        .await
-        .api("ListEndpointConfigs")?;
+    let out = cx.aws.sagemaker().list_endpoint_configs().name_contains(name).max_results(100).send().await.api("ListEndpointConfigs")?;
     Ok(out.endpoint_configs().iter().any(|c| c.endpoint_config_name() == Some(name)))
 }
 
@@ -95,7 +87,13 @@ impl Resource for EndpointConfig {
         Ok(Some(Observed { props, attrs }))
     }
 
-    async fn update(&self, _cx: &Ctx<'_>, id: &str, _old: &EndpointConfigProps, _new: &EndpointConfigProps) -> Result<Outcome, ResourceError> {
+    async fn update(
+        &self,
+        _cx: &Ctx<'_>,
+        id: &str,
+        _old: &EndpointConfigProps,
+        _new: &EndpointConfigProps,
+    ) -> Result<Outcome, ResourceError> {
         Ok(Outcome::new(id))
     }
 

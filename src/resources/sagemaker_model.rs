@@ -42,10 +42,8 @@ impl Resource for Model {
     }
 
     async fn create(&self, cx: &Ctx<'_>, p: &ModelProps) -> Result<Outcome, ResourceError> {
-        let container = ContainerDefinition::builder()
-            .image(&p.image)
-            .set_environment(Some(p.environment.clone().into_iter().collect()))
-            .build();
+        let container =
+            ContainerDefinition::builder().image(&p.image).set_environment(Some(p.environment.clone().into_iter().collect())).build();
         let tags: Vec<Tag> = cx.tags().into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
         // SageMaker reports a role it cannot assume yet as a ValidationException.
         let out = cx

@@ -91,10 +91,7 @@ impl Resource for Secret {
 
     async fn create(&self, cx: &Ctx<'_>, p: &SecretProps) -> Result<Outcome, ResourceError> {
         if p.recovery_window_days != 0 && !(7..=30).contains(&p.recovery_window_days) {
-            return Err(ResourceError::Invalid(format!(
-                "recovery_window_days must be 0 or 7 to 30, not {}",
-                p.recovery_window_days
-            )));
+            return Err(ResourceError::Invalid(format!("recovery_window_days must be 0 or 7 to 30, not {}", p.recovery_window_days)));
         }
         if !["fail", "restore", "force_delete"].contains(&p.if_scheduled_for_deletion.as_str()) {
             return Err(ResourceError::Invalid(format!(

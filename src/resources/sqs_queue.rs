@@ -66,14 +66,7 @@ impl Resource for Queue {
     const ATTRIBUTES: &'static [Attr] = &[attr("id"), attr("url"), attr("arn"), attr("name")];
 
     async fn find(&self, cx: &Ctx<'_>, p: &QueueProps) -> Result<Option<String>, ResourceError> {
-        let out = cx
-            .aws
-            .sqs()
-            .get_queue_url()
-            .queue_name(&p.name)
-            .send()
-            .await
-            .found("GetQueueUrl", |e| e.is_queue_does_not_exist())?;
+        let out = cx.aws.sqs().get_queue_url().queue_name(&p.name).send().await.found("GetQueueUrl", |e| e.is_queue_does_not_exist())?;
         Ok(out.and_then(|o| o.queue_url))
     }
 
@@ -88,11 +81,18 @@ impl Resource for Queue {
         // A queue name is blocked for 60 s after the queue is deleted (a replace).
         let out = cx
             .retry_eventual("the deleted queue's name to be released (60 s)", Duration::from_secs(90), || async {
-                match cx.aws.sqs().create_queue().queue_name(&p.name).set_attributes(Some(attrs.clone())).set_tags(Some(super::tag_map(cx))).send().await {
+                match cx
+                    .aws
+                    .sqs()
+                    .create_queue()
+                    .queue_name(&p.name)
+                    .set_attributes(Some(attrs.clone()))
+                    .set_tags(Some(super::tag_map(cx)))
+                    .send()
+                    .await
+                {
                     Ok(out) => Ok(out),
-                    Err(e) if e.as_service_error().is_some_and(|e| e.is_queue_deleted_recently()) => {
-                        Err(Attempt::retry("CreateQueue", e))
-                    }
+                    Err(e) if e.as_service_error().is_some_and(|e| e.is_queue_deleted_recently()) => Err(Attempt::retry("CreateQueue", e)),
                     Err(e) => Err(Attempt::fail("CreateQueue", e)),
                 }
             })
@@ -125,15 +125,12 @@ impl Resource for Queue {
             .found("GetQueueAttributes", |e| e.is_queue_does_not_exist())?;
         let Some(a) = out.and_then(|o| o.attributes) else { return Ok(None) };
         let int = |k: A, d: i64| a.get(&k).and_then(|v| v.parse().ok()).unwrap_or(d);
-        let redrive = a
-            .get(&A::RedrivePolicy)
-            .and_then(|v| serde_json::from_str::<serde_json::Value>(v).ok())
-            .and_then(|v| {
-                Some(Redrive {
-                    dead_letter_target_arn: v.get("deadLetterTargetArn")?.as_str()?.to_string(),
-                    max_receive_count: v.get("maxReceiveCount").and_then(|c| c.as_i64().or_else(|| c.as_str()?.parse().ok()))?,
-                })
-            });
+        let redrive = a.get(&A::RedrivePolicy).and_then(|v| serde_json::from_str::<serde_json::Value>(v).ok()).and_then(|v| {
+            Some(Redrive {
+                dead_letter_target_arn: v.get("deadLetterTargetArn")?.as_str()?.to_string(),
+                max_receive_count: v.get("maxReceiveCount").and_then(|c| c.as_i64().or_else(|| c.as_str()?.parse().ok()))?,
+            })
+        });
         let props = QueueProps {
             name: p.name.clone(),
             fifo: a.get(&A::FifoQueue).is_some_and(|v| v == "true"),
@@ -153,14 +150,7 @@ impl Resource for Queue {
         let before = attributes(old);
         let changed: HashMap<A, String> = attributes(new).into_iter().filter(|(k, v)| before.get(k) != Some(v)).collect();
         if !changed.is_empty() {
-            cx.aws
-                .sqs()
-                .set_queue_attributes()
-                .queue_url(id)
-                .set_attributes(Some(changed))
-                .send()
-                .await
-                .api("SetQueueAttributes")?;
+            cx.aws.sqs().set_queue_attributes().queue_url(id).set_attributes(Some(changed)).send().await.api("SetQueueAttributes")?;
         }
         Ok(Outcome::new(id))
     }

@@ -107,8 +107,11 @@ impl StateStore {
             Err(source) => return Err(StateError::Read { path, source }),
         };
         let backup = Some(self.backup_path()).filter(|b| b.exists());
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| StateError::Corrupt { path: path.clone(), detail: e.to_string(), backup: backup.clone() })?;
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| StateError::Corrupt {
+            path: path.clone(),
+            detail: e.to_string(),
+            backup: backup.clone(),
+        })?;
         let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
         if version > SCHEMA_VERSION {
             return Err(StateError::TooNew { path, found: version });

@@ -18,7 +18,8 @@ pub fn deploy_database_and_agents(env: &Env) {
 fn live_secret_arn(env: &Env) -> String {
     env.block_on(async {
         let list = env.secrets().list_secrets().send().await.unwrap();
-        let secrets: Vec<_> = list.secret_list().iter().filter(|s| s.name().unwrap_or("").starts_with("alex-aurora-credentials-")).collect();
+        let secrets: Vec<_> =
+            list.secret_list().iter().filter(|s| s.name().unwrap_or("").starts_with("alex-aurora-credentials-")).collect();
         assert_eq!(secrets.len(), 1, "exactly one credentials secret: {secrets:?}");
         secrets[0].arn().unwrap().to_string()
     })
@@ -59,9 +60,13 @@ fn database_and_agents_are_created_with_the_seed_settings() {
         assert_eq!(i.db_instance_class(), Some("db.serverless"));
         assert_eq!(i.db_cluster_identifier(), Some("alex-aurora-cluster"));
 
-        let groups = env.ec2().describe_security_groups().filters(
-            aws_sdk_ec2::types::Filter::builder().name("group-name").values("alex-aurora-sg").build(),
-        ).send().await.unwrap();
+        let groups = env
+            .ec2()
+            .describe_security_groups()
+            .filters(aws_sdk_ec2::types::Filter::builder().name("group-name").values("alex-aurora-sg").build())
+            .send()
+            .await
+            .unwrap();
         let sg = &groups.security_groups()[0];
         let rule = &sg.ip_permissions()[0];
         assert_eq!((rule.from_port(), rule.to_port()), (Some(5432), Some(5432)));

@@ -20,11 +20,7 @@ pub fn moto_binary() -> PathBuf {
         return PathBuf::from(p);
     }
     let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
-    assert!(
-        local.exists(),
-        "moto_server not found at {} and MOTO_SERVER is not set; run scripts/install-moto.sh first",
-        local.display()
-    );
+    assert!(local.exists(), "moto_server not found at {} and MOTO_SERVER is not set; run scripts/install-moto.sh first", local.display());
     local
 }
 

@@ -175,7 +175,11 @@ fn respond(status: u16, headers: &[(&str, String)], body: String) -> Response<Fu
 /// error code (and classifies it as throttling) exactly as it would from AWS.
 fn throttle(service: &str, json: bool, query: bool) -> Response<Full<Bytes>> {
     if json {
-        return respond(400, &[("content-type", "application/x-amz-json-1.1".into())], r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.into());
+        return respond(
+            400,
+            &[("content-type", "application/x-amz-json-1.1".into())],
+            r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.into(),
+        );
     }
     if query && service == "ec2" {
         let body = "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>proxy</RequestID></Response>";
@@ -265,4 +269,3 @@ async fn handle(
     calls.lock().unwrap().push(call);
     Ok::<_, std::io::Error>(response)
 }
-

@@ -82,11 +82,7 @@ fn the_full_stack_converges_through_throttling_5xx_and_resets() {
     let down = env.infra(&["-vvv", "down", "--all", "--yes"]);
     down.ok();
     let calls = env.proxy.calls();
-    eprintln!(
-        "fault test, down --all: {} requests, {} faults injected",
-        calls.len(),
-        calls.iter().filter(|c| c.fault.is_some()).count()
-    );
+    eprintln!("fault test, down --all: {} requests, {} faults injected", calls.len(), calls.iter().filter(|c| c.fault.is_some()).count());
     assert!(!down.all().contains(&password) && !down.all().contains(&key));
     env.proxy.fail_randomly(0.0, 1);
     assert_nothing_left(&env);

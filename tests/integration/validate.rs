@@ -40,12 +40,8 @@ fn rejects(files: &[(&str, &str)], place: &str, fragments: &[&str]) {
 
 #[test]
 fn the_shipped_modules_are_valid() {
-    let out = Command::new(env!("CARGO_BIN_EXE_infra"))
-        .arg("-C")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .arg("validate")
-        .output()
-        .unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_infra")).arg("-C").arg(Path::new(env!("CARGO_MANIFEST_DIR"))).arg("validate").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -79,7 +75,10 @@ fn wrong_value_type() {
 #[test]
 fn wrong_type_through_a_variable() {
     rejects(
-        &[("m.toml", "[variables]\nt = \"soon\"\n[resources.q]\ntype = \"sqs.queue\"\nname = \"x\"\nvisibility_timeout_seconds = \"${var.t}\"\n")],
+        &[(
+            "m.toml",
+            "[variables]\nt = \"soon\"\n[resources.q]\ntype = \"sqs.queue\"\nname = \"x\"\nvisibility_timeout_seconds = \"${var.t}\"\n",
+        )],
         "modules/m.toml:6:30",
         &["expects integer", "${var.t}", "\"soon\""],
     );
@@ -127,11 +126,7 @@ fn reference_to_a_missing_attribute_variable_and_output() {
 
 #[test]
 fn malformed_reference() {
-    rejects(
-        &[("m.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"${resources.q\"\n")],
-        "modules/m.toml:3:8",
-        &["unterminated `${`"],
-    );
+    rejects(&[("m.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"${resources.q\"\n")], "modules/m.toml:3:8", &["unterminated `${`"]);
 }
 
 #[test]
@@ -179,10 +174,8 @@ fn invalid_toml() {
 
 #[test]
 fn every_problem_is_reported_at_once() {
-    let out = validate(&[(
-        "m.toml",
-        "[bogus]\n[resources.a]\ntype = \"nope\"\n[resources.b]\ntype = \"sqs.queue\"\nname = 1\nfifo = \"yes\"\n",
-    )]);
+    let out =
+        validate(&[("m.toml", "[bogus]\n[resources.a]\ntype = \"nope\"\n[resources.b]\ntype = \"sqs.queue\"\nname = 1\nfifo = \"yes\"\n")]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("4 problems in the manifests"), "{}", out.stderr);
 }
