@@ -34,6 +34,7 @@ step() { printf '\n\033[1m$ infra %s\033[0m\n' "$*"; "$INFRA" "$@"; }
 
 step up --all
 step status --summary
+step down --preset minimize-costs --dry-run
 step down --preset minimize-costs --yes
 step status --summary
 step up --preset daily

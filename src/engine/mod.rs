@@ -44,7 +44,8 @@ pub enum StepErrorKind {
 pub struct StepError {
     pub address: Address,
     pub action: &'static str,
-    pub source: StepErrorKind,
+    // Boxed: step errors travel through every Result in the executor; keep those small.
+    pub source: Box<StepErrorKind>,
 }
 
 /// Hears about steps as they run.
@@ -166,7 +167,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Run<'_> {
     fn fail(step: &Step, action: Action, source: impl Into<StepErrorKind>) -> StepError {
-        StepError { address: step.address.clone(), action: action.verb(), source: source.into() }
+        StepError { address: step.address.clone(), action: action.verb(), source: Box::new(source.into()) }
     }
 
     fn save(&self, state: &mut State) -> Result<(), StateError> {
@@ -203,6 +204,24 @@ impl Run<'_> {
         }
     }
 
+    /// Runs `f` with references resolved against `state` (locked by the caller) and
+    /// what this run has looked up and generated so far.
+    fn in_scope<T>(&self, state: &State, f: impl FnOnce(&Scope<'_>) -> T) -> T {
+        let data = lock(&self.data);
+        let secrets = lock(&self.secrets);
+        let (unknown, outputs, adopted) = (HashSet::new(), HashMap::new(), HashMap::new());
+        f(&Scope {
+            project: self.exec.project,
+            state,
+            identity: self.identity.as_ref(),
+            data: &data,
+            unknown: &unknown,
+            outputs: &outputs,
+            secrets: &secrets,
+            adopted: &adopted,
+        })
+    }
+
     fn module_dir(&self, module: &str) -> std::path::PathBuf {
         self.exec.project.module(module).map(|m| m.dir.clone()).unwrap_or_else(|| self.exec.project.modules_dir())
     }
@@ -216,20 +235,9 @@ impl Run<'_> {
         let kind = registry::data_source(&decl.type_name).ok_or_else(|| fail("unknown data source type".into()))?;
         let mut props = {
             let state = lock(&self.state);
-            let data = lock(&self.data);
-            let secrets = lock(&self.secrets);
-            let (unknown, outputs) = (HashSet::new(), HashMap::new());
-            let scope = Scope {
-                project: self.exec.project,
-                state: &state,
-                identity: self.identity.as_ref(),
-                data: &data,
-                unknown: &unknown,
-                outputs: &outputs,
-                secrets: &secrets,
-                adopted: &HashMap::new(),
-            };
-            scope.resolve(&step.address.module, &decl.properties_json()).map_err(|e| fail(e.to_string()))?.value
+            self.in_scope(&state, |scope| scope.resolve(&step.address.module, &decl.properties_json()))
+                .map_err(|e| fail(e.to_string()))?
+                .value
         };
         crate::schema::normalize(&mut props, &kind.schema(), "").map_err(fail)?;
         let label = step.address.to_string();
@@ -244,25 +252,10 @@ impl Run<'_> {
     fn output(&self, step: &Step) -> Result<Action, StepError> {
         let output = &self.exec.project.modules[&step.address.module].outputs[&step.address.name];
         let mut state = lock(&self.state);
-        let value = {
-            let data = lock(&self.data);
-            let secrets = lock(&self.secrets);
-            let (unknown, outputs) = (HashSet::new(), HashMap::new());
-            let scope = Scope {
-                project: self.exec.project,
-                state: &state,
-                identity: self.identity.as_ref(),
-                data: &data,
-                unknown: &unknown,
-                outputs: &outputs,
-                secrets: &secrets,
-                adopted: &HashMap::new(),
-            };
-            scope
-                .resolve(&step.address.module, &output.value.to_json())
-                .map_err(|e| Self::fail(step, Action::Update, StepErrorKind::Inputs(e.to_string())))?
-                .value
-        };
+        let value = self
+            .in_scope(&state, |scope| scope.resolve(&step.address.module, &output.value.to_json()))
+            .map_err(|e| Self::fail(step, Action::Update, StepErrorKind::Inputs(e.to_string())))?
+            .value;
         if output.sensitive {
             return Ok(Action::Same);
         }
@@ -302,20 +295,8 @@ impl Run<'_> {
         let planned = step.action;
         let (desired, resolved) = {
             let state = lock(&self.state);
-            let data = lock(&self.data);
-            let secrets = lock(&self.secrets);
-            let (unknown, outputs) = (HashSet::new(), HashMap::new());
-            let scope = Scope {
-                project: self.exec.project,
-                state: &state,
-                identity: self.identity.as_ref(),
-                data: &data,
-                unknown: &unknown,
-                outputs: &outputs,
-                secrets: &secrets,
-                adopted: &HashMap::new(),
-            };
-            desired_properties(&scope, self.exec.project, addr).map_err(|e| Self::fail(step, planned, StepErrorKind::Inputs(e)))?
+            self.in_scope(&state, |scope| desired_properties(scope, self.exec.project, addr))
+                .map_err(|e| Self::fail(step, planned, StepErrorKind::Inputs(e)))?
         };
         let kind = registry::resource(&decl.type_name)
             .ok_or_else(|| Self::fail(step, planned, StepErrorKind::Inputs(format!("unknown type {}", decl.type_name))))?;

@@ -91,9 +91,9 @@ pub fn parse(input: &str) -> Result<Template, ExprError> {
     while let Some(pos) = rest.find('$') {
         lit.push_str(&rest[..pos]);
         let after = &rest[pos..];
-        if after.starts_with("$${") {
+        if let Some(escaped) = after.strip_prefix("$${") {
             lit.push_str("${");
-            rest = &after[3..];
+            rest = escaped;
         } else if let Some(body_start) = after.strip_prefix("${") {
             let end = body_start.find('}').ok_or_else(|| ExprError::Unterminated(input.to_string()))?;
             let body = &body_start[..end];

@@ -15,6 +15,7 @@ use crate::state::State;
 
 pub struct ApplySettings {
     pub yes: bool,
+    pub dry_run: bool,
     pub parallelism: usize,
     pub tearing_down: HashSet<String>,
     pub title: String,
@@ -93,6 +94,10 @@ pub async fn run(
     let plan = planner.plan(sel).await?;
     printer.out(&render::plan(printer, &plan, &settings.title));
     if !plan.has_changes() {
+        return Ok(ApplyReport::default());
+    }
+    if settings.dry_run {
+        printer.note("Dry run: nothing was changed.");
         return Ok(ApplyReport::default());
     }
     if !approve(printer, &plan, settings.yes)? {

@@ -20,6 +20,8 @@ pub struct DownOptions {
     pub yes: bool,
     pub parallelism: usize,
     pub lock_timeout: Option<std::time::Duration>,
+    /// Plan and show, change nothing.
+    pub dry_run: bool,
 }
 
 pub async fn down(global: &GlobalOptions, opts: &DownOptions, printer: &'static Printer) -> Result<(), OpsError> {
@@ -59,16 +61,25 @@ Estimated saving: ${saving:.2}/month.
     let aws = Aws::load(&global.aws).await;
     let title =
         format!("{heading}infra down {} (environment {}):", sel.modules.iter().cloned().collect::<Vec<_>>().join(" "), global.environment);
-    let settings =
-        ApplySettings { yes: opts.yes, parallelism: opts.parallelism, tearing_down: sel.modules.clone().into_iter().collect(), title };
+    let settings = ApplySettings {
+        yes: opts.yes,
+        dry_run: opts.dry_run,
+        parallelism: opts.parallelism,
+        tearing_down: sel.modules.clone().into_iter().collect(),
+        title,
+    };
     apply::run(&ws, &aws, printer, state, &sel, settings).await?;
     if !kept.is_empty() {
-        printer.warn(&format!(
-            "kept {}; {} stale until {} is deployed again (`infra up` re-wires them)",
-            kept.iter().cloned().collect::<Vec<_>>().join(", "),
-            if kept.len() == 1 { "it is" } else { "they are" },
-            sel.modules.iter().cloned().collect::<Vec<_>>().join(", ")
-        ));
+        let kept_list = kept.iter().cloned().collect::<Vec<_>>().join(", ");
+        let removed = sel.modules.iter().cloned().collect::<Vec<_>>().join(", ");
+        if opts.dry_run {
+            printer.note(&format!("{kept_list} would be kept, stale until {removed} is deployed again"));
+        } else {
+            printer.warn(&format!(
+                "kept {kept_list}; {} stale until {removed} is deployed again (`infra up` re-wires them)",
+                if kept.len() == 1 { "it is" } else { "they are" },
+            ));
+        }
     }
     Ok(())
 }

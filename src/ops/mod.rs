@@ -60,8 +60,9 @@ pub enum OpsError {
     State(#[from] StateError),
     #[error(transparent)]
     Select(#[from] SelectError),
+    // Boxed so that every operation's Result stays small.
     #[error(transparent)]
-    Plan(#[from] PlanError),
+    Plan(Box<PlanError>),
     #[error("{0}")]
     Refused(String),
     #[error("{0}")]
@@ -70,6 +71,12 @@ pub enum OpsError {
     Apply(Vec<StepError>),
     #[error("interrupted; the state records everything that finished")]
     Interrupted,
+}
+
+impl From<PlanError> for OpsError {
+    fn from(e: PlanError) -> Self {
+        OpsError::Plan(Box::new(e))
+    }
 }
 
 impl OpsError {

@@ -186,7 +186,7 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
         let state_col = printer.paint(style, &format!("{:<9}", r.status.as_str()));
         let count = format!("{}/{}", r.recorded, r.declared);
         let cost = if opts.summary { format!("{:>9.2}  ", r.monthly) } else { String::new() };
-        printer.out(&format!("{:<width$}  {state_col} {count:>9}  {cost}{}", r.name, r.detail.join("; ")).trim_end().to_string());
+        printer.out(format!("{:<width$}  {state_col} {count:>9}  {cost}{}", r.name, r.detail.join("; ")).trim_end());
     }
     if opts.summary {
         let recorded: usize = rows.iter().map(|r| r.recorded).sum();

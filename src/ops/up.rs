@@ -20,6 +20,8 @@ pub struct UpOptions {
     pub yes: bool,
     pub parallelism: usize,
     pub lock_timeout: Option<std::time::Duration>,
+    /// Plan and show, change nothing.
+    pub dry_run: bool,
 }
 
 pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Printer) -> Result<(), OpsError> {
@@ -44,6 +46,7 @@ pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Prin
     let aws = Aws::load(&global.aws).await;
     let title =
         format!("{heading}infra up {} (environment {}):", sel.modules.iter().cloned().collect::<Vec<_>>().join(" "), global.environment);
-    let settings = ApplySettings { yes: opts.yes, parallelism: opts.parallelism, tearing_down: HashSet::new(), title };
+    let settings =
+        ApplySettings { yes: opts.yes, dry_run: opts.dry_run, parallelism: opts.parallelism, tearing_down: HashSet::new(), title };
     apply::run(&ws, &aws, printer, state, &sel, settings).await.map(|_| ())
 }

@@ -499,10 +499,8 @@ impl Planner<'_> {
             }
             let Some(m) = self.project.module(&module) else { continue };
             match &r {
-                Reference::Resource { name, attr } => {
-                    if m.resources.get(name).is_some_and(|d| registry::is_sensitive(&d.type_name, attr)) {
-                        out.push(Address::resource(&module, name));
-                    }
+                Reference::Resource { name, attr } if m.resources.get(name).is_some_and(|d| registry::is_sensitive(&d.type_name, attr)) => {
+                    out.push(Address::resource(&module, name));
                 }
                 Reference::Module { module: up, output } => {
                     if let Some((upm, o)) = self.project.module(up).and_then(|u| Some((u, u.outputs.get(output)?))) {

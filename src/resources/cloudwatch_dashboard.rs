@@ -2,6 +2,7 @@
 //! TOML table and compared as JSON.
 
 use async_trait::async_trait;
+use aws_sdk_cloudwatch::operation::get_dashboard::GetDashboardOutput;
 use serde_json::Value;
 
 use super::{attr, Attr, Ctx, Observed, Outcome, Resource, ResourceError};
@@ -36,6 +37,17 @@ impl Dashboard {
         Self::outcome(cx, &p.name).await
     }
 
+    async fn get(cx: &Ctx<'_>, name: &str) -> Result<Option<GetDashboardOutput>, ResourceError> {
+        cx.aws
+            .cloudwatch()
+            .get_dashboard()
+            .dashboard_name(name)
+            .send()
+            .await
+            .found("GetDashboard", |e| e.is_dashboard_not_found_error())
+            .map_err(ResourceError::from)
+    }
+
     async fn outcome(cx: &Ctx<'_>, name: &str) -> Result<Outcome, ResourceError> {
         let id = cx.aws.identity().await?;
         let arn = format!("arn:{}:cloudwatch::{}:dashboard/{name}", id.partition, id.account_id);
@@ -59,15 +71,7 @@ impl Resource for Dashboard {
     }
 
     async fn read(&self, cx: &Ctx<'_>, id: &str, _p: &DashboardProps) -> Result<Option<Observed<DashboardProps>>, ResourceError> {
-        let out = cx
-            .aws
-            .cloudwatch()
-            .get_dashboard()
-            .dashboard_name(id)
-            .send()
-            .await
-            .found("GetDashboard", |e| e.is_dashboard_not_found_error())?;
-        let Some(d) = out else { return Ok(None) };
+        let Some(d) = Self::get(cx, id).await? else { return Ok(None) };
         let body = d.dashboard_body().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
         Ok(Some(Observed { props: DashboardProps { name: id.to_string(), body }, attrs: Self::outcome(cx, id).await?.attrs }))
     }
@@ -77,15 +81,9 @@ impl Resource for Dashboard {
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &DashboardProps) -> Result<(), ResourceError> {
-        let exists = cx
-            .aws
-            .cloudwatch()
-            .get_dashboard()
-            .dashboard_name(id)
-            .send()
-            .await
-            .found("GetDashboard", |e| e.is_dashboard_not_found_error())?;
-        if exists.is_some() {
+        // DeleteDashboards fails as a whole for a missing name; check first so a
+        // dashboard removed behind our back counts as deleted.
+        if Self::get(cx, id).await?.is_some() {
             cx.aws.cloudwatch().delete_dashboards().dashboard_names(id).send().await.api("DeleteDashboards")?;
         }
         Ok(())

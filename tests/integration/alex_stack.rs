@@ -249,6 +249,22 @@ fn minimize_costs_then_daily_restores_and_rewires_everything() {
     let text = env.infra(&["status", "--summary"]);
     assert!(text.ok().stdout.contains(&format!("would save ${saving:.2}/month")), "{}", text.stdout);
 
+    let preview = env.infra(&["down", "--preset", "minimize-costs", "--dry-run"]);
+    preview.ok();
+    for line in [
+        "Estimated saving",
+        "- 5_database.aurora ",
+        "- 2_sagemaker.embedding_endpoint ",
+        "Dry run: nothing was changed.",
+        "would be kept, stale",
+    ] {
+        assert!(preview.all().contains(line), "the dry run shows {line:?}: {}", preview.all());
+    }
+    assert!(!preview.all().contains("warning: kept"), "{}", preview.all());
+    env.block_on(async {
+        env.rds().describe_db_clusters().db_cluster_identifier("alex-aurora-cluster").send().await.expect("a dry run deletes nothing");
+    });
+
     let down = env.infra(&["down", "--preset", "minimize-costs", "--yes"]);
     down.ok();
     assert!(down.stdout.contains("Estimated saving"), "shows what it will do first: {}", down.stdout);

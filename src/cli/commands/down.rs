@@ -1,12 +1,12 @@
 //! `infra down [MODULE...|--all]`.
 
-use super::{parse_duration, parse_parallelism};
-use crate::engine::DEFAULT_PARALLELISM;
+use super::RunArgs;
 use crate::ops::{self, DownOptions, Exit, GlobalOptions, OpsError};
 use crate::printer::Printer;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Modules to tear down, by name (e.g. 5_database).
     pub modules: Vec<String>,
     /// A preset from modules/presets.toml instead of module names.
     #[arg(long, conflicts_with_all = ["modules", "all"])]
@@ -20,13 +20,8 @@ pub struct Args {
     /// Keep deployed modules that use these modules' outputs (they become stale).
     #[arg(long)]
     pub keep_dependents: bool,
-    /// Delete without asking.
-    #[arg(short, long)]
-    pub yes: bool,
-    #[arg(long, value_parser = parse_parallelism, default_value_t = DEFAULT_PARALLELISM)]
-    pub parallelism: usize,
-    #[arg(long, value_parser = parse_duration)]
-    pub lock_timeout: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 pub async fn run(args: Args, global: &GlobalOptions, printer: &'static Printer) -> Result<Exit, OpsError> {
@@ -36,9 +31,10 @@ pub async fn run(args: Args, global: &GlobalOptions, printer: &'static Printer) 
         all: args.all,
         with_dependents: args.with_dependents,
         keep_dependents: args.keep_dependents,
-        yes: args.yes,
-        parallelism: args.parallelism,
-        lock_timeout: args.lock_timeout,
+        yes: args.run.yes,
+        parallelism: args.run.parallelism,
+        lock_timeout: args.run.lock_timeout,
+        dry_run: args.run.dry_run,
     };
     ops::down(global, &opts, printer).await.map(|_| Exit::Ok)
 }

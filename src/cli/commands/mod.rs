@@ -9,6 +9,25 @@ pub mod unlock;
 pub mod up;
 pub mod validate;
 
+use crate::engine::DEFAULT_PARALLELISM;
+
+/// How a run that changes AWS (up, down) proceeds: approval, concurrency, lock wait.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Allow replacements and deletions without asking.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Steps in flight at once.
+    #[arg(long, value_parser = parse_parallelism, default_value_t = DEFAULT_PARALLELISM)]
+    pub parallelism: usize,
+    /// Wait this long for another run's lock (e.g. 30s) instead of failing at once.
+    #[arg(long, value_parser = parse_duration)]
+    pub lock_timeout: Option<std::time::Duration>,
+    /// Show the plan (and a preset's saving) and stop; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// `--parallelism` shared by plan, up and down.
 pub fn parse_parallelism(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {

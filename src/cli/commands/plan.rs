@@ -7,6 +7,7 @@ use crate::printer::Printer;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Modules to plan, by name (e.g. 5_database).
     pub modules: Vec<String>,
     /// Every module.
     #[arg(long)]

@@ -1,12 +1,12 @@
 //! `infra up [MODULE...|--all]`.
 
-use super::{parse_duration, parse_parallelism};
-use crate::engine::DEFAULT_PARALLELISM;
+use super::RunArgs;
 use crate::ops::{self, Exit, GlobalOptions, OpsError, UpOptions};
 use crate::printer::Printer;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Modules to deploy, by name (e.g. 5_database 6_agents).
     pub modules: Vec<String>,
     /// A preset from modules/presets.toml instead of module names.
     #[arg(long, conflicts_with_all = ["modules", "all"])]
@@ -20,15 +20,8 @@ pub struct Args {
     /// Do not re-wire deployed modules that use these modules' outputs.
     #[arg(long)]
     pub no_dependents: bool,
-    /// Allow replacements and deletions without asking.
-    #[arg(short, long)]
-    pub yes: bool,
-    /// Steps in flight at once.
-    #[arg(long, value_parser = parse_parallelism, default_value_t = DEFAULT_PARALLELISM)]
-    pub parallelism: usize,
-    /// Wait this long for another run's lock (e.g. 30s) instead of failing at once.
-    #[arg(long, value_parser = parse_duration)]
-    pub lock_timeout: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 pub async fn run(args: Args, global: &GlobalOptions, printer: &'static Printer) -> Result<Exit, OpsError> {
@@ -38,9 +31,10 @@ pub async fn run(args: Args, global: &GlobalOptions, printer: &'static Printer) 
         all: args.all,
         with_deps: args.with_deps,
         no_dependents: args.no_dependents,
-        yes: args.yes,
-        parallelism: args.parallelism,
-        lock_timeout: args.lock_timeout,
+        yes: args.run.yes,
+        parallelism: args.run.parallelism,
+        lock_timeout: args.run.lock_timeout,
+        dry_run: args.run.dry_run,
     };
     ops::up(global, &opts, printer).await.map(|_| Exit::Ok)
 }
