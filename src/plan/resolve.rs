@@ -167,6 +167,30 @@ mod tests {
     use crate::state::ResourceState;
     use serde_json::json;
 
+    /// Nothing looked up, generated or adopted yet.
+    #[derive(Default)]
+    struct Empty {
+        data: HashMap<Address, Attrs>,
+        outputs: HashMap<Address, Value>,
+        secrets: HashMap<Address, Attrs>,
+        adopted: HashMap<Address, ResourceState>,
+    }
+
+    impl Empty {
+        fn scope<'a>(&'a self, project: &'a Project, state: &'a State, unknown: &'a HashSet<Address>) -> Scope<'a> {
+            Scope {
+                project,
+                state,
+                identity: None,
+                data: &self.data,
+                unknown,
+                outputs: &self.outputs,
+                secrets: &self.secrets,
+                adopted: &self.adopted,
+            }
+        }
+    }
+
     fn project(dir: &std::path::Path) -> Project {
         std::fs::create_dir_all(dir.join("modules")).unwrap();
         std::fs::write(
@@ -187,20 +211,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = project(dir.path());
         let mut state = State::new();
-        let data = HashMap::new();
+        let empty = Empty::default();
         let unknown = HashSet::new();
-        let outputs = HashMap::new();
-        let secrets = HashMap::new();
-        let scope = Scope {
-            project: &p,
-            state: &state,
-            identity: None,
-            data: &data,
-            unknown: &unknown,
-            outputs: &outputs,
-            secrets: &secrets,
-            adopted: &HashMap::new(),
-        };
+        let scope = empty.scope(&p, &state, &unknown);
         let r = scope.resolve("a", &json!({"name": "q-${var.size}", "n": "${var.size}"})).unwrap();
         assert_eq!(r.value, json!({"name": "q-2", "n": 2}));
         let err = scope.resolve("b", &json!("${module.a.url}")).unwrap_err();
@@ -223,30 +236,12 @@ mod tests {
             },
         );
         state.modules.get_mut("a").unwrap().outputs.insert("url".into(), json!("http://q"));
-        let scope = Scope {
-            project: &p,
-            state: &state,
-            identity: None,
-            data: &data,
-            unknown: &unknown,
-            outputs: &outputs,
-            secrets: &secrets,
-            adopted: &HashMap::new(),
-        };
+        let scope = empty.scope(&p, &state, &unknown);
         let r = scope.resolve("b", &json!("${module.a.url}")).unwrap();
         assert_eq!(r.consumed.get("a.url"), Some(&json!("http://q")));
 
         let unknown = HashSet::from([Address::output("a", "url")]);
-        let scope = Scope {
-            project: &p,
-            state: &state,
-            identity: None,
-            data: &data,
-            unknown: &unknown,
-            outputs: &outputs,
-            secrets: &secrets,
-            adopted: &HashMap::new(),
-        };
+        let scope = empty.scope(&p, &state, &unknown);
         assert_eq!(scope.resolve("b", &json!("x-${module.a.url}")).unwrap().value, json!(UNKNOWN));
     }
 }
