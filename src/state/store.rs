@@ -139,7 +139,12 @@ impl StateStore {
         let path = self.lock_path();
         let lerr = |source| StateError::Lock { path: path.clone(), source };
         std::fs::create_dir_all(&self.dir).map_err(lerr)?;
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(lerr)?;
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        // The holder record names the host and command: owner only, like the state.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&path).map_err(lerr)?;
         let start = Instant::now();
         loop {
             match file.try_lock() {
@@ -237,6 +242,9 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+        let _lock = store.lock(Duration::ZERO, "test").unwrap();
+        let mode = std::fs::metadata(store.lock_path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "lock file mode {mode:o}");
     }
 
     #[test]
