@@ -53,6 +53,7 @@ impl Resource for EventSourceMapping {
             .batch_size(p.batch_size as i32)
             .enabled(p.enabled)
             .set_maximum_batching_window_in_seconds(p.maximum_batching_window_seconds.map(|s| s as i32))
+            .set_tags(Some(super::tag_map(cx)))
             .send()
             .await
             .api("CreateEventSourceMapping")?;

@@ -110,6 +110,11 @@ fn database_and_agents_are_created_with_the_seed_settings() {
         assert!(m.event_source_arn().unwrap().ends_with(":alex-analysis-jobs"));
         assert_eq!(m.batch_size(), Some(1));
     });
+    // moto keeps no tags on event source mappings, so check what was asked of it.
+    let create = env.proxy.calls().into_iter().find(|c| c.operation.starts_with("POST /2015-03-31/event-source-mappings")).unwrap();
+    for tag in [r#""ManagedBy":"infra""#, r#""infra:module":"6_agents""#] {
+        assert!(create.body.contains(tag), "CreateEventSourceMapping carries {tag}: {}", create.body);
+    }
 
     let secret = live_secret_arn(&env);
     for agent in AGENTS {

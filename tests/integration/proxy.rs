@@ -29,6 +29,8 @@ pub struct Call {
     pub status: u16,
     /// The fault the proxy answered with instead of forwarding, if any.
     pub fault: Option<&'static str>,
+    /// The request body as text (what the binary asked AWS for).
+    pub body: String,
 }
 
 impl Call {
@@ -216,6 +218,7 @@ async fn handle(
         method: parts.method.to_string(),
         status: 0,
         fault: None,
+        body: String::from_utf8_lossy(&body).into_owned(),
     };
     let json = parts.headers.contains_key("x-amz-target");
     let query = !json && !call.operation.contains(' ');
