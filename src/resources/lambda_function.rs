@@ -1,6 +1,7 @@
 //! `lambda.function`: a function whose code is a directory of the repository, zipped
 //! deterministically (sorted entries, fixed timestamps) so its SHA-256 is a stable
-//! property: editing the code is a change, re-running is not.
+//! property: editing the code is a change, re-running is not. Packages go inline, or
+//! through an S3 bucket (`code_bucket`), which Lambda requires above 50 MB zipped.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, FunctionCode, FunctionConfiguration, LastUpdateStatus, Runtime, State};
+use aws_sdk_s3::primitives::ByteStream;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
@@ -25,6 +27,9 @@ props! {
         handler: String => required;
         /// Directory holding the code, relative to the module file.
         code_dir: String => required;
+        /// Upload the package to this bucket (key `<name>/<sha256>.zip`) instead of
+        /// sending it inline; needed for packages over 50 MB zipped.
+        code_bucket: Option<String> => optional;
         memory_size: i64 => default(128);
         timeout: i64 => default(3);
         environment: BTreeMap<String, String> => default({});
@@ -70,6 +75,21 @@ pub fn zip_dir(dir: &Path) -> Result<Vec<u8>, ResourceError> {
     Ok(zip.finish().map_err(|e| err(&e))?.into_inner())
 }
 
+/// The largest package Lambda takes inline in a request (zipped).
+const INLINE_LIMIT: usize = 50 * 1024 * 1024;
+
+/// A package too large to send inline, with no bucket to send it through.
+fn check_inline(p: &FunctionProps, len: usize) -> Result<(), ResourceError> {
+    if p.code_bucket.is_none() && len > INLINE_LIMIT {
+        return Err(ResourceError::Invalid(format!(
+            "the package zipped from `{}` is {:.1} MB; Lambda takes at most 50 MB inline: set `code_bucket` to upload it through S3",
+            p.code_dir,
+            len as f64 / (1024.0 * 1024.0)
+        )));
+    }
+    Ok(())
+}
+
 fn code_sha256(zip: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(zip))
 }
@@ -112,6 +132,17 @@ impl Function {
         .await
     }
 
+    /// The package as Lambda takes it: inline, or uploaded to `code_bucket` first. The
+    /// key names the content, so a re-run after a crash uploads the same object again.
+    async fn package(cx: &Ctx<'_>, p: &FunctionProps) -> Result<FunctionCode, ResourceError> {
+        let zip = zip_dir(&cx.dir.join(&p.code_dir))?;
+        check_inline(p, zip.len())?;
+        let Some(bucket) = &p.code_bucket else { return Ok(FunctionCode::builder().zip_file(Blob::new(zip)).build()) };
+        let key = format!("{}/{:x}.zip", p.name, Sha256::digest(&zip));
+        cx.aws.s3().put_object().bucket(bucket).key(&key).body(ByteStream::from(zip)).send().await.api("PutObject")?;
+        Ok(FunctionCode::builder().s3_bucket(bucket).s3_key(key).build())
+    }
+
     async fn partition_region<'a>(cx: &'a Ctx<'_>) -> Result<(&'a str, &'a str), ResourceError> {
         let id = cx.aws.identity().await?;
         Ok((id.partition.as_str(), id.region.as_str()))
@@ -133,12 +164,15 @@ impl Resource for Function {
     }
 
     fn prepare(&self, p: &mut FunctionProps, cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
-        p.code_sha256 = Some(code_sha256(&zip_dir(&cx.dir.join(&p.code_dir))?));
+        let zip = zip_dir(&cx.dir.join(&p.code_dir))?;
+        // Refused while planning, before anything in the run has changed.
+        check_inline(p, zip.len())?;
+        p.code_sha256 = Some(code_sha256(&zip));
         Ok(())
     }
 
     async fn create(&self, cx: &Ctx<'_>, p: &FunctionProps) -> Result<Outcome, ResourceError> {
-        let zip = zip_dir(&cx.dir.join(&p.code_dir))?;
+        let code = Self::package(cx, p).await?;
         // A role created moments ago is refused ("cannot be assumed by Lambda", an
         // InvalidParameterValueException) until IAM has propagated it.
         cx.retry_eventual("the IAM role to reach Lambda", PROPAGATION_RETRY, || async {
@@ -150,7 +184,7 @@ impl Resource for Function {
                 .role(&p.role)
                 .runtime(Runtime::from(p.runtime.as_str()))
                 .handler(&p.handler)
-                .code(FunctionCode::builder().zip_file(Blob::new(zip.clone())).build())
+                .code(code.clone())
                 .memory_size(p.memory_size as i32)
                 .timeout(p.timeout as i32)
                 .environment(Environment::builder().set_variables(Some(p.environment.clone().into_iter().collect())).build())
@@ -182,6 +216,7 @@ impl Resource for Function {
             runtime: c.runtime().map(|r| r.as_str().to_string()).unwrap_or_else(|| p.runtime.clone()),
             handler: c.handler().unwrap_or_default().to_string(),
             code_dir: p.code_dir.clone(),
+            code_bucket: p.code_bucket.clone(),
             memory_size: c.memory_size().map(i64::from).unwrap_or(p.memory_size),
             timeout: c.timeout().map(i64::from).unwrap_or(p.timeout),
             environment: c
@@ -231,8 +266,16 @@ impl Resource for Function {
             Self::wait_ready(cx, id).await?;
         }
         if old.code_sha256 != new.code_sha256 {
-            let zip = zip_dir(&cx.dir.join(&new.code_dir))?;
-            lambda.update_function_code().function_name(id).zip_file(Blob::new(zip)).send().await.api("UpdateFunctionCode")?;
+            let code = Self::package(cx, new).await?;
+            lambda
+                .update_function_code()
+                .function_name(id)
+                .set_zip_file(code.zip_file)
+                .set_s3_bucket(code.s3_bucket)
+                .set_s3_key(code.s3_key)
+                .send()
+                .await
+                .api("UpdateFunctionCode")?;
         }
         let config = Self::wait_ready(cx, id).await?;
         Ok(outcome(&config, Self::partition_region(cx).await?))
@@ -264,6 +307,28 @@ mod tests {
         assert_eq!(first, code_sha256(&zip_dir(dir.path()).unwrap()));
         std::fs::write(dir.path().join("b.py"), "x = 2\n").unwrap();
         assert_ne!(first, code_sha256(&zip_dir(dir.path()).unwrap()));
+    }
+
+    #[test]
+    fn packages_over_the_inline_limit_need_a_bucket() {
+        let mut p = FunctionProps {
+            name: "f".into(),
+            role: "r".into(),
+            runtime: "python3.12".into(),
+            handler: "h".into(),
+            code_dir: "code/big".into(),
+            code_bucket: None,
+            memory_size: 128,
+            timeout: 3,
+            environment: BTreeMap::new(),
+            description: None,
+            code_sha256: None,
+        };
+        check_inline(&p, INLINE_LIMIT).unwrap();
+        let err = check_inline(&p, 60 * 1024 * 1024).unwrap_err().to_string();
+        assert!(err.contains("`code/big` is 60.0 MB") && err.contains("code_bucket"), "{err}");
+        p.code_bucket = Some("packages".into());
+        check_inline(&p, 60 * 1024 * 1024).unwrap();
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! down, bring it back, and find the agents on the new secret in the same run.
 
 use aws_sdk_sqs::types::QueueAttributeName;
+use base64::Engine;
+use sha2::Digest;
 
 use crate::harness::{Env, ACCOUNT};
 
@@ -94,6 +96,14 @@ fn database_and_agents_are_created_with_the_seed_settings() {
             assert_eq!(f.handler(), Some("lambda_handler.lambda_handler"));
             assert_eq!(f.runtime().map(|r| r.as_str()), Some("python3.12"));
             assert_eq!(f.role(), Some(role_arn.as_str()));
+            // The package went through the packages bucket, as the seed's >50 MB agents must.
+            let packages = format!("alex-lambda-packages-{ACCOUNT}");
+            let listed = env.s3().list_objects_v2().bucket(&packages).prefix(format!("alex-{agent}/")).send().await.unwrap();
+            assert_eq!(listed.contents().len(), 1, "one package for alex-{agent}");
+            let key = listed.contents()[0].key().unwrap();
+            let zip = env.s3().get_object().bucket(&packages).key(key).send().await.unwrap().body.collect().await.unwrap().into_bytes();
+            let sha = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&zip));
+            assert_eq!(f.code_sha256(), Some(sha.as_str()), "alex-{agent} runs the uploaded package");
             let vars = f.environment().unwrap().variables().unwrap();
             assert_eq!(vars["AURORA_CLUSTER_ARN"], cluster_arn);
             assert_eq!(vars["DATABASE_NAME"], "alex");

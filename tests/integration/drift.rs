@@ -58,3 +58,55 @@ fn a_resource_removed_from_the_manifest_is_deleted_and_an_immutable_change_repla
     });
     assert_eq!(names, vec!["jobs-a2"]);
 }
+
+#[test]
+fn edited_code_is_uploaded_through_the_bucket_and_deployed() {
+    let env = Env::empty();
+    env.write(
+        "modules/fn.toml",
+        r#"[resources.packages]
+type = "s3.bucket"
+name = "fn-packages"
+force_destroy = true
+
+[resources.role]
+type = "iam.role"
+name = "fn-role"
+assume_role_policy = { Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }] }
+
+[resources.handler]
+type = "lambda.function"
+name = "fn-handler"
+role = "${resources.role.arn}"
+handler = "app.handler"
+code_dir = "code/fn"
+code_bucket = "${resources.packages.name}"
+"#,
+    );
+    env.write("modules/code/fn/app.py", "def handler(event, context):\n    return 1\n");
+    env.infra(&["up", "fn"]).ok();
+    let first = live_code_sha(&env);
+    let again = env.infra(&["up", "fn"]);
+    assert!(again.ok().stdout.contains("No changes"), "an unchanged package is not re-uploaded: {}", again.stdout);
+
+    env.write("modules/code/fn/app.py", "def handler(event, context):\n    return 2\n");
+    let plan = env.infra(&["plan", "fn", "--detailed-exitcode"]);
+    plan.code(2);
+    assert!(plan.stdout.contains("~ fn.handler"), "{}", plan.stdout);
+    env.infra(&["up", "fn"]).ok();
+    let second = live_code_sha(&env);
+    assert_ne!(first, second, "the function runs the new code");
+    let keys = env.block_on(async {
+        let out = env.s3().list_objects_v2().bucket("fn-packages").prefix("fn-handler/").send().await.unwrap();
+        out.contents().iter().map(|o| o.key().unwrap().to_string()).collect::<Vec<_>>()
+    });
+    assert_eq!(keys.len(), 2, "one object per package version: {keys:?}");
+    env.infra(&["plan", "fn", "--detailed-exitcode"]).code(0);
+}
+
+fn live_code_sha(env: &Env) -> String {
+    env.block_on(async {
+        let f = env.lambda().get_function_configuration().function_name("fn-handler").send().await.unwrap();
+        f.code_sha256().unwrap().to_string()
+    })
+}
