@@ -170,6 +170,11 @@ impl Run<'_> {
         StepError { address: step.address.clone(), action: action.verb(), source: Box::new(source.into()) }
     }
 
+    /// The recorded resource an update, replace or delete works on.
+    fn prior(step: &Step, action: Action) -> Result<&ResourceState, StepError> {
+        step.prior.as_ref().ok_or_else(|| Self::fail(step, action, StepErrorKind::Inputs("planned without a recorded resource".into())))
+    }
+
     fn save(&self, state: &mut State) -> Result<(), StateError> {
         self.exec.store.save(state)
     }
@@ -337,16 +342,15 @@ impl Run<'_> {
         let cx = self.ctx(&label, step, &dir, timeout, &progress);
 
         let mut attributes = step.prior.as_ref().map(|p| p.attributes.clone()).unwrap_or_default();
-        if step.adopt {
+        if let Some(prior) = step.prior.as_ref().filter(|_| step.adopt) {
             // A create a crashed run sent may still be settling (a cluster "creating").
-            let prior = step.prior.as_ref().expect("adopted resources have a prior");
             kind.settle(&cx, &prior.id, &prior.properties).await.map_err(|e| Self::fail(step, action, e))?;
         }
         let outcome: Outcome = match action {
             Action::Same => Outcome::new(step.prior.as_ref().map(|p| p.id.clone()).unwrap_or_default()),
             Action::Create => self.create(step, kind, &cx, &desired).await?,
             Action::Update => {
-                let prior = step.prior.as_ref().expect("update has a prior");
+                let prior = Self::prior(step, action)?;
                 let base = base.unwrap_or_else(|| prior.properties.clone());
                 let mut out = kind.update(&cx, &prior.id, &base, &desired).await.map_err(|e| Self::fail(step, action, e))?;
                 if out.id.is_empty() {
@@ -355,7 +359,7 @@ impl Run<'_> {
                 out
             }
             _ => {
-                let prior = step.prior.as_ref().expect("replace has a prior");
+                let prior = Self::prior(step, action)?;
                 self.delete_recorded(step, prior, &cx).await?;
                 attributes = Attrs::new();
                 self.create(step, kind, &cx, &desired).await?
@@ -422,7 +426,7 @@ impl Run<'_> {
     }
 
     async fn delete(&self, step: &Step) -> Result<(), StepError> {
-        let prior = step.prior.as_ref().expect("delete has a prior");
+        let prior = Self::prior(step, Action::Delete)?;
         if self.exec.tearing_down.contains(&step.address.module) {
             let mut state = lock(&self.state);
             if let Some(m) = state.modules.get_mut(&step.address.module) {

@@ -6,17 +6,18 @@ use serde_json::Value;
 use crate::graph::Kind;
 use crate::plan::{Action, Plan, Step};
 use crate::printer::{Printer, Style};
-use crate::schema::{is_unknown, UNKNOWN};
+use crate::schema::is_unknown;
 
 /// A value as shown in a plan; long values are cut unless verbose.
 pub fn show_value(v: &Value, full: bool) -> String {
     let text = match v {
         Value::Null => "(none)".to_string(),
-        Value::String(s) if s == UNKNOWN => "(known after apply)".to_string(),
+        v if is_unknown(v) => "(known after apply)".to_string(),
         other => other.to_string(),
     };
-    // Inside a JSON rendering the marker's control character is escaped.
-    let text = text.replace(UNKNOWN, "(known after apply)").replace("\\u0001(known after apply)", "(known after apply)");
+    // A marker inside a larger value is JSON-escaped: drop its control character, and
+    // the marker's own words remain.
+    let text = text.replace("\\u0001", "");
     if full || text.chars().count() <= 90 {
         text
     } else {
@@ -103,4 +104,17 @@ pub fn plan(p: &Printer, plan: &Plan, title: &str) -> String {
         out.push("Values shown as (known after apply) are resolved when the step runs.".to_string());
     }
     out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::UNKNOWN;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_values_read_as_words_also_inside_larger_values() {
+        assert_eq!(show_value(&json!(UNKNOWN), false), "(known after apply)");
+        assert_eq!(show_value(&json!({ "a": format!("x-{UNKNOWN}") }), false), r#"{"a":"x-(known after apply)"}"#);
+    }
 }

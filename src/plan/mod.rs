@@ -350,8 +350,7 @@ impl Planner<'_> {
                         }
                     }
                     match &prior {
-                        Some(_) if step.adopt => {
-                            let p = prior.as_ref().expect("adopted");
+                        Some(p) if step.adopt => {
                             let base = observed.as_ref().map(|(v, _)| v).unwrap_or(&p.properties);
                             step.changes = changes(&resource_schema(&type_name), None, base, &desired, false);
                             step.action = if p.type_name != type_name { Action::Replace } else { action_for(&step.changes) };
@@ -372,9 +371,9 @@ impl Planner<'_> {
                     }
                     if matches!(step.action, Action::Create | Action::Replace) {
                         unknown.insert(addr.clone());
-                    } else if step.adopt {
+                    } else if let Some(p) = prior.as_ref().filter(|_| step.adopt) {
                         // Not in the state yet; what AWS reported stands in for it.
-                        adopted.insert(addr.clone(), prior.clone().expect("adopted"));
+                        adopted.insert(addr.clone(), p.clone());
                     }
                     step.prior = prior;
                     step.live = observed;

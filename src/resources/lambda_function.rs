@@ -3,9 +3,10 @@
 //! property: editing the code is a change, re-running is not. Packages go inline, or
 //! through an S3 bucket (`code_bucket`), which Lambda requires above 50 MB zipped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use async_trait::async_trait;
 use aws_sdk_lambda::primitives::Blob;
@@ -41,8 +42,15 @@ props! {
 
 pub struct Function;
 
+/// Packages built in this process, by a digest of their files. Planning, applying, and
+/// functions sharing a directory then compress each content once per run.
+static BUILT: LazyLock<Mutex<HashMap<ContentDigest, Arc<Vec<u8>>>>> = LazyLock::new(Default::default);
+
+/// SHA-256 over a directory's file names and contents.
+type ContentDigest = [u8; 32];
+
 /// Zip a directory with stable bytes for stable content.
-pub fn zip_dir(dir: &Path) -> Result<Vec<u8>, ResourceError> {
+pub fn zip_dir(dir: &Path) -> Result<Arc<Vec<u8>>, ResourceError> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         for entry in std::fs::read_dir(dir)? {
             let path = entry?.path();
@@ -55,24 +63,39 @@ pub fn zip_dir(dir: &Path) -> Result<Vec<u8>, ResourceError> {
         Ok(())
     }
     let err = |e: &dyn std::fmt::Display| ResourceError::Invalid(format!("cannot package {}: {e}", dir.display()));
-    let mut files = Vec::new();
-    walk(dir, dir, &mut files).map_err(|e| err(&e))?;
-    if files.is_empty() {
+    let mut paths = Vec::new();
+    walk(dir, dir, &mut paths).map_err(|e| err(&e))?;
+    if paths.is_empty() {
         return Err(err(&"the directory is empty"));
     }
-    files.sort();
+    paths.sort();
+    let mut files = Vec::with_capacity(paths.len());
+    let mut digest = Sha256::new();
+    for rel in paths {
+        let name = rel.to_string_lossy().replace('\\', "/");
+        let bytes = std::fs::read(dir.join(&rel)).map_err(|e| err(&e))?;
+        for part in [name.as_bytes(), &bytes] {
+            digest.update((part.len() as u64).to_le_bytes());
+            digest.update(part);
+        }
+        files.push((name, bytes));
+    }
+    let key: ContentDigest = digest.finalize().into();
+    if let Some(zip) = BUILT.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(Arc::clone(zip));
+    }
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644);
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for rel in files {
-        let name = rel.to_string_lossy().replace('\\', "/");
-        let bytes = std::fs::read(dir.join(&rel)).map_err(|e| err(&e))?;
+    for (name, bytes) in files {
         zip.start_file(name, options).map_err(|e| err(&e))?;
         zip.write_all(&bytes).map_err(|e| err(&e))?;
     }
-    Ok(zip.finish().map_err(|e| err(&e))?.into_inner())
+    let zip = Arc::new(zip.finish().map_err(|e| err(&e))?.into_inner());
+    BUILT.lock().unwrap_or_else(|e| e.into_inner()).insert(key, Arc::clone(&zip));
+    Ok(zip)
 }
 
 /// The largest package Lambda takes inline in a request (zipped).
@@ -135,11 +158,11 @@ impl Function {
     /// The package as Lambda takes it: inline, or uploaded to `code_bucket` first. The
     /// key names the content, so a re-run after a crash uploads the same object again.
     async fn package(cx: &Ctx<'_>, p: &FunctionProps) -> Result<FunctionCode, ResourceError> {
+        // `prepare` has already refused a package too large to go inline.
         let zip = zip_dir(&cx.dir.join(&p.code_dir))?;
-        check_inline(p, zip.len())?;
-        let Some(bucket) = &p.code_bucket else { return Ok(FunctionCode::builder().zip_file(Blob::new(zip)).build()) };
-        let key = format!("{}/{:x}.zip", p.name, Sha256::digest(&zip));
-        cx.aws.s3().put_object().bucket(bucket).key(&key).body(ByteStream::from(zip)).send().await.api("PutObject")?;
+        let Some(bucket) = &p.code_bucket else { return Ok(FunctionCode::builder().zip_file(Blob::new(zip.to_vec())).build()) };
+        let key = format!("{}/{:x}.zip", p.name, Sha256::digest(zip.as_slice()));
+        cx.aws.s3().put_object().bucket(bucket).key(&key).body(ByteStream::from(zip.to_vec())).send().await.api("PutObject")?;
         Ok(FunctionCode::builder().s3_bucket(bucket).s3_key(key).build())
     }
 
