@@ -1,6 +1,6 @@
 //! The `infra` binary: parse arguments, set up output and logging, run one command,
-//! turn the outcome into an exit code (0 ok, 1 error, 2 changes for
-//! `plan --detailed-exitcode`, 130 interrupted).
+//! turn the outcome into an exit code (0 ok, 1 any error, including a mistyped flag;
+//! 2 only for changes with `plan --detailed-exitcode`; 130 interrupted).
 
 use clap::Parser;
 
@@ -8,7 +8,7 @@ use infra::cli::{self, Cli};
 use infra::ops::{Exit, OpsError};
 use infra::printer::{Printer, RedactingStderr};
 
-fn init_logging(verbosity: i8) {
+fn init_logging(verbosity: i8, color: bool) {
     let filter = match verbosity {
         i8::MIN..=0 => "off",
         1 => "infra=debug",
@@ -24,15 +24,19 @@ fn init_logging(verbosity: i8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(|| RedactingStderr)
+        .with_ansi(color)
         .with_target(true)
         .try_init();
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => std::process::exit(usage_error(e)),
+    };
     let verbosity = cli.global.verbosity();
-    init_logging(verbosity);
     let printer: &'static Printer = Box::leak(Box::new(Printer::new(verbosity, cli.global.color)));
+    init_logging(verbosity, printer.color());
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -50,6 +54,17 @@ fn main() {
     };
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     std::process::exit(code);
+}
+
+/// clap exits 2 on a usage error, which `plan --detailed-exitcode` reserves for "there
+/// are changes": a script would go on and apply. Every error exits 1; help and version 0.
+fn usage_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    let _ = e.print();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
+        _ => 1,
+    }
 }
 
 fn report(printer: &Printer, e: &OpsError) {

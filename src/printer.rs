@@ -50,6 +50,11 @@ impl Printer {
         self.verbosity
     }
 
+    /// Whether output carries ANSI colour codes (never when redirected or `--color never`).
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
     pub fn paint(&self, style: Style, text: &str) -> String {
         if !self.color {
             return text.to_string();

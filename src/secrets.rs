@@ -46,6 +46,45 @@ pub fn mask_json(value: &serde_json::Value) -> serde_json::Value {
     walk(value, &known)
 }
 
+/// A value read from AWS, masked wherever the recorded value it is compared with held a
+/// secret: a value that was sensitive when applied stays sensitive when read back, even
+/// after it changed outside infra or the manifest stopped marking it (the process then
+/// has never seen it as a secret). Each such live secret is registered, so no output
+/// shows it; the returned value carries tokens, as the state does.
+pub fn mask_like(live: &serde_json::Value, recorded: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match (live, recorded) {
+        (Value::String(l), Value::String(r)) if r.contains(TOKEN_PREFIX) => Value::String(mask_string(l, r)),
+        (Value::Array(l), Value::Array(r)) => {
+            Value::Array(l.iter().enumerate().map(|(i, v)| r.get(i).map_or_else(|| v.clone(), |rv| mask_like(v, rv))).collect())
+        }
+        (Value::Object(l), Value::Object(r)) => {
+            Value::Object(l.iter().map(|(k, v)| (k.clone(), r.get(k).map_or_else(|| v.clone(), |rv| mask_like(v, rv)))).collect())
+        }
+        _ => mask_json(live),
+    }
+}
+
+const TOKEN_PREFIX: &str = "(sensitive:";
+
+/// `recorded` is text around one or more tokens. When `live` has the same text around
+/// one secret, only that part is a secret; otherwise the whole live string is.
+fn mask_string(live: &str, recorded: &str) -> String {
+    let start = recorded.find(TOKEN_PREFIX).unwrap_or(0);
+    let end = recorded[start..].find(')').map(|i| start + i + 1).unwrap_or(recorded.len());
+    let (prefix, suffix) = (&recorded[..start], &recorded[end..]);
+    let single = !suffix.contains(TOKEN_PREFIX);
+    let secret = match live.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(suffix)) {
+        Some(middle) if single && !middle.is_empty() => middle,
+        _ => live,
+    };
+    if secret.starts_with(TOKEN_PREFIX) {
+        return live.to_string();
+    }
+    register(secret);
+    live.replacen(secret, &token(secret), 1)
+}
+
 /// Remember a secret so it is masked wherever it would be shown.
 pub fn register(value: &str) {
     if value.len() < MIN_LEN {
@@ -82,6 +121,18 @@ mod tests {
         register("abc");
         assert_eq!(redact("pw=s3cr3t-Value-123;"), "pw=(sensitive);");
         assert_eq!(redact("abc is short"), "abc is short");
+    }
+
+    #[test]
+    fn live_values_are_masked_where_the_recorded_ones_held_a_secret() {
+        let recorded =
+            serde_json::json!({"env": {"KEY": token("sk-old-0123456789"), "AUTH": format!("Bearer {}", token("tok-123456789"))}, "n": 1});
+        let live = serde_json::json!({"env": {"KEY": "sk-live-99999999", "AUTH": "Bearer tok-123456789", "X": "plain"}, "n": 2});
+        let m = mask_like(&live, &recorded);
+        assert_eq!(m["env"]["KEY"], token("sk-live-99999999").as_str(), "a changed secret is still a secret");
+        assert_eq!(m["env"]["AUTH"], format!("Bearer {}", token("tok-123456789")), "the same secret compares equal");
+        assert_eq!(m["env"]["X"], "plain");
+        assert_eq!(redact("leaked sk-live-99999999"), "leaked (sensitive)", "and is masked in any output");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! SSO, instance role; `AWS_ENDPOINT_URL[_<SERVICE>]` for emulators), service clients
 //! built on first use, the caller identity, and typed wrapping of SDK errors.
 
+mod connect;
 mod error;
 
 use std::sync::OnceLock;
@@ -12,6 +13,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use tokio::sync::OnceCell;
 
+pub use connect::{classify, ConnectError, DENIED};
 pub use error::{AwsError, SdkResultExt};
 
 /// Options from the command line.
@@ -35,14 +37,16 @@ macro_rules! clients {
         /// Lazily built service clients sharing one configuration.
         pub struct Aws {
             config: SdkConfig,
+            /// The profile the credentials come from, for messages.
+            profile: String,
             identity: OnceCell<Identity>,
             s3: OnceLock<aws_sdk_s3::Client>,
             $($name: OnceLock<$krate::Client>,)*
         }
 
         impl Aws {
-            fn from_config(config: SdkConfig) -> Self {
-                Aws { config, identity: OnceCell::new(), s3: OnceLock::new(), $($name: OnceLock::new(),)* }
+            fn from_config(config: SdkConfig, profile: String) -> Self {
+                Aws { config, profile, identity: OnceCell::new(), s3: OnceLock::new(), $($name: OnceLock::new(),)* }
             }
 
             $(
@@ -76,13 +80,18 @@ clients! {
 pub const FALLBACK_REGION: &str = "us-east-1";
 
 impl Aws {
-    /// Load the standard configuration chain. Makes no network call.
-    pub async fn load(opts: &AwsOptions) -> Self {
+    /// Load the standard configuration chain. Makes no network call, but refuses a
+    /// profile that is not defined. An explicit profile (`--profile`, or `AWS_PROFILE`)
+    /// wins over keys in the environment, as on the AWS CLI's command line.
+    pub async fn load(opts: &AwsOptions) -> Result<Self, ConnectError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config()).timeout_config(
             TimeoutConfig::builder().connect_timeout(Duration::from_secs(10)).operation_attempt_timeout(Duration::from_secs(60)).build(),
         );
-        if let Some(profile) = &opts.profile {
-            loader = loader.profile_name(profile);
+        let profile = opts.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok()).filter(|p| !p.is_empty());
+        if let Some(name) = &profile {
+            check_profile(name).await?;
+            let credentials = aws_config::profile::ProfileFileCredentialsProvider::builder().profile_name(name).build();
+            loader = loader.profile_name(name).credentials_provider(credentials);
         }
         if let Some(region) = &opts.region {
             loader = loader.region(Region::new(region.clone()));
@@ -91,7 +100,49 @@ impl Aws {
         if config.region().is_none() {
             config = config.into_builder().region(Region::from_static(FALLBACK_REGION)).build();
         }
-        Self::from_config(config)
+        Ok(Self::from_config(config, profile.unwrap_or_else(|| "default".into())))
+    }
+
+    /// Where STS calls go: the configured endpoint, else the region's.
+    pub fn endpoint(&self) -> String {
+        std::env::var("AWS_ENDPOINT_URL_STS")
+            .ok()
+            .or_else(|| self.config.endpoint_url().map(str::to_string))
+            .unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", self.region()))
+    }
+
+    /// Ask STS who we are, with short timeouts and few retries, so that missing
+    /// credentials, a refused connection or a silent endpoint are told apart and
+    /// reported within seconds instead of after the full retry budget.
+    pub async fn preflight(&self) -> Result<&Identity, ConnectError> {
+        let endpoint = self.endpoint();
+        let attempt = preflight_attempt_timeout();
+        let conf = aws_sdk_sts::config::Builder::from(&self.config)
+            .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(200)))
+            .timeout_config(TimeoutConfig::builder().connect_timeout(Duration::from_secs(3)).operation_attempt_timeout(attempt).build())
+            .build();
+        let sts = aws_sdk_sts::Client::from_conf(conf);
+        self.identity
+            .get_or_try_init(|| async {
+                match sts.get_caller_identity().send().await {
+                    Ok(out) => Ok(self.identity_from(out.account(), out.arn())),
+                    Err(e) => {
+                        tracing::debug!(error = %aws_smithy_types::error::display::DisplayErrorContext(&e), "GetCallerIdentity failed");
+                        let mut err = classify(&endpoint, "GetCallerIdentity", &e, &self.profile);
+                        if let ConnectError::Timeout { after, .. } = &mut err {
+                            *after = attempt;
+                        }
+                        Err(err)
+                    }
+                }
+            })
+            .await
+    }
+
+    fn identity_from(&self, account: Option<&str>, arn: Option<&str>) -> Identity {
+        let arn = arn.unwrap_or_default().to_string();
+        let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
+        Identity { account_id: account.unwrap_or_default().to_string(), arn, region: self.region().to_string(), partition }
     }
 
     pub fn region(&self) -> &str {
@@ -112,17 +163,32 @@ impl Aws {
         self.identity
             .get_or_try_init(|| async {
                 let out = self.sts().get_caller_identity().send().await.api("GetCallerIdentity")?;
-                let arn = out.arn().unwrap_or_default().to_string();
-                let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
-                Ok(Identity {
-                    account_id: out.account().unwrap_or_default().to_string(),
-                    arn,
-                    region: self.region().to_string(),
-                    partition,
-                })
+                Ok(self.identity_from(out.account(), out.arn()))
             })
             .await
     }
+}
+
+/// A profile named on the command line or in AWS_PROFILE must exist: otherwise the SDK
+/// falls back to other sources and the error talks about instance metadata.
+async fn check_profile(name: &str) -> Result<(), ConnectError> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None).await;
+    match set {
+        Ok(set) if set.get_profile(name).is_some() => Ok(()),
+        _ => Err(ConnectError::NoProfile { profile: name.to_string(), files: connect::profile_files() }),
+    }
+}
+
+/// How long one preflight attempt may wait for an answer (`INFRA_CONNECT_TIMEOUT_SECS`
+/// shortens it in tests); three attempts stay under two minutes.
+fn preflight_attempt_timeout() -> Duration {
+    std::env::var("INFRA_CONNECT_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(30))
 }
 
 /// Throttling, 5xx and connection errors are retried by the SDK itself: adaptive mode

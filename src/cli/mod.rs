@@ -27,7 +27,7 @@ pub struct GlobalArgs {
     #[arg(short = 'C', long, global = true, env = "INFRA_PROJECT_DIR", value_name = "DIR")]
     pub project_dir: Option<PathBuf>,
     /// Environment: selects modules/env/NAME.toml and state/NAME.json.
-    #[arg(short, long = "env", global = true, env = "INFRA_ENV", default_value = DEFAULT_ENVIRONMENT, value_name = "NAME")]
+    #[arg(short, long = "env", global = true, env = "INFRA_ENV", default_value = DEFAULT_ENVIRONMENT, value_name = "NAME", value_parser = parse_environment)]
     pub environment: String,
     /// Set a variable: NAME=VALUE, or MODULE.NAME=VALUE for one module.
     #[arg(long = "var", global = true, value_name = "NAME=VALUE")]
@@ -85,6 +85,12 @@ impl GlobalArgs {
             self.verbose.min(3) as i8
         }
     }
+}
+
+/// An environment name becomes a file name (`state/NAME.json`) and part of AWS names
+/// (`${env}`): letters, digits, `-` and `_` only, so it can never point outside `state/`.
+fn parse_environment(s: &str) -> Result<String, String> {
+    crate::manifest::check_environment_name(s).map(|()| s.to_string())
 }
 
 /// `INFRA_VAR_<NAME>=value` in the environment sets variable NAME (before `--var`),

@@ -177,6 +177,18 @@ pub struct Output {
     pub references: Vec<(Reference, Loc)>,
 }
 
+/// Environment names: 1 to 32 letters, digits, `-` or `_`, starting with a letter or digit.
+pub fn check_environment_name(name: &str) -> Result<(), String> {
+    let ok = (1..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("invalid environment name `{name}`: use 1 to 32 letters, digits, `-` or `_`, starting with a letter or digit"))
+    }
+}
+
 /// `did you mean` help for a module name.
 pub fn suggest_module(project: &Project, name: &str) -> Option<String> {
     load::suggest(name, project.modules.keys().map(String::as_str))

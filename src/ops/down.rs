@@ -3,7 +3,6 @@
 
 use super::apply::{self, ApplySettings};
 use super::{GlobalOptions, OpsError, Workspace};
-use crate::aws::Aws;
 use crate::cost::Pricing;
 use crate::manifest::presets::PresetAction;
 use crate::plan::{dependents, select_down};
@@ -30,7 +29,7 @@ pub async fn down(global: &GlobalOptions, opts: &DownOptions, printer: &'static 
     }
     let ws = Workspace::open(global)?;
     let _lock = ws.lock(opts.lock_timeout, "infra down", printer)?;
-    let state = ws.store.load()?;
+    let mut state = ws.store.load()?;
     let (modules, keep, heading) = match &opts.preset {
         Some(name) => {
             let preset = ws.preset(name, PresetAction::Down)?;
@@ -58,7 +57,8 @@ Estimated saving: ${saving:.2}/month.
         return Ok(());
     }
     let kept = dependents(&ws.project, &state, &sel.modules);
-    let aws = Aws::load(&global.aws).await;
+    let aws = super::connect(global, printer).await?;
+    ws.bind(&mut state, aws.preflight().await?)?;
     let title =
         format!("{heading}infra down {} (environment {}):", sel.modules.iter().cloned().collect::<Vec<_>>().join(" "), global.environment);
     let settings = ApplySettings {

@@ -15,14 +15,14 @@ mod validate;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::aws::AwsOptions;
+use crate::aws::{Aws, AwsOptions, ConnectError, Identity};
 use crate::engine::StepError;
 use crate::graph::Graph;
 use crate::manifest::presets::{Preset, PresetAction};
 use crate::manifest::{self, Diagnostic, LoadOptions, Project};
 use crate::plan::{PlanError, SelectError};
-use crate::printer::Printer;
-use crate::state::{StateError, StateLock, StateStore};
+use crate::printer::{Printer, Style};
+use crate::state::{State, StateError, StateLock, StateStore};
 
 pub use down::{down, DownOptions};
 pub use graph::{graph, GraphFormat};
@@ -71,6 +71,15 @@ pub enum OpsError {
     Apply(Vec<StepError>),
     #[error("interrupted; the state records everything that finished")]
     Interrupted,
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(
+        "{path} belongs to account {state_account} in {state_region}, but this run resolves to account {account} in {region}\n  \
+         Nothing was changed. Run with the state's account and region (--region, --profile, AWS_REGION), or use another environment (--env NAME)."
+    )]
+    WrongAccount { path: String, state_account: String, state_region: String, account: String, region: String },
+    #[error("{} could not be checked against AWS (see above)", plural(*.0, "resource"))]
+    Unchecked(usize),
 }
 
 impl From<PlanError> for OpsError {
@@ -95,6 +104,25 @@ pub fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
+}
+
+/// Load AWS settings and make sure AWS answers before anything else happens: a missing
+/// profile, missing or refused credentials, a refused connection or a silent endpoint
+/// each end the command here with their own message. A slow answer is announced.
+pub async fn connect(global: &GlobalOptions, printer: &Printer) -> Result<Aws, OpsError> {
+    let aws = Aws::load(&global.aws).await?;
+    {
+        let check = aws.preflight();
+        tokio::pin!(check);
+        tokio::select! {
+            r = &mut check => r?,
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {
+                printer.status("Waiting", Style::Cyan, &format!("for {} to answer (GetCallerIdentity)", aws.endpoint()));
+                check.await?
+            }
+        };
+    }
+    Ok(aws)
 }
 
 /// The loaded project: manifests, graph and where its state lives.
@@ -139,6 +167,28 @@ impl Workspace {
 }
 
 impl Workspace {
+    /// A state belongs to the account and region it was first written for: a run that
+    /// resolves to another would plan to create everything again and orphan the
+    /// originals. An unbound state is bound now (saved with its next write).
+    pub fn bind(&self, state: &mut State, identity: &Identity) -> Result<(), OpsError> {
+        match (&state.account, &state.region) {
+            (Some(a), Some(r)) if (a != &identity.account_id || r != &identity.region) && !state.is_empty() => {
+                Err(OpsError::WrongAccount {
+                    path: self.store.path().display().to_string(),
+                    state_account: a.clone(),
+                    state_region: r.clone(),
+                    account: identity.account_id.clone(),
+                    region: identity.region.clone(),
+                })
+            }
+            _ => {
+                state.account = Some(identity.account_id.clone());
+                state.region = Some(identity.region.clone());
+                Ok(())
+            }
+        }
+    }
+
     /// The preset named on the command line, checked to be one for `action`.
     pub fn preset(&self, name: &str, action: PresetAction) -> Result<&Preset, OpsError> {
         let preset = self.project.presets.get(name).ok_or_else(|| {

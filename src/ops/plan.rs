@@ -1,7 +1,6 @@
 //! `infra plan`: show what `up` would do, without changing anything.
 
 use super::{render, Exit, GlobalOptions, OpsError, Workspace};
-use crate::aws::Aws;
 use crate::plan::{select_up, Planner};
 use crate::printer::Printer;
 
@@ -17,10 +16,11 @@ pub struct PlanOptions {
 
 pub async fn plan(global: &GlobalOptions, opts: &PlanOptions, printer: &Printer) -> Result<Exit, OpsError> {
     let ws = Workspace::open(global)?;
-    let state = ws.store.load()?;
+    let mut state = ws.store.load()?;
     let modules = ws.modules(&opts.modules, opts.all, &state)?;
     let sel = select_up(&ws.project, &ws.graph, &state, &modules, opts.with_deps || opts.all, !opts.no_dependents)?;
-    let aws = Aws::load(&global.aws).await;
+    let aws = super::connect(global, printer).await?;
+    ws.bind(&mut state, aws.preflight().await?)?;
     let planner =
         Planner { project: &ws.project, graph: &ws.graph, state: &state, aws: &aws, parallelism: opts.parallelism, refresh: opts.refresh };
     let plan = planner.plan(&sel).await?;

@@ -67,11 +67,10 @@ struct Live {
     unreadable: Vec<String>,
 }
 
-async fn live_check(ws: &Workspace, global: &GlobalOptions, state: &State, parallelism: usize) -> HashMap<String, Live> {
-    let aws = Aws::load(&global.aws).await;
+async fn live_check(ws: &Workspace, aws: &Aws, state: &State, parallelism: usize) -> HashMap<String, Live> {
     let addrs: Vec<Address> = state.modules.iter().flat_map(|(m, ms)| ms.resources.keys().map(move |n| Address::resource(m, n))).collect();
     let mut out: HashMap<String, Live> = HashMap::new();
-    for (addr, result) in read_live(&aws, &ws.project, state, addrs, parallelism).await {
+    for (addr, result) in read_live(aws, &ws.project, state, addrs, parallelism).await {
         let entry = out.entry(addr.module.clone()).or_default();
         let Some(prior) = state.resource(&addr.module, &addr.name) else { continue };
         match result {
@@ -145,9 +144,16 @@ fn savings(ws: &Workspace, rows: &[ModuleRow]) -> Vec<(String, Vec<String>, f64)
 
 pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Printer) -> Result<(), OpsError> {
     let ws = Workspace::open(global)?;
-    let state = ws.store.load()?;
+    let mut state = ws.store.load()?;
     let pricing = Pricing::load(&ws.project.root).map_err(OpsError::Manifest)?;
-    let live = if opts.offline || state.modules.is_empty() { None } else { Some(live_check(&ws, global, &state, opts.parallelism).await) };
+    let live = if opts.offline || state.modules.is_empty() {
+        None
+    } else {
+        let aws = super::connect(global, printer).await?;
+        ws.bind(&mut state, aws.preflight().await?)?;
+        Some(live_check(&ws, &aws, &state, opts.parallelism).await)
+    };
+    let unchecked: usize = live.iter().flat_map(|l| l.values()).map(|l| l.unreadable.len()).sum();
     let rows = rows(&ws, &state, &pricing, live.as_ref());
     let total: f64 = rows.iter().map(|r| r.monthly).sum();
     let savings = savings(&ws, &rows);
@@ -169,10 +175,14 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
             "currency": pricing.currency, "modules": modules, "total_monthly_cost": round(total), "presets": presets,
         });
         printer.out(&serde_json::to_string_pretty(&doc).unwrap_or_default());
-        return Ok(());
+        return if unchecked > 0 { Err(OpsError::Unchecked(unchecked)) } else { Ok(()) };
     }
 
-    let how = if live.is_some() { "checked against AWS" } else { "from the state only" };
+    let how = match (&live, unchecked) {
+        (None, _) => "from the state only".to_string(),
+        (Some(_), 0) => "checked against AWS".to_string(),
+        (Some(_), n) => format!("checked against AWS; {} could not be checked", super::plural(n, "resource")),
+    };
     printer.out(&format!("Environment {} ({}, serial {}), {how}\n", global.environment, ws.store.path().display(), state.serial));
     let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(6).max(6);
     let cost_head = if opts.summary { format!("{:>9}  ", "$/MONTH") } else { String::new() };
@@ -205,6 +215,9 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
             "Estimates: {} list prices in {} with the usage assumptions in modules/pricing.toml (docs/costs.md).",
             pricing.region, pricing.currency
         ));
+    }
+    if unchecked > 0 {
+        return Err(OpsError::Unchecked(unchecked));
     }
     Ok(())
 }

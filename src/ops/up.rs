@@ -4,7 +4,6 @@ use std::collections::HashSet;
 
 use super::apply::{self, ApplySettings};
 use super::{GlobalOptions, OpsError, Workspace};
-use crate::aws::Aws;
 use crate::manifest::presets::PresetAction;
 use crate::plan::select_up;
 use crate::printer::Printer;
@@ -27,7 +26,7 @@ pub struct UpOptions {
 pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Printer) -> Result<(), OpsError> {
     let ws = Workspace::open(global)?;
     let _lock = ws.lock(opts.lock_timeout, "infra up", printer)?;
-    let state = ws.store.load()?;
+    let mut state = ws.store.load()?;
     let (modules, heading) = match &opts.preset {
         Some(name) => {
             let preset = ws.preset(name, PresetAction::Up)?;
@@ -43,7 +42,8 @@ pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Prin
         None => (ws.modules(&opts.modules, opts.all, &state)?, String::new()),
     };
     let sel = select_up(&ws.project, &ws.graph, &state, &modules, opts.with_deps || opts.all, !opts.no_dependents)?;
-    let aws = Aws::load(&global.aws).await;
+    let aws = super::connect(global, printer).await?;
+    ws.bind(&mut state, aws.preflight().await?)?;
     let title =
         format!("{heading}infra up {} (environment {}):", sel.modules.iter().cloned().collect::<Vec<_>>().join(" "), global.environment);
     let settings =

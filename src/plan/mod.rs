@@ -227,7 +227,9 @@ pub async fn read_live(
                 progress: &Quiet,
                 token: None,
             };
-            let live = kind.read(&cx, &prior.id, &prior.properties).await;
+            // What was a secret when applied stays masked when read back.
+            let live =
+                kind.read(&cx, &prior.id, &prior.properties).await.map(|o| o.map(|(v, a)| (secrets::mask_like(&v, &prior.properties), a)));
             (addr, live)
         })
     }))
@@ -456,7 +458,8 @@ impl Planner<'_> {
         let live = match &id {
             Some(id) => kind.read(&cx, id, &pending.properties).await.map_err(refresh_err)?,
             None => None,
-        };
+        }
+        .map(|(v, a)| (secrets::mask_like(&v, &pending.properties), a));
         let record = ResourceState {
             type_name: pending.type_name.clone(),
             id: if live.is_some() { id.unwrap_or_default() } else { String::new() },

@@ -22,6 +22,12 @@ pub struct State {
     pub serial: u64,
     /// Random id fixed when the state is first created, to tell unrelated files apart.
     pub lineage: String,
+    /// The AWS account and region the state was written for; a run resolving to
+    /// another is refused before any change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     #[serde(default)]
     pub modules: BTreeMap<String, ModuleState>,
 }
@@ -75,7 +81,12 @@ pub struct ResourceState {
 impl State {
     pub fn new() -> Self {
         let lineage: String = (0..16).map(|_| format!("{:x}", rand::random::<u8>() % 16)).collect();
-        State { version: SCHEMA_VERSION, serial: 0, lineage, modules: BTreeMap::new() }
+        State { version: SCHEMA_VERSION, serial: 0, lineage, account: None, region: None, modules: BTreeMap::new() }
+    }
+
+    /// Nothing recorded: no resource and no interrupted create.
+    pub fn is_empty(&self) -> bool {
+        self.modules.values().all(|m| m.resources.is_empty() && m.pending.is_empty())
     }
 
     pub fn resource(&self, module: &str, name: &str) -> Option<&ResourceState> {

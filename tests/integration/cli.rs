@@ -58,7 +58,7 @@ fn bad_arguments_are_clear_errors() {
     run.code(1);
     assert!(run.stderr.contains("unknown module `5_databse` (did you mean `5_database`?)"), "{}", run.stderr);
     let run = env.infra(&["up", "5_database", "--parallelism", "0"]);
-    run.code(2);
+    run.code(1);
     assert!(run.stderr.contains("not a number from 1 to 64"), "{}", run.stderr);
     let run = env.infra(&["--var", "min_capacity", "plan", "5_database"]);
     run.code(1);

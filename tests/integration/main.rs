@@ -9,5 +9,6 @@ mod alex_stack;
 mod cli;
 mod drift;
 mod reliability;
+mod safety;
 mod secrets;
 mod validate;

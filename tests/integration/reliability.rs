@@ -42,7 +42,7 @@ fn assert_state_matches_aws(env: &Env) {
     plan.code(0);
 }
 
-fn database_password(env: &Env) -> String {
+pub fn database_password(env: &Env) -> String {
     env.block_on(async {
         let list = env.secrets().list_secrets().send().await.unwrap();
         let arn = list.secret_list()[0].arn().unwrap().to_string();
