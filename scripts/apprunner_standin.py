@@ -3,7 +3,8 @@
 
 moto (the AWS emulator used here) has no App Runner. This serves the calls infra makes,
 in App Runner's own protocol (awsJson1_0, `X-Amz-Target: AppRunner.<Operation>`):
-CreateService, DescribeService, UpdateService, DeleteService, ListServices. Services go
+CreateService, DescribeService, UpdateService, DeleteService, ListServices, and the tag
+calls (ListTagsForResource, TagResource, UntagResource). Services go
 through OPERATION_IN_PROGRESS before RUNNING (and before DELETED), so waiters are
 exercised. It is not App Runner: nothing runs, and only these calls exist.
 
@@ -24,6 +25,7 @@ ACCOUNT = "123456789012"
 LOCK = threading.Lock()
 SERVICES = {}  # arn -> service dict (App Runner's Service shape)
 PENDING = {}  # arn -> status to show on the next describe
+TAGS = {}  # arn -> {key: value}
 
 
 def region_of(headers):
@@ -77,6 +79,7 @@ def create_service(body, region):
         "NetworkConfiguration": {"EgressConfiguration": {"EgressType": "DEFAULT"}},
     }
     PENDING[arn] = "RUNNING"
+    TAGS[arn] = {t["Key"]: t["Value"] for t in body.get("Tags") or []}
     return {"Service": SERVICES[arn], "OperationId": uuid.uuid4().hex}
 
 
@@ -114,7 +117,31 @@ def list_services(body, region):
     return {"ServiceSummaryList": summaries}
 
 
+def list_tags_for_resource(body, region):
+    arn = body.get("ResourceArn")
+    find(arn)
+    return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(TAGS.get(arn, {}).items())]}
+
+
+def tag_resource(body, region):
+    arn = body.get("ResourceArn")
+    find(arn)
+    TAGS.setdefault(arn, {}).update({t["Key"]: t["Value"] for t in body.get("Tags") or []})
+    return {}
+
+
+def untag_resource(body, region):
+    arn = body.get("ResourceArn")
+    find(arn)
+    for key in body.get("TagKeys") or []:
+        TAGS.get(arn, {}).pop(key, None)
+    return {}
+
+
 OPERATIONS = {
+    "ListTagsForResource": list_tags_for_resource,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
     "CreateService": create_service,
     "DescribeService": describe_service,
     "UpdateService": update_service,

@@ -296,6 +296,6 @@ pub fn reference_target(module: &str, r: &Reference) -> Option<Address> {
         Reference::Resource { name, .. } => Some(Address::resource(module, name)),
         Reference::Data { name, .. } => Some(Address::data(module, name)),
         Reference::Module { module, output } => Some(Address::output(module, output)),
-        Reference::Var(_) | Reference::Local(_) | Reference::Aws(_) => None,
+        Reference::Var(_) | Reference::Local(_) | Reference::Aws(_) | Reference::Env => None,
     }
 }

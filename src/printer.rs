@@ -4,11 +4,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
-use std::time::Duration;
 
-use crate::engine::{Reporter, StepError};
-use crate::graph::Address;
-use crate::plan::{Action, Step};
 use crate::secrets;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -26,7 +22,7 @@ pub struct Printer {
     lock: Mutex<()>,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub enum Style {
     Green,
     Yellow,
@@ -70,15 +66,6 @@ impl Printer {
         format!("\x1b[{code}m{text}\x1b[0m")
     }
 
-    pub fn action_style(action: Action) -> Style {
-        match action {
-            Action::Create => Style::Green,
-            Action::Update => Style::Yellow,
-            Action::Replace | Action::Delete => Style::Red,
-            Action::Read | Action::Same => Style::Dim,
-        }
-    }
-
     fn write(&self, to_stdout: bool, text: &str) {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let text = secrets::redact(text);
@@ -119,68 +106,19 @@ impl Printer {
     pub fn error(&self, message: &str) {
         self.write(false, &format!("{} {message}", self.paint(Style::Red, "error:")));
     }
-}
 
-fn verb_ing(action: Action) -> &'static str {
-    match action {
-        Action::Create => "Creating",
-        Action::Update => "Updating",
-        Action::Replace => "Replacing",
-        Action::Delete => "Deleting",
-        Action::Read => "Reading",
-        Action::Same => "Checking",
-    }
-}
-
-fn verb_ed(action: Action) -> &'static str {
-    match action {
-        Action::Create => "Created",
-        Action::Update => "Updated",
-        Action::Replace => "Replaced",
-        Action::Delete => "Deleted",
-        Action::Read => "Read",
-        Action::Same => "Unchanged",
-    }
-}
-
-impl Reporter for Printer {
-    fn started(&self, step: &Step) {
-        if step.address.kind == crate::graph::Kind::Output {
-            return;
+    /// Ask a question on the terminal (stderr) and read one line of answer.
+    pub fn prompt(&self, question: &str) -> std::io::Result<String> {
+        use std::io::BufRead;
+        {
+            let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            let mut err = std::io::stderr().lock();
+            write!(err, "{}", secrets::redact(question))?;
+            err.flush()?;
         }
-        let note = if step.rewire { " (re-wire)" } else { "" };
-        self.status(verb_ing(step.action), Self::action_style(step.action), &format!("{}{note}", step.address));
-    }
-
-    fn waiting(&self, address: &str, what: &str, elapsed: Duration) {
-        let secs = elapsed.as_secs();
-        self.status("Waiting", Style::Cyan, &format!("{address}: {what} ({secs}s elapsed)"));
-    }
-
-    fn finished(&self, step: &Step, action: Action, elapsed: Duration) {
-        if step.address.kind == crate::graph::Kind::Output {
-            if action.is_change() {
-                self.verbose(&format!("     Output {} updated", step.address));
-            }
-            return;
-        }
-        let detail = if action == Action::Same && step.action != Action::Same {
-            " (no change once inputs were known)".to_string()
-        } else {
-            String::new()
-        };
-        let time = format!("{:.1}s", elapsed.as_secs_f64());
-        self.status(verb_ed(action), Self::action_style(action), &format!("{}{detail} {}", step.address, self.paint(Style::Dim, &time)));
-    }
-
-    fn failed(&self, error: &StepError) {
-        self.status("Failed", Style::Red, &error.to_string());
-    }
-
-    fn skipped(&self, step: &Step, because: &Address) {
-        if step.action.is_change() {
-            self.status("Skipped", Style::Yellow, &format!("{} (because {because} failed)", step.address));
-        }
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        Ok(answer)
     }
 }
 

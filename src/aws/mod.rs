@@ -45,7 +45,8 @@ macro_rules! clients {
         }
 
         impl Aws {
-            fn from_config(config: SdkConfig, profile: String) -> Self {
+            /// Clients for an explicit configuration (tests point one at the emulator).
+            pub fn from_config(config: SdkConfig, profile: String) -> Self {
                 Aws { config, profile, identity: OnceCell::new(), s3: OnceLock::new(), $($name: OnceLock::new(),)* }
             }
 
@@ -152,7 +153,7 @@ impl Aws {
     /// S3 needs path-style addressing against an emulator on `127.0.0.1:PORT`.
     pub fn s3(&self) -> &aws_sdk_s3::Client {
         self.s3.get_or_init(|| {
-            let custom_endpoint = std::env::var_os("AWS_ENDPOINT_URL").is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+            let custom_endpoint = self.config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
             let conf = aws_sdk_s3::config::Builder::from(&self.config).force_path_style(custom_endpoint).build();
             aws_sdk_s3::Client::from_conf(conf)
         })

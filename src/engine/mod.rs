@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::aws::{Aws, Identity};
 use crate::graph::{Address, Graph, Kind};
 use crate::manifest::Project;
-use crate::plan::{action_for, changes, desired_properties, Action, Plan, Scope, Step};
+use crate::plan::{check_owner, checkable, decide, desired_properties, Action, Live, Plan, Scope, Step};
 use crate::resources::{registry, split_sensitive, Attrs, Ctx, DynResource, Outcome, Progress, ResourceError, DEFAULT_TIMEOUT};
 use crate::secrets::mask_json;
 use crate::state::{self, PendingCreate, ResourceState, State, StateError, StateStore};
@@ -36,6 +36,9 @@ pub enum StepErrorKind {
     State(#[from] StateError),
     #[error("{0}")]
     NotApproved(String),
+    /// Something else holds the name this create would take.
+    #[error("{0}")]
+    NotOurs(String),
 }
 
 /// A failed step: which resource, what was being done, why.
@@ -182,6 +185,7 @@ impl Run<'_> {
     async fn step(&self, step: &Step) -> Result<Action, StepError> {
         match (step.address.kind, step.action) {
             (_, Action::Delete) => self.delete(step).await.map(|_| Action::Delete),
+            (_, Action::Forget) => self.forget(step).map(|_| Action::Forget),
             (Kind::Data, _) => self.read_data(step).await.map(|_| Action::Read),
             (Kind::Output, _) => self.output(step),
             (Kind::Resource, Action::Same | Action::Read) if !step.adopt => Ok(Action::Same),
@@ -189,24 +193,8 @@ impl Run<'_> {
         }
     }
 
-    fn ctx<'c>(
-        &'c self,
-        label: &'c str,
-        step: &'c Step,
-        dir: &'c std::path::Path,
-        timeout: Duration,
-        progress: &'c dyn Progress,
-    ) -> Ctx<'c> {
-        Ctx {
-            aws: self.exec.aws,
-            module: &step.address.module,
-            name: &step.address.name,
-            address: label,
-            dir,
-            timeout,
-            progress,
-            token: None,
-        }
+    fn ctx<'c>(&'c self, label: &'c str, dir: &'c std::path::Path, timeout: Duration, progress: &'c dyn Progress) -> Ctx<'c> {
+        Ctx::new(self.exec.aws, label, dir).timeout(timeout).progress(progress)
     }
 
     /// Runs `f` with references resolved against `state` (locked by the caller) and
@@ -248,7 +236,7 @@ impl Run<'_> {
         let label = step.address.to_string();
         let dir = self.module_dir(&step.address.module);
         let progress = ReporterProgress(self.exec.reporter);
-        let cx = self.ctx(&label, step, &dir, DEFAULT_TIMEOUT, &progress);
+        let cx = self.ctx(&label, &dir, DEFAULT_TIMEOUT, &progress);
         let attrs = kind.read(&cx, &props).await.map_err(|e| Self::fail(step, Action::Read, e))?;
         lock(&self.data).insert(step.address.clone(), attrs);
         Ok(())
@@ -306,21 +294,14 @@ impl Run<'_> {
         let kind = registry::resource(&decl.type_name)
             .ok_or_else(|| Self::fail(step, planned, StepErrorKind::Inputs(format!("unknown type {}", decl.type_name))))?;
 
-        // Decide again now that every input is known.
-        let (action, base) = match (&step.prior, planned) {
-            (None, _) | (Some(_), Action::Create) => (Action::Create, None),
-            (Some(p), _) if step.adopt && p.type_name == decl.type_name => {
-                let base = step.live.as_ref().map(|(v, _)| v.clone()).unwrap_or_else(|| p.properties.clone());
-                let found = changes(&kind.schema(), None, &base, &desired, false);
-                (action_for(&found), Some(base))
-            }
-            (Some(p), _) if p.type_name != decl.type_name => (Action::Replace, None),
-            (Some(p), _) => {
-                let base = step.live.as_ref().map(|(v, _)| v.clone()).unwrap_or_else(|| p.properties.clone());
-                let found = changes(&kind.schema(), Some(&p.properties), &base, &desired, step.live.is_some());
-                (action_for(&found), Some(base))
-            }
+        // Decide again now that every input is known, from what the planner saw.
+        let live = match (&step.live, step.action) {
+            (Some((v, _)), _) => Live::Found(v),
+            (None, Action::Create) if step.prior.is_some() && !step.adopt => Live::Gone,
+            _ => Live::Unread,
         };
+        let action = decide(&decl.type_name, &desired, step.prior.as_ref(), live, step.adopt).action;
+        let base = step.live.as_ref().map(|(v, _)| v.clone()).or_else(|| step.prior.as_ref().map(|p| p.properties.clone()));
         if action == Action::Same && !step.adopt {
             return Ok(Action::Same);
         }
@@ -334,12 +315,19 @@ impl Run<'_> {
                 ),
             ));
         }
+        if action == Action::Replace && !planned.is_destructive() && (decl.protection.prevent_destroy || decl.protection.retain) {
+            return Err(Self::fail(
+                step,
+                action,
+                StepErrorKind::NotApproved("now that its inputs are known it must be replaced, but it is protected from deletion".into()),
+            ));
+        }
 
         let label = addr.to_string();
         let dir = self.module_dir(&addr.module);
         let progress = ReporterProgress(self.exec.reporter);
         let timeout = decl.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let cx = self.ctx(&label, step, &dir, timeout, &progress);
+        let cx = self.ctx(&label, &dir, timeout, &progress);
 
         let mut attributes = step.prior.as_ref().map(|p| p.attributes.clone()).unwrap_or_default();
         if let Some(prior) = step.prior.as_ref().filter(|_| step.adopt) {
@@ -347,16 +335,13 @@ impl Run<'_> {
             kind.settle(&cx, &prior.id, &prior.properties).await.map_err(|e| Self::fail(step, action, e))?;
         }
         let outcome: Outcome = match action {
-            Action::Same => Outcome::new(step.prior.as_ref().map(|p| p.id.clone()).unwrap_or_default()),
+            Action::Same => Outcome { id: step.prior.as_ref().map(|p| p.id.clone()).unwrap_or_default(), attrs: Attrs::new() },
             Action::Create => self.create(step, kind, &cx, &desired).await?,
             Action::Update => {
                 let prior = Self::prior(step, action)?;
                 let base = base.unwrap_or_else(|| prior.properties.clone());
-                let mut out = kind.update(&cx, &prior.id, &base, &desired).await.map_err(|e| Self::fail(step, action, e))?;
-                if out.id.is_empty() {
-                    out.id = prior.id.clone();
-                }
-                out
+                let attrs = kind.update(&cx, &prior.id, &base, &desired).await.map_err(|e| Self::fail(step, action, e))?;
+                Outcome { id: prior.id.clone(), attrs: attrs.unwrap_or_default() }
             }
             _ => {
                 let prior = Self::prior(step, action)?;
@@ -383,6 +368,8 @@ impl Run<'_> {
             dependencies: self.resource_dependencies(addr),
             consumed: resolved.consumed.iter().map(|(k, v)| (k.clone(), mask_json(v))).collect(),
             updated_at: state::now(),
+            prevent_destroy: decl.protection.prevent_destroy,
+            retain: decl.protection.retain,
         };
         let mut state = lock(&self.state);
         state.set_resource(&addr.module, &addr.name, record);
@@ -395,6 +382,18 @@ impl Run<'_> {
     /// recorded, the next run finds the resource from the pending entry and adopts it.
     /// A failed create leaves the entry too, so whatever it may have left is found.
     async fn create(&self, step: &Step, kind: &dyn DynResource, cx: &Ctx<'_>, desired: &Value) -> Result<Outcome, StepError> {
+        // A name the planner could not check (it depended on an earlier step) is
+        // checked now, before anything is sent.
+        if !step.owner_checked && !step.adopt && checkable(kind, desired) {
+            let (env, lineage) = {
+                let state = lock(&self.state);
+                (self.exec.project.environment.clone(), state.lineage.clone())
+            };
+            let prior = step.prior.as_ref().map(|p| p.id.as_str());
+            check_owner(cx, kind, desired, prior, &env, &lineage)
+                .await
+                .map_err(|e| Self::fail(step, Action::Create, StepErrorKind::NotOurs(e)))?;
+        }
         let token = format!("infra-{}", (0..12).map(|_| format!("{:x}", rand::random::<u8>() % 16)).collect::<String>());
         {
             let mut state = lock(&self.state);
@@ -407,7 +406,7 @@ impl Run<'_> {
             state.set_pending(&step.address.module, &step.address.name, pending);
             self.save(&mut state).map_err(|e| Self::fail(step, Action::Create, e))?;
         }
-        let cx = Ctx { token: Some(&token), ..*cx };
+        let cx = cx.token(Some(&token));
         kind.create(&cx, desired).await.map_err(|e| Self::fail(step, Action::Create, e))
     }
 
@@ -446,7 +445,14 @@ impl Run<'_> {
             .and_then(|m| m.resources.get(&step.address.name))
             .and_then(|d| d.timeout)
             .unwrap_or(DEFAULT_TIMEOUT);
-        let cx = self.ctx(&label, step, &dir, timeout, &progress);
+        let cx = self.ctx(&label, &dir, timeout, &progress);
         self.delete_recorded(step, prior, &cx).await
+    }
+
+    /// `on_delete = "retain"`: drop it from the state and leave it in AWS.
+    fn forget(&self, step: &Step) -> Result<(), StepError> {
+        let mut state = lock(&self.state);
+        state.remove_resource(&step.address.module, &step.address.name);
+        self.save(&mut state).map_err(|e| Self::fail(step, Action::Forget, e))
     }
 }

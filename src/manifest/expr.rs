@@ -1,5 +1,6 @@
 //! `${...}` templates in manifest strings: parsing into literal text and typed
-//! references (`var.*`, `local.*`, `resources.*.*`, `data.*.*`, `module.*.*`, `aws.*`).
+//! references (`var.*`, `local.*`, `resources.*.*`, `data.*.*`, `module.*.*`, `aws.*`,
+//! `env`).
 
 use std::fmt;
 
@@ -18,6 +19,9 @@ pub enum Reference {
     Module { module: String, output: String },
     /// `${aws.account_id}`, `${aws.region}`, `${aws.partition}`.
     Aws(String),
+    /// `${env}`: the environment's name (`dev`, `prod`), for names that must differ
+    /// between environments sharing an account.
+    Env,
 }
 
 pub const AWS_BUILTINS: &[&str] = &["account_id", "region", "partition"];
@@ -31,6 +35,7 @@ impl fmt::Display for Reference {
             Reference::Data { name, attr } => write!(f, "${{data.{name}.{attr}}}"),
             Reference::Module { module, output } => write!(f, "${{module.{module}.{output}}}"),
             Reference::Aws(n) => write!(f, "${{aws.{n}}}"),
+            Reference::Env => write!(f, "${{env}}"),
         }
     }
 }
@@ -75,7 +80,7 @@ pub enum ExprError {
     Unterminated(String),
     #[error("empty reference `${{}}`")]
     Empty,
-    #[error("unknown reference namespace `{ns}` in `{text}` (expected var, local, resources, data, module or aws)")]
+    #[error("unknown reference namespace `{ns}` in `{text}` (expected var, local, resources, data, module, aws or env)")]
     Namespace { ns: String, text: String },
     #[error("malformed reference `{text}`: expected {expected}")]
     Shape { text: String, expected: &'static str },
@@ -140,6 +145,8 @@ fn parse_reference(body: &str) -> Result<Reference, ExprError> {
         ["module", ..] => Err(ExprError::Shape { text, expected: "`${module.MODULE.OUTPUT}`" }),
         ["aws", name] => Ok(Reference::Aws(owned(name))),
         ["aws", ..] => Err(ExprError::Shape { text, expected: "`${aws.account_id}` or `${aws.region}`" }),
+        ["env"] => Ok(Reference::Env),
+        ["env", ..] => Err(ExprError::Shape { text, expected: "`${env}`" }),
         [ns, ..] => Err(ExprError::Namespace { ns: owned(ns), text }),
         [] => Err(ExprError::Empty),
     }
@@ -183,7 +190,7 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in ["${var.a}", "${local.l}", "${resources.r.arn}", "${data.vpc.id}", "${module.m.o}", "${aws.region}"] {
+        for s in ["${var.a}", "${local.l}", "${resources.r.arn}", "${data.vpc.id}", "${module.m.o}", "${aws.region}", "${env}"] {
             let t = parse(s).unwrap();
             assert_eq!(t.whole_reference().unwrap().to_string(), s);
         }

@@ -65,11 +65,12 @@ pub fn load(opts: &LoadOptions) -> Result<Project, Vec<Diagnostic>> {
     }
     modules.sort_keys();
 
+    let mut env_tags = std::collections::BTreeMap::new();
     let env_path = modules_dir.join("env").join(format!("{}.toml", opts.environment));
     if env_path.is_file() {
         if let Some(file) = read_source(&opts.root, &env_path, &mut diags) {
             match source::parse(&file) {
-                Ok(node) => apply_env_file(&file, &node, &mut modules, &mut diags),
+                Ok(node) => apply_env_file(&file, &node, &opts.environment, &mut modules, &mut env_tags, &mut diags),
                 Err(errs) => diags.extend(errs),
             }
         }
@@ -81,7 +82,7 @@ pub fn load(opts: &LoadOptions) -> Result<Project, Vec<Diagnostic>> {
     }
 
     for module in modules.values_mut() {
-        apply_enabled(module, &mut diags);
+        apply_meta(module, &opts.environment, &mut diags);
         for var in module.variables.values().filter(|v| v.sensitive) {
             if let Value::String(secret) = &var.value {
                 crate::secrets::register(secret);
@@ -92,7 +93,7 @@ pub fn load(opts: &LoadOptions) -> Result<Project, Vec<Diagnostic>> {
         diags.extend(errs);
         IndexMap::new()
     });
-    let project = Project { root: opts.root.clone(), environment: opts.environment.clone(), modules, presets };
+    let project = Project { root: opts.root.clone(), environment: opts.environment.clone(), modules, presets, tags: env_tags };
     diags.extend(validate::check(&project));
     if diags.is_empty() {
         Ok(project)
@@ -165,6 +166,7 @@ fn load_module(file: &Arc<SourceFile>, root: &Node, dir: &Path, diags: &mut Vec<
     let mut module = Module {
         name: stem.clone(),
         description: None,
+        tags: None,
         file: Arc::clone(file),
         dir: dir.to_path_buf(),
         variables: IndexMap::new(),
@@ -216,7 +218,8 @@ fn load_module_meta(file: &Arc<SourceFile>, node: &Node, stem: &str, module: &mu
                 }
             }
             "description" => module.description = expect_str(file, value, "module.description", diags).map(str::to_string),
-            _ => diags.push(unknown_key(file, key, "key in [module]", &["name", "description"])),
+            "tags" => module.tags = load_tags(file, value, "[module] tags", diags).then(|| value.clone()),
+            _ => diags.push(unknown_key(file, key, "key in [module]", &["name", "description", "tags"])),
         }
     }
 }
@@ -297,7 +300,7 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
         let mut type_name = None;
         let mut depends_on = Vec::new();
         let mut timeout = None;
-        let mut enabled = None;
+        let (mut enabled, mut prevent_destroy, mut on_delete) = (None, None, None);
         let mut props = Vec::new();
         for (k, v) in entries {
             match k.name.as_str() {
@@ -305,6 +308,8 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
                 "depends_on" => depends_on = load_depends_on(file, v, diags),
                 "wait_timeout" => timeout = load_timeout(file, v, diags),
                 "enabled" => enabled = Some(v.clone()),
+                "prevent_destroy" if section == "resources" => prevent_destroy = Some(v.clone()),
+                "on_delete" if section == "resources" => on_delete = Some(v.clone()),
                 _ => props.push((k.clone(), v.clone())),
             }
         }
@@ -318,7 +323,20 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
         let references = collect_references(file, &properties, diags);
         out.insert(
             key.name.clone(),
-            Decl { name: key.name.clone(), type_name, loc, type_loc, properties, depends_on, references, timeout, enabled },
+            Decl {
+                name: key.name.clone(),
+                type_name,
+                loc,
+                type_loc,
+                properties,
+                depends_on,
+                references,
+                timeout,
+                enabled,
+                prevent_destroy,
+                on_delete,
+                protection: Default::default(),
+            },
         );
     }
     out
@@ -419,10 +437,42 @@ fn load_outputs(file: &Arc<SourceFile>, node: &Node, module: &mut Module, diags:
 }
 
 /// `[variables]` for every module declaring the name, `[modules.NAME]` for one module.
-fn apply_env_file(file: &Arc<SourceFile>, root: &Node, modules: &mut IndexMap<String, Module>, diags: &mut Vec<Diagnostic>) {
+fn apply_env_file(
+    file: &Arc<SourceFile>,
+    root: &Node,
+    environment: &str,
+    modules: &mut IndexMap<String, Module>,
+    tags: &mut std::collections::BTreeMap<String, String>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let Some(table) = expect_table(file, root, "an environment file", diags) else { return };
     for (key, value) in table {
         match key.name.as_str() {
+            "tags" => {
+                if !load_tags(file, value, "[tags]", diags) {
+                    continue;
+                }
+                for (k, v) in value.as_table().unwrap_or_default() {
+                    let text = v.as_str().unwrap_or_default();
+                    match expr::parse(text) {
+                        Ok(t) if t.references().all(|r| *r == Reference::Env) => {
+                            let resolved: String = t
+                                .parts
+                                .iter()
+                                .map(|p| match p {
+                                    expr::Part::Lit(s) => s.as_str(),
+                                    expr::Part::Ref(_) => environment,
+                                })
+                                .collect();
+                            tags.insert(k.name.clone(), resolved);
+                        }
+                        _ => diags.push(Diagnostic::at(
+                            Loc::new(file, v.span.clone()),
+                            format!("environment tags may use `${{env}}` and nothing else, not `{text}`"),
+                        )),
+                    }
+                }
+            }
             "variables" => {
                 let Some(vars) = expect_table(file, value, "[variables]", diags) else { continue };
                 for (k, v) in vars {
@@ -457,7 +507,7 @@ fn apply_env_file(file: &Arc<SourceFile>, root: &Node, modules: &mut IndexMap<St
                     }
                 }
             }
-            _ => diags.push(unknown_key(file, key, "table in an environment file", &["variables", "modules"])),
+            _ => diags.push(unknown_key(file, key, "table in an environment file", &["variables", "modules", "tags"])),
         }
     }
 }
@@ -497,43 +547,91 @@ fn apply_cli_var(spec: &str, modules: &mut IndexMap<String, Module>) -> Result<(
     Ok(())
 }
 
-/// Move resources whose `enabled` is false out of the module. `enabled` is a boolean
-/// or `${var.NAME}`, so it is known before any AWS call.
-fn apply_enabled(module: &mut Module, diags: &mut Vec<Diagnostic>) {
+/// A table of tags: string values, no reserved keys (`aws:`, `infra:`). True when it is one.
+fn load_tags(file: &Arc<SourceFile>, node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> bool {
+    let Some(entries) = expect_table(file, node, what, diags) else { return false };
+    let before = diags.len();
+    for (k, v) in entries {
+        if let Some(prefix) = crate::resources::tags::RESERVED.iter().find(|p| k.name.starts_with(**p)) {
+            diags.push(Diagnostic::at(Loc::new(file, k.span.clone()), format!("tag `{}` uses the reserved prefix `{prefix}`", k.name)));
+        }
+        if k.name.is_empty() || k.name.chars().count() > 128 {
+            diags.push(Diagnostic::at(Loc::new(file, k.span.clone()), format!("tag key `{}` must be 1 to 128 characters", k.name)));
+        }
+        match v.as_str() {
+            Some(s) if s.chars().count() <= 256 => {}
+            Some(_) => diags.push(Diagnostic::at(Loc::new(file, v.span.clone()), "a tag value may be at most 256 characters")),
+            None => diags.push(Diagnostic::at(
+                Loc::new(file, v.span.clone()),
+                format!("tag `{}` must be a string, found {}", k.name, v.type_name()),
+            )),
+        }
+    }
+    diags.len() == before
+}
+
+/// A setting decided before anything runs (`enabled`, `prevent_destroy`, `on_delete`):
+/// a literal, `${var.NAME}` or `${env}`.
+fn static_setting(module: &Module, node: &Node, environment: &str, key: &str) -> Result<Value, String> {
+    match &node.kind {
+        NodeKind::Bool(b) => Ok(Value::Bool(*b)),
+        NodeKind::Str(s) => match expr::parse(s).ok().as_ref().and_then(|t| t.whole_reference()) {
+            Some(Reference::Var(v)) => match module.variables.get(v).map(|v| &v.value) {
+                Some(Value::String(s)) if s == "true" || s == "false" => Ok(Value::Bool(s == "true")),
+                Some(value) => Ok(value.clone()),
+                None => Err(format!("unknown variable `{v}` in `{key}`")),
+            },
+            Some(Reference::Env) => Ok(Value::String(environment.to_string())),
+            Some(_) => Err(format!("`{key}` is decided before anything runs, so it can only use variables, not `{s}`")),
+            None => Ok(Value::String(s.clone())),
+        },
+        _ => Err(format!("`{key}` must be a boolean or a string, found {}", node.type_name())),
+    }
+}
+
+/// Resolve `enabled`, `prevent_destroy` and `on_delete`, and move disabled resources
+/// out of the module.
+fn apply_meta(module: &mut Module, environment: &str, diags: &mut Vec<Diagnostic>) {
     let mut off = Vec::new();
+    let mut protections = Vec::new();
     for decl in module.resources.values() {
-        let Some(node) = &decl.enabled else { continue };
-        let loc = Loc::new(&module.file, node.span.clone());
-        let value = match &node.kind {
-            NodeKind::Bool(b) => Some(*b),
-            NodeKind::Str(s) => match expr::parse(s).ok().as_ref().and_then(|t| t.whole_reference()) {
-                Some(Reference::Var(v)) => match module.variables.get(v).map(|v| &v.value) {
-                    Some(Value::Bool(b)) => Some(*b),
-                    Some(Value::String(s)) if s == "true" || s == "false" => Some(s == "true"),
-                    Some(other) => {
-                        diags.push(Diagnostic::at(loc, format!("`enabled` needs a boolean, but `${{var.{v}}}` is {other}")));
-                        None
-                    }
-                    None => {
-                        diags.push(Diagnostic::at(loc, format!("unknown variable `{v}` in `enabled`")));
-                        None
-                    }
-                },
-                _ => {
-                    diags.push(
-                        Diagnostic::at(loc, format!("`enabled` must be true, false or \"${{var.NAME}}\", not `{s}`"))
-                            .with_help("it is decided before anything runs, so it can only use variables"),
-                    );
+        let at = |node: &Node| Loc::new(&module.file, node.span.clone());
+        let mut boolean = |node: &Option<Node>, key: &str| -> Option<bool> {
+            let node = node.as_ref()?;
+            match static_setting(module, node, environment, key) {
+                Ok(Value::Bool(b)) => Some(b),
+                Ok(other) => {
+                    diags.push(Diagnostic::at(at(node), format!("`{key}` needs a boolean, but it is {other}")));
                     None
                 }
-            },
-            _ => {
-                diags.push(Diagnostic::at(loc, format!("`enabled` must be a boolean, found {}", node.type_name())));
-                None
+                Err(e) => {
+                    diags.push(Diagnostic::at(at(node), e));
+                    None
+                }
             }
         };
-        if value == Some(false) {
+        if boolean(&decl.enabled, "enabled") == Some(false) {
             off.push(decl.name.clone());
+        }
+        let prevent_destroy = boolean(&decl.prevent_destroy, "prevent_destroy").unwrap_or(false);
+        let retain = match decl.on_delete.as_ref().map(|n| (n, static_setting(module, n, environment, "on_delete"))) {
+            None => false,
+            Some((_, Ok(Value::String(s)))) if s == "retain" => true,
+            Some((_, Ok(Value::String(s)))) if s == "delete" => false,
+            Some((n, Ok(other))) => {
+                diags.push(Diagnostic::at(at(n), format!("`on_delete` must be \"delete\" or \"retain\", not {other}")));
+                false
+            }
+            Some((n, Err(e))) => {
+                diags.push(Diagnostic::at(at(n), e));
+                false
+            }
+        };
+        protections.push((decl.name.clone(), crate::manifest::Protection { prevent_destroy, retain }));
+    }
+    for (name, protection) in protections {
+        if let Some(decl) = module.resources.get_mut(&name) {
+            decl.protection = protection;
         }
     }
     for name in off {

@@ -29,6 +29,9 @@ pub struct Project {
     pub modules: IndexMap<String, Module>,
     /// From `modules/presets.toml`.
     pub presets: IndexMap<String, presets::Preset>,
+    /// `[tags]` of the environment file (`${env}` already substituted): on every
+    /// taggable resource, under the module's and the resource's own.
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 impl Project {
@@ -45,6 +48,8 @@ impl Project {
 pub struct Module {
     pub name: String,
     pub description: Option<String>,
+    /// `[module] tags = {...}`: on every taggable resource of the module.
+    pub tags: Option<Node>,
     pub file: Arc<SourceFile>,
     /// Directory that relative paths in this module (e.g. `code_dir`) start from.
     pub dir: PathBuf,
@@ -141,6 +146,19 @@ pub struct Decl {
     pub timeout: Option<std::time::Duration>,
     /// `enabled = false` (or a variable that is false) leaves the resource out.
     pub enabled: Option<Node>,
+    /// `prevent_destroy = true`: a plan that would delete or replace it fails.
+    pub prevent_destroy: Option<Node>,
+    /// `on_delete = "retain"`: deleting it forgets it and leaves it in AWS.
+    pub on_delete: Option<Node>,
+    /// What those two resolved to (they may use variables).
+    pub protection: Protection,
+}
+
+/// How a resource is protected from deletion, decided before anything runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Protection {
+    pub prevent_destroy: bool,
+    pub retain: bool,
 }
 
 impl Decl {

@@ -248,7 +248,7 @@ impl Checker<'_> {
             Reference::Local(n) => node_ty(self, m, &m.locals.get(n)?.value, depth),
             Reference::Resource { name, attr } => attr_ty(m.resources.get(name), attr, false),
             Reference::Data { name, attr } => attr_ty(m.data.get(name), attr, true),
-            Reference::Aws(_) => Some(Ty::Str),
+            Reference::Aws(_) | Reference::Env => Some(Ty::Str),
             Reference::Module { module, output } => {
                 let up = self.project.modules.get(module)?;
                 node_ty(self, up, &up.outputs.get(output)?.value, depth)

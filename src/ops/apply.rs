@@ -2,7 +2,7 @@
 //! steps, execute with Ctrl-C handling, save, summarise.
 
 use std::collections::HashSet;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 
 use tokio_util::sync::CancellationToken;
 
@@ -33,10 +33,8 @@ fn approve(printer: &Printer, plan: &Plan, yes: bool) -> Result<bool, OpsError> 
             plural(n, "resource")
         )));
     }
-    eprint!("\nThe plan deletes or replaces {}. Type 'yes' to continue: ", plural(n, "resource"));
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(|e| OpsError::Refused(format!("cannot read the answer: {e}")))?;
+    let question = format!("\nThe plan deletes or replaces {}. Type 'yes' to continue: ", plural(n, "resource"));
+    let answer = printer.prompt(&question).map_err(|e| OpsError::Refused(format!("cannot read the answer: {e}")))?;
     if answer.trim() == "yes" {
         Ok(true)
     } else {
@@ -111,7 +109,7 @@ pub async fn run(
         graph: &ws.graph,
         aws,
         store: &ws.store,
-        reporter: printer,
+        reporter: &super::report::Progress(printer),
         parallelism: settings.parallelism,
         allow_destructive: true,
         tearing_down: settings.tearing_down,

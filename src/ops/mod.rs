@@ -7,6 +7,7 @@ mod graph;
 mod output;
 mod plan;
 mod render;
+mod report;
 mod status;
 mod unlock;
 mod up;

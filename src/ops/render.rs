@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::report::action_style;
 use crate::graph::Kind;
 use crate::plan::{Action, Plan, Step};
 use crate::printer::{Printer, Style};
@@ -27,7 +28,7 @@ pub fn show_value(v: &Value, full: bool) -> String {
 
 fn step_line(p: &Printer, step: &Step, width: usize) -> String {
     let shown = if step.adopt && step.action == Action::Same { Action::Update } else { step.action };
-    let symbol = p.paint(Printer::action_style(shown), &format!("{:>3}", shown.symbol()));
+    let symbol = p.paint(action_style(shown), &format!("{:>3}", shown.symbol()));
     let mut notes = Vec::new();
     if step.rewire {
         notes.push("re-wire".to_string());
@@ -79,19 +80,22 @@ pub fn plan(p: &Printer, plan: &Plan, title: &str) -> String {
         out.push("Outputs:".to_string());
         for step in outputs {
             let value = step.changes.first().map(|c| show_value(&c.change.new, full)).unwrap_or_default();
-            let sym = p.paint(Printer::action_style(step.action), &format!("{:>3}", step.action.symbol()));
+            let sym = p.paint(action_style(step.action), &format!("{:>3}", step.action.symbol()));
             out.push(format!("{sym} {}.{} = {}", step.address.module, step.address.name, value));
         }
     }
     out.push(String::new());
-    let counts = [Action::Create, Action::Update, Action::Replace, Action::Delete]
+    let forget = shown.iter().any(|s| s.action == Action::Forget);
+    let counts = [Action::Create, Action::Update, Action::Replace, Action::Delete, Action::Forget]
         .iter()
+        .filter(|&&a| a != Action::Forget || forget)
         .map(|&a| {
             let n = shown.iter().filter(|s| s.action == a).count();
             let word = match a {
                 Action::Create => "to create",
                 Action::Update => "to update",
                 Action::Replace => "to replace",
+                Action::Forget => "to forget (left in AWS)",
                 _ => "to delete",
             };
             format!("{n} {word}")

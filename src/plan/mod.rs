@@ -1,139 +1,33 @@
 //! The step generator: compares what the manifests want (resolved), what the state
 //! recorded, and what AWS has now (refresh), and produces typed steps (create, update,
-//! replace, delete, same, read) with their ordering constraints.
+//! replace, delete, forget, same, read) with their ordering constraints. It refuses a
+//! plan that would take a name something else holds, or remove a protected resource.
 
+mod decide;
+mod ownership;
+mod refresh;
 pub mod resolve;
 mod select;
+mod step;
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
-use futures::{stream, StreamExt};
 use serde_json::Value;
 
-use crate::aws::{Aws, AwsError, Identity};
+use crate::aws::{Aws, AwsError};
 use crate::graph::{Address, Graph, Kind};
 use crate::manifest::{Loc, Project};
-use crate::resources::{registry, Attrs, Ctx, PrepareCx, Progress, ResourceError, DEFAULT_TIMEOUT};
-use crate::schema::{self, contains_unknown, Change, Ty, UNKNOWN};
+use crate::resources::{registry, Attrs, Ctx, ResourceError};
+use crate::schema::{self, contains_unknown, Change, UNKNOWN};
 use crate::secrets;
 use crate::state::{ResourceState, State};
 
+pub use decide::{changes, decide, desired_properties, resource_schema, Decision, Live};
+pub use ownership::{check_one as check_owner, checkable};
+pub use refresh::read_live;
 pub use resolve::{Resolved, Scope};
 pub use select::{dependents, select_down, select_up, SelectError, Selection};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    Read,
-    Same,
-    Create,
-    Update,
-    Replace,
-    Delete,
-}
-
-impl Action {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Action::Read => "<=",
-            Action::Same => " ",
-            Action::Create => "+",
-            Action::Update => "~",
-            Action::Replace => "-/+",
-            Action::Delete => "-",
-        }
-    }
-
-    pub fn verb(self) -> &'static str {
-        match self {
-            Action::Read => "read",
-            Action::Same => "unchanged",
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Replace => "replace",
-            Action::Delete => "delete",
-        }
-    }
-
-    /// Changes something in AWS or the state.
-    pub fn is_change(self) -> bool {
-        matches!(self, Action::Create | Action::Update | Action::Replace | Action::Delete)
-    }
-
-    /// Needs `--yes` or a typed confirmation.
-    pub fn is_destructive(self) -> bool {
-        matches!(self, Action::Replace | Action::Delete)
-    }
-}
-
-/// One changed property, and whether AWS drifted from what was applied.
-#[derive(Debug, Clone)]
-pub struct PropChange {
-    pub change: Change,
-    pub drift: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct Step {
-    pub address: Address,
-    /// Resource or data type; empty for outputs.
-    pub type_name: String,
-    pub action: Action,
-    pub changes: Vec<PropChange>,
-    /// Why, when it is not simply the manifest: "not found in AWS", "removed from the manifest".
-    pub reason: Option<String>,
-    /// Included to re-wire a deployed dependent of a module in this run.
-    pub rewire: bool,
-    /// The recorded resource, if any.
-    pub prior: Option<ResourceState>,
-    /// The resource as it is live (refresh), if read.
-    pub live: Option<(Value, Attrs)>,
-    /// `prior` was found in AWS after an interrupted create, not read from the state:
-    /// the step records it even when nothing else changes.
-    pub adopt: bool,
-}
-
-impl Step {
-    fn new(address: Address, type_name: &str, action: Action) -> Self {
-        Step {
-            address,
-            type_name: type_name.to_string(),
-            action,
-            changes: Vec::new(),
-            reason: None,
-            rewire: false,
-            prior: None,
-            live: None,
-            adopt: false,
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-pub struct Plan {
-    pub steps: Vec<Step>,
-    /// `(a, b)`: step `a` must finish before step `b` starts.
-    pub edges: Vec<(usize, usize)>,
-    pub identity: Option<Identity>,
-    /// Data lookups made while planning.
-    pub data: HashMap<Address, Attrs>,
-    /// Sensitive attributes read from AWS (API key values); kept in memory only.
-    pub secrets: HashMap<Address, Attrs>,
-}
-
-impl Plan {
-    pub fn has_changes(&self) -> bool {
-        self.steps.iter().any(|s| s.action.is_change() || s.adopt)
-    }
-
-    pub fn is_destructive(&self) -> bool {
-        self.steps.iter().any(|s| s.action.is_destructive())
-    }
-
-    pub fn count(&self, action: Action) -> usize {
-        self.steps.iter().filter(|s| s.action == action).count()
-    }
-}
+pub use step::{Action, Plan, PropChange, Step};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -145,13 +39,10 @@ pub enum PlanError {
     Data { address: Address, source: ResourceError },
     #[error("cannot determine the AWS account: {0}\n  Check your credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...) and region.")]
     Identity(AwsError),
-}
-
-/// No progress to show for reads.
-pub struct Quiet;
-
-impl Progress for Quiet {
-    fn waiting(&self, _: &str, _: &str, _: std::time::Duration) {}
+    #[error("refusing to create over resources this environment does not manage:\n{}", .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    NotOurs(Vec<String>),
+    #[error("refusing a plan that removes protected resources:\n{}\n  Nothing was changed. Set `prevent_destroy = false` (and apply) first if this is intended.", .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Protected(Vec<String>),
 }
 
 pub struct Planner<'a> {
@@ -164,96 +55,7 @@ pub struct Planner<'a> {
     pub refresh: bool,
 }
 
-/// The schema of a recorded or declared resource type.
-fn resource_schema(type_name: &str) -> Ty {
-    registry::resource(type_name).map(|r| r.schema()).unwrap_or(Ty::Json)
-}
-
-/// A resource's desired properties: resolved, normalized to its schema, computed
-/// values filled in. Unknown markers may remain while planning.
-pub fn desired_properties(scope: &Scope<'_>, project: &Project, address: &Address) -> Result<(Value, Resolved), String> {
-    let module = project.module(&address.module).ok_or_else(|| format!("module {} not found", address.module))?;
-    let decl = module.resources.get(&address.name).ok_or_else(|| "not in the manifest".to_string())?;
-    let kind = registry::resource(&decl.type_name).ok_or_else(|| format!("unknown type {}", decl.type_name))?;
-    let resolved = scope.resolve(&address.module, &decl.properties_json()).map_err(|e| e.to_string())?;
-    let mut value = resolved.value.clone();
-    schema::normalize(&mut value, &kind.schema(), "")?;
-    let mut prepared = value.clone();
-    match kind.prepare(&mut prepared, &PrepareCx { dir: &module.dir }) {
-        Ok(()) => value = prepared,
-        // With unknown inputs a typed view may not exist yet; the executor prepares again.
-        Err(_) if contains_unknown(&value) => {}
-        Err(e) => return Err(e.to_string()),
-    }
-    Ok((value, resolved))
-}
-
-/// Property changes from `base` (live, else recorded) to `desired`, with drift marked
-/// where the manifest did not change but AWS did.
-/// Known secrets are compared (and shown) as stable tokens, the form the state keeps.
-pub fn changes(schema_ty: &Ty, prior: Option<&Value>, base: &Value, desired: &Value, live_known: bool) -> Vec<PropChange> {
-    schema::diff(&secrets::mask_json(base), &secrets::mask_json(desired), schema_ty)
-        .into_iter()
-        .map(|change| {
-            let applied = prior.and_then(|p| schema::lookup_path(p, &change.path)).unwrap_or(&Value::Null);
-            let drift = live_known && schema::json_eq(applied, &change.new);
-            PropChange { change, drift }
-        })
-        .collect()
-}
-
-/// What AWS has now for each recorded resource (`None`: it no longer exists), read
-/// concurrently, `parallelism` at a time.
-pub async fn read_live(
-    aws: &Aws,
-    project: &Project,
-    state: &State,
-    addrs: Vec<Address>,
-    parallelism: usize,
-) -> Vec<(Address, Result<Option<(Value, Attrs)>, ResourceError>)> {
-    stream::iter(addrs.into_iter().filter_map(|addr| {
-        let prior = state.resource(&addr.module, &addr.name)?.clone();
-        Some(async move {
-            let Some(kind) = registry::resource(&prior.type_name) else { return (addr, Ok(None)) };
-            let label = addr.to_string();
-            let dir = project.module(&addr.module).map(|m| m.dir.clone()).unwrap_or_else(|| project.modules_dir());
-            let cx = Ctx {
-                aws,
-                module: &addr.module,
-                name: &addr.name,
-                address: &label,
-                dir: &dir,
-                timeout: DEFAULT_TIMEOUT,
-                progress: &Quiet,
-                token: None,
-            };
-            // What was a secret when applied stays masked when read back.
-            let live =
-                kind.read(&cx, &prior.id, &prior.properties).await.map(|o| o.map(|(v, a)| (secrets::mask_like(&v, &prior.properties), a)));
-            (addr, live)
-        })
-    }))
-    .buffer_unordered(parallelism.max(1))
-    .collect()
-    .await
-}
-
-/// Update unless a change forces replacement; same when nothing differs.
-pub fn action_for(changes: &[PropChange]) -> Action {
-    if changes.is_empty() {
-        Action::Same
-    } else if changes.iter().any(|c| c.change.replace) {
-        Action::Replace
-    } else {
-        Action::Update
-    }
-}
-
 impl Planner<'_> {
-    pub fn ctx<'c>(&'c self, address: &'c str, module: &'c str, name: &'c str, dir: &'c Path) -> Ctx<'c> {
-        Ctx { aws: self.aws, module, name, address, dir, timeout: DEFAULT_TIMEOUT, progress: &Quiet, token: None }
-    }
-
     fn module_dir(&self, module: &str) -> std::path::PathBuf {
         self.project.module(module).map(|m| m.dir.clone()).unwrap_or_else(|| self.project.modules_dir())
     }
@@ -325,8 +127,10 @@ impl Planner<'_> {
                     } else {
                         let label = addr.to_string();
                         let dir = self.module_dir(&addr.module);
-                        let cx = self.ctx(&label, &addr.module, &addr.name, &dir);
-                        let attrs = kind.read(&cx, &props).await.map_err(|source| PlanError::Data { address: addr.clone(), source })?;
+                        let attrs = kind
+                            .read(&Ctx::new(self.aws, &label, &dir), &props)
+                            .await
+                            .map_err(|source| PlanError::Data { address: addr.clone(), source })?;
                         plan.data.insert(addr.clone(), attrs);
                     }
                     Step::new(addr.clone(), &decl.type_name, Action::Read)
@@ -338,7 +142,7 @@ impl Planner<'_> {
                     let mut observed = live.remove(&addr).flatten();
                     let mut step = Step::new(addr.clone(), &type_name, Action::Create);
                     if prior.is_none() {
-                        if let Some((found, live_now)) = self.find_pending(&addr).await? {
+                        if let Some((found, live_now)) = self.find_pending(&addr, &desired).await? {
                             if let Some((_, attrs)) = &live_now {
                                 let (_, secret) = crate::resources::split_sensitive(&found.type_name, attrs.clone());
                                 if !secret.is_empty() {
@@ -351,26 +155,15 @@ impl Planner<'_> {
                             observed = live_now;
                         }
                     }
-                    match &prior {
-                        Some(p) if step.adopt => {
-                            let base = observed.as_ref().map(|(v, _)| v).unwrap_or(&p.properties);
-                            step.changes = changes(&resource_schema(&type_name), None, base, &desired, false);
-                            step.action = if p.type_name != type_name { Action::Replace } else { action_for(&step.changes) };
-                        }
-                        None => {}
-                        Some(_) if self.refresh && observed.is_none() => {
-                            step.reason = Some("not found in AWS (deleted outside infra); it will be created again".into());
-                        }
-                        Some(p) if p.type_name != type_name => {
-                            step.action = Action::Replace;
-                            step.reason = Some(format!("type changed from {} to {type_name}", p.type_name));
-                        }
-                        Some(p) => {
-                            let base = observed.as_ref().map(|(v, _)| v).unwrap_or(&p.properties);
-                            step.changes = changes(&resource_schema(&type_name), Some(&p.properties), base, &desired, observed.is_some());
-                            step.action = action_for(&step.changes);
-                        }
-                    }
+                    let state = match (&observed, self.refresh) {
+                        (Some((v, _)), _) => Live::Found(v),
+                        (None, true) => Live::Gone,
+                        (None, false) => Live::Unread,
+                    };
+                    let decision = decide(&type_name, &desired, prior.as_ref(), state, step.adopt);
+                    step.action = decision.action;
+                    step.changes = decision.changes;
+                    step.reason = step.reason.or(decision.reason);
                     if matches!(step.action, Action::Create | Action::Replace) {
                         unknown.insert(addr.clone());
                     } else if let Some(p) = prior.as_ref().filter(|_| step.adopt) {
@@ -379,6 +172,7 @@ impl Planner<'_> {
                     }
                     step.prior = prior;
                     step.live = observed;
+                    step.desired = Some(desired);
                     step
                 }
                 Kind::Output => {
@@ -417,7 +211,8 @@ impl Planner<'_> {
                 if planned.contains(&addr) || ms.resources.contains_key(name) {
                     continue;
                 }
-                let Some((found, _)) = self.find_pending(&addr).await? else { continue };
+                let Some(pending) = self.state.pending(module, name) else { continue };
+                let Some((found, _)) = self.find_pending(&addr, &pending.properties).await? else { continue };
                 let mut step = Step::new(addr, &found.type_name, Action::Delete);
                 step.reason = Some(if found.id.is_empty() {
                     "an interrupted create that left nothing; forgetting it".into()
@@ -440,26 +235,69 @@ impl Planner<'_> {
             step.prior = Some(prior.clone());
             plan.steps.push(step);
         }
+        self.protect(&mut plan.steps)?;
+        let refusals = ownership::check_plan(self.aws, self.project, &self.state.lineage, &mut plan.steps, self.parallelism).await;
+        if !refusals.is_empty() {
+            return Err(PlanError::NotOurs(refusals));
+        }
         plan.edges = self.edges(&plan.steps, &index_of_node);
         Ok(plan)
     }
 
+    /// `prevent_destroy` refuses any delete or replace of the resource; `on_delete =
+    /// "retain"` turns its delete into forgetting it (and refuses a replace, which would
+    /// delete it). The manifest's setting counts while it declares the resource, else
+    /// the one recorded when it was last applied.
+    fn protect(&self, steps: &mut [Step]) -> Result<(), PlanError> {
+        let mut refused = Vec::new();
+        for step in steps.iter_mut().filter(|s| s.address.kind == Kind::Resource && matches!(s.action, Action::Delete | Action::Replace)) {
+            let declared =
+                self.project.module(&step.address.module).and_then(|m| m.resources.get(&step.address.name)).map(|d| d.protection);
+            let protection = step.protection(declared);
+            let what = if step.action == Action::Replace { "replace" } else { "delete" };
+            if protection.prevent_destroy {
+                refused.push(format!("{}: `prevent_destroy` is set, and the plan would {what} it", step.address));
+            } else if protection.retain && step.action == Action::Replace {
+                refused.push(format!("{}: `on_delete = \"retain\"` is set, and replacing it would delete it", step.address));
+            } else if protection.retain {
+                step.action = Action::Forget;
+                step.reason = Some("on_delete = \"retain\": left in AWS, no longer managed".into());
+            }
+        }
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(PlanError::Protected(refused))
+        }
+    }
+
     /// For a create recorded as pending (sent, never confirmed): the resource as AWS has
-    /// it, if the create went through. `Some` with an empty id means "nothing there".
-    async fn find_pending(&self, addr: &Address) -> Result<Option<(ResourceState, Option<(Value, Attrs)>)>, PlanError> {
+    /// it, if the create went through. `Some` with an empty id means "nothing there". A
+    /// resource found under the name but tagged for another state is not adopted.
+    async fn find_pending(&self, addr: &Address, desired: &Value) -> Result<Option<(ResourceState, Option<(Value, Attrs)>)>, PlanError> {
         let Some(pending) = self.state.pending(&addr.module, &addr.name) else { return Ok(None) };
         let Some(kind) = registry::resource(&pending.type_name) else { return Ok(None) };
         let label = addr.to_string();
         let dir = self.module_dir(&addr.module);
-        let mut cx = self.ctx(&label, &addr.module, &addr.name, &dir);
-        cx.token = Some(&pending.token);
+        let cx = Ctx::new(self.aws, &label, &dir).token(Some(&pending.token));
         let refresh_err = |source| PlanError::Refresh { address: addr.clone(), source };
-        let id = kind.find(&cx, &pending.properties).await.map_err(refresh_err)?;
+        // The name the create used, or (for a create that never got a name) today's.
+        let lookup = if contains_unknown(&pending.properties) { desired } else { &pending.properties };
+        let id = kind.find(&cx, lookup).await.map_err(refresh_err)?;
         let live = match &id {
-            Some(id) => kind.read(&cx, id, &pending.properties).await.map_err(refresh_err)?,
+            Some(id) => kind.read(&cx, id, lookup).await.map_err(refresh_err)?,
             None => None,
         }
         .map(|(v, a)| (secrets::mask_like(&v, &pending.properties), a));
+        if let (Some(id), Some((v, _))) = (&id, &live) {
+            let found: crate::resources::tags::Tags =
+                v.get("tags").and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default();
+            let theirs = found.get(crate::resources::tags::STATE).is_some_and(|s| s != &self.state.lineage);
+            if theirs {
+                let refusal = ownership::refusal(&label, kind, lookup, id, Some(&found), &self.project.environment, &self.state.lineage);
+                return Err(PlanError::NotOurs(vec![refusal]));
+            }
+        }
         let record = ResourceState {
             type_name: pending.type_name.clone(),
             id: if live.is_some() { id.unwrap_or_default() } else { String::new() },
@@ -469,6 +307,8 @@ impl Planner<'_> {
             dependencies: Vec::new(),
             consumed: Default::default(),
             updated_at: pending.started_at.clone(),
+            prevent_destroy: false,
+            retain: false,
         };
         if record.id.is_empty() && self.project.module(&addr.module).is_some_and(|m| m.resources.contains_key(&addr.name)) {
             // Still wanted and not there: an ordinary create follows.

@@ -96,6 +96,7 @@ impl Scope<'_> {
                 Some(local) => self.walk(module, &local.value.to_json(), consumed),
                 None => fail(format!("module {module} has no such local")),
             },
+            Reference::Env => Ok(Value::String(self.project.environment.clone())),
             Reference::Aws(name) => {
                 let Some(id) = self.identity else { return fail("the caller identity was not looked up".into()) };
                 match name.as_str() {
@@ -233,6 +234,8 @@ mod tests {
                 dependencies: vec![],
                 consumed: BTreeMap::new(),
                 updated_at: String::new(),
+                prevent_destroy: false,
+                retain: false,
             },
         );
         state.modules.get_mut("a").unwrap().outputs.insert("url".into(), json!("http://q"));

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::{Attr, Attrs, Ctx, DataSource, Outcome, PrepareCx, Resource, ResourceError};
+use super::{attr_map, Attr, AttrSet, Attrs, Ctx, DataSource, Example, Identity, Outcome, PrepareCx, Problem, Resource, ResourceError};
 use crate::schema::{PropType, Ty};
 
 #[async_trait]
@@ -12,12 +12,21 @@ pub trait DynResource: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Ty;
     fn attributes(&self) -> &'static [Attr];
+    fn identity(&self) -> Identity;
+    fn example(&self) -> &'static Example;
+    /// AWS tags this type: the merged `tags` property is written, read back and compared.
+    fn taggable(&self) -> bool {
+        self.schema().field("tags").is_some()
+    }
+    /// Rules spanning properties, on a fully known value.
+    fn check(&self, props: &Value) -> Vec<Problem>;
     fn prepare(&self, props: &mut Value, cx: &PrepareCx<'_>) -> Result<(), ResourceError>;
     async fn create(&self, cx: &Ctx<'_>, props: &Value) -> Result<Outcome, ResourceError>;
     async fn find(&self, cx: &Ctx<'_>, props: &Value) -> Result<Option<String>, ResourceError>;
     async fn settle(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<(), ResourceError>;
     async fn read(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<Option<(Value, Attrs)>, ResourceError>;
-    async fn update(&self, cx: &Ctx<'_>, id: &str, old: &Value, new: &Value) -> Result<Outcome, ResourceError>;
+    /// `None`: the recorded attributes stand.
+    async fn update(&self, cx: &Ctx<'_>, id: &str, old: &Value, new: &Value) -> Result<Option<Attrs>, ResourceError>;
     async fn delete(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<(), ResourceError>;
 }
 
@@ -25,8 +34,13 @@ fn typed<P: serde::de::DeserializeOwned>(type_name: &str, v: &Value) -> Result<P
     serde_json::from_value(v.clone()).map_err(|e| ResourceError::Invalid(format!("invalid {type_name} properties: {e}")))
 }
 
+/// Properties as JSON; optional fields left empty are absent, as in a manifest.
 fn json<P: serde::Serialize>(p: &P) -> Result<Value, ResourceError> {
-    serde_json::to_value(p).map_err(|e| ResourceError::Invalid(format!("cannot encode properties: {e}")))
+    let mut v = serde_json::to_value(p).map_err(|e| ResourceError::Invalid(format!("cannot encode properties: {e}")))?;
+    if let Value::Object(map) = &mut v {
+        map.retain(|_, v| !v.is_null());
+    }
+    Ok(v)
 }
 
 #[async_trait]
@@ -40,22 +54,34 @@ impl<R: Resource> DynResource for R {
     }
 
     fn attributes(&self) -> &'static [Attr] {
-        R::ATTRIBUTES
+        <R::Attrs as AttrSet>::LIST
+    }
+
+    fn identity(&self) -> Identity {
+        R::IDENTITY
+    }
+
+    fn example(&self) -> &'static Example {
+        &R::EXAMPLE
+    }
+
+    fn check(&self, props: &Value) -> Vec<Problem> {
+        match typed::<R::Props>(R::TYPE, props) {
+            Ok(p) => Resource::check(self, &p),
+            Err(_) => Vec::new(),
+        }
     }
 
     fn prepare(&self, props: &mut Value, cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
         let mut p: R::Props = typed(R::TYPE, props)?;
         Resource::prepare(self, &mut p, cx)?;
         *props = json(&p)?;
-        // Optional fields the type left empty are absent, as in the manifest.
-        if let Value::Object(map) = props {
-            map.retain(|_, v| !v.is_null());
-        }
         Ok(())
     }
 
     async fn create(&self, cx: &Ctx<'_>, props: &Value) -> Result<Outcome, ResourceError> {
-        Resource::create(self, cx, &typed(R::TYPE, props)?).await
+        let created = Resource::create(self, cx, &typed(R::TYPE, props)?).await?;
+        Ok(Outcome { attrs: attr_map(&created.id, &created.attrs), id: created.id })
     }
 
     async fn find(&self, cx: &Ctx<'_>, props: &Value) -> Result<Option<String>, ResourceError> {
@@ -68,19 +94,12 @@ impl<R: Resource> DynResource for R {
 
     async fn read(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<Option<(Value, Attrs)>, ResourceError> {
         let observed = Resource::read(self, cx, id, &typed(R::TYPE, props)?).await?;
-        observed
-            .map(|o| {
-                let mut v = json(&o.props)?;
-                if let Value::Object(map) = &mut v {
-                    map.retain(|_, v| !v.is_null());
-                }
-                Ok((v, o.attrs))
-            })
-            .transpose()
+        observed.map(|o| Ok((json(&o.props)?, attr_map(id, &o.attrs)))).transpose()
     }
 
-    async fn update(&self, cx: &Ctx<'_>, id: &str, old: &Value, new: &Value) -> Result<Outcome, ResourceError> {
-        Resource::update(self, cx, id, &typed(R::TYPE, old)?, &typed(R::TYPE, new)?).await
+    async fn update(&self, cx: &Ctx<'_>, id: &str, old: &Value, new: &Value) -> Result<Option<Attrs>, ResourceError> {
+        let attrs = Resource::update(self, cx, id, &typed(R::TYPE, old)?, &typed(R::TYPE, new)?).await?;
+        Ok(attrs.map(|a| attr_map(id, &a)))
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<(), ResourceError> {
@@ -93,6 +112,7 @@ pub trait DynDataSource: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Ty;
     fn attributes(&self) -> &'static [Attr];
+    fn example(&self) -> &'static str;
     async fn read(&self, cx: &Ctx<'_>, props: &Value) -> Result<Attrs, ResourceError>;
 }
 
@@ -106,11 +126,20 @@ impl<D: DataSource> DynDataSource for D {
         D::Props::ty()
     }
 
+    /// A lookup has no physical id of its own: its attributes are exactly its fields.
     fn attributes(&self) -> &'static [Attr] {
-        D::ATTRIBUTES
+        &<D::Attrs as AttrSet>::LIST[1..]
+    }
+
+    fn example(&self) -> &'static str {
+        D::EXAMPLE
     }
 
     async fn read(&self, cx: &Ctx<'_>, props: &Value) -> Result<Attrs, ResourceError> {
-        DataSource::read(self, cx, &typed(D::TYPE, props)?).await
+        let attrs = DataSource::read(self, cx, &typed(D::TYPE, props)?).await?;
+        match json(&attrs)? {
+            Value::Object(map) => Ok(map),
+            _ => Ok(Attrs::new()),
+        }
     }
 }

@@ -1,53 +1,44 @@
-//! Resource and data-source types. Each type lives in its own file, declares typed
-//! properties with [`props!`](crate::props) and implements [`Resource`] (or
-//! [`DataSource`]); the [`registry`] maps manifest type names to them.
+//! Resource and data-source types, grouped by AWS service: `sqs.queue` lives in
+//! `resources/sqs/queue.rs`. A type declares its typed properties with
+//! [`props!`](crate::props), its typed attributes with [`attrs!`](crate::attrs) (`id` is
+//! implicit), how AWS identifies it ([`Identity`]) and one [`Example`] (run by the
+//! shared conformance test, shown in the generated reference), and implements
+//! [`Resource`]. Registering it is one line in [`registry`].
 
+mod context;
 mod dynamic;
 pub mod registry;
+pub mod tags;
 
-mod apigateway_api_key;
-mod apigateway_rest_api;
-mod apigateway_usage_plan;
-mod apprunner_service;
-mod cloudfront_distribution;
-mod cloudfront_origin_access_control;
-mod cloudwatch_dashboard;
-mod cloudwatch_log_group;
-mod data_sources;
-mod ec2_security_group;
-mod ecr_repository;
-mod iam_role;
-mod lambda_event_source_mapping;
-mod lambda_function;
-mod lambda_permission;
-mod random_id;
-mod rds_cluster;
-mod rds_cluster_instance;
-mod rds_subnet_group;
-mod s3_bucket;
-mod s3_bucket_policy;
-mod sagemaker_endpoint;
-mod sagemaker_endpoint_config;
-mod sagemaker_model;
-mod scheduler_schedule;
-mod secretsmanager_secret;
-mod sqs_queue;
+mod apigateway;
+mod apprunner;
+mod cloudfront;
+mod cloudwatch;
+mod ec2;
+mod ecr;
+mod iam;
+mod lambda;
+mod logs;
+mod random;
+mod rds;
+mod s3;
+mod sagemaker;
+mod scheduler;
+mod secretsmanager;
+mod sqs;
+mod sts;
 
-use std::future::Future;
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-
-use crate::aws::{Aws, AwsError};
+use crate::aws::AwsError;
 use crate::schema::{PropType, Ty};
 
+pub use context::{Attempt, Ctx, Poll, PrepareCx, Progress, Quiet, DEFAULT_TIMEOUT, PROPAGATION_RETRY, ROLE_PROPAGATION};
 pub use dynamic::{DynDataSource, DynResource};
 
 /// Attribute values a resource exposes to `${resources.NAME.ATTR}` (id, arn, name, ...).
@@ -71,24 +62,271 @@ impl AttrTy {
     }
 }
 
+/// One attribute of a type, as declared by [`attrs!`](crate::attrs).
 #[derive(Debug, Clone, Copy)]
 pub struct Attr {
     pub name: &'static str,
     pub ty: AttrTy,
     /// A secret (an API key's value): never stored, read from AWS when needed.
     pub sensitive: bool,
+    pub doc: &'static str,
 }
 
-pub const fn attr(name: &'static str) -> Attr {
-    Attr { name, ty: AttrTy::Str, sensitive: false }
+impl Attr {
+    /// Every type's physical id.
+    pub const ID: Attr = Attr { name: "id", ty: AttrTy::Str, sensitive: false, doc: "The physical id." };
 }
 
-pub const fn attr_list(name: &'static str) -> Attr {
-    Attr { name, ty: AttrTy::StrList, sensitive: false }
+/// Maps a Rust attribute type to its [`AttrTy`].
+pub trait AttrType {
+    const TY: AttrTy;
+}
+impl AttrType for String {
+    const TY: AttrTy = AttrTy::Str;
+}
+impl AttrType for Option<String> {
+    const TY: AttrTy = AttrTy::Str;
+}
+impl AttrType for Vec<String> {
+    const TY: AttrTy = AttrTy::StrList;
+}
+impl AttrType for i64 {
+    const TY: AttrTy = AttrTy::Int;
 }
 
-pub const fn attr_sensitive(name: &'static str) -> Attr {
-    Attr { name, ty: AttrTy::Str, sensitive: true }
+/// A type's attributes: one struct whose fields are the attribute list, so the values a
+/// type returns and the names manifests may reference cannot drift apart.
+pub trait AttrSet: Serialize + Send + Sync + 'static {
+    /// `id` first, then the struct's fields.
+    const LIST: &'static [Attr];
+}
+
+/// Declares an attribute struct and its list.
+///
+/// ```ignore
+/// attrs! {
+///     pub struct QueueAttrs {
+///         /// The queue URL.
+///         url: String,
+///         arn: String,
+///         /// Only in memory, never stored.
+///         value: Option<String> => sensitive,
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! attrs {
+    (
+        $(#[doc = $sdoc:literal])*
+        pub struct $name:ident {
+            $(
+                $(#[doc = $doc:literal])*
+                $field:ident : $fty:ty $(=> $flag:ident)? ,
+            )*
+        }
+    ) => {
+        $(#[doc = $sdoc])*
+        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+        pub struct $name {
+            $( $(#[doc = $doc])* pub $field: $fty, )*
+        }
+
+        impl $crate::resources::AttrSet for $name {
+            const LIST: &'static [$crate::resources::Attr] = &[
+                $crate::resources::Attr::ID,
+                $( $crate::resources::Attr {
+                    name: stringify!($field),
+                    ty: <$fty as $crate::resources::AttrType>::TY,
+                    sensitive: $crate::attrs!(@sensitive $($flag)?),
+                    doc: concat!("" $(, $doc)*),
+                }, )*
+            ];
+        }
+    };
+    (@sensitive) => { false };
+    (@sensitive sensitive) => { true };
+}
+
+attrs! {
+    /// For types whose only attribute is their id.
+    pub struct IdOnly {}
+}
+
+/// Attributes as JSON, with the id.
+pub fn attr_map<A: Serialize>(id: &str, attrs: &A) -> Attrs {
+    let mut map = match serde_json::to_value(attrs) {
+        Ok(Value::Object(m)) => m,
+        _ => Attrs::new(),
+    };
+    map.retain(|_, v| !v.is_null());
+    map.insert("id".into(), Value::String(id.to_string()));
+    map
+}
+
+/// How AWS identifies a type's resources: what makes two of them the same one. It
+/// decides how an existing resource is found (ownership check before every create,
+/// adoption after a crash) and which manifest resources would collide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// The physical id is this property's value, unique in the account and region (a
+    /// role's name); reading it finds the resource.
+    Named(&'static str),
+    /// These properties are unique together, but AWS assigns the id (a security
+    /// group's VPC and name); the type's `find` looks it up.
+    Unique(&'static [&'static str]),
+    /// AWS assigns the id and names need not be unique (REST APIs): a create never
+    /// collides; an interrupted create is found again by infra's tags.
+    Assigned,
+    /// Nothing in AWS (`random.id`).
+    Local,
+}
+
+impl Identity {
+    /// The properties whose values identify the resource.
+    pub fn fields(&self) -> &[&'static str] {
+        match self {
+            Identity::Named(f) => std::slice::from_ref(f),
+            Identity::Unique(fs) => fs,
+            Identity::Assigned | Identity::Local => &[],
+        }
+    }
+}
+
+/// A conformance step an emulator cannot run for a type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    Update,
+    Replace,
+    Drift,
+    Adopt,
+}
+
+/// One small, complete use of a type: the reference shows it and the shared
+/// conformance test (tests/integration/conformance.rs) runs it against the emulator.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    /// A module's manifest. The resource under test is `[resources.example]`; any other
+    /// resources are what it needs.
+    pub manifest: &'static str,
+    /// In-place changes, each a TOML line (`visibility_timeout_seconds = 60`, `${...}`
+    /// allowed) applied to `[resources.example]` one after another. The drift step puts
+    /// the resource back to how it was created, outside infra, and expects infra to see
+    /// and repair that: it needs at least one update.
+    pub updates: &'static [&'static str],
+    /// A change that forces replacement, if the type has one.
+    pub replace: Option<&'static str>,
+    /// Steps the emulator cannot run for this type, and why.
+    pub skip: &'static [(Skip, &'static str)],
+}
+
+/// What a create left behind.
+#[derive(Debug, Clone)]
+pub struct Created<A> {
+    pub id: String,
+    pub attrs: A,
+}
+
+impl<A> Created<A> {
+    pub fn new(id: impl Into<String>, attrs: A) -> Self {
+        Created { id: id.into(), attrs }
+    }
+}
+
+/// A resource as it is live: its properties in manifest terms (what AWS cannot show is
+/// carried over from the last applied properties) and its current attributes.
+#[derive(Debug, Clone)]
+pub struct Observed<P, A> {
+    pub props: P,
+    pub attrs: A,
+}
+
+/// A create or update, as the engine sees any type: the physical id and the attributes.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub id: String,
+    pub attrs: Attrs,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ResourceError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("timed out after {} waiting for {what}", humantime::format_duration(*after))]
+    Timeout { what: String, after: Duration },
+}
+
+impl From<aws_smithy_types::error::operation::BuildError> for ResourceError {
+    fn from(e: aws_smithy_types::error::operation::BuildError) -> Self {
+        ResourceError::Invalid(format!("cannot build the request: {e}"))
+    }
+}
+
+/// A problem with a whole value (two properties that contradict each other): the
+/// property path and what is wrong.
+pub type Problem = (String, String);
+
+/// One resource type.
+#[async_trait]
+pub trait Resource: Send + Sync + 'static {
+    type Props: PropType + Serialize + DeserializeOwned + Clone + Send + Sync;
+    type Attrs: AttrSet;
+    /// Manifest type name, e.g. `sqs.queue`.
+    const TYPE: &'static str;
+    const IDENTITY: Identity;
+    const EXAMPLE: Example;
+
+    /// Rules spanning several properties (a FIFO queue's name ends in `.fifo`); rules
+    /// for one value are declared on the property with `check(...)`.
+    fn check(&self, _p: &Self::Props) -> Vec<Problem> {
+        Vec::new()
+    }
+
+    /// Fill computed properties (e.g. the Lambda code hash) and canonical forms
+    /// (sorted sets) before a diff.
+    fn prepare(&self, _props: &mut Self::Props, _cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
+        Ok(())
+    }
+
+    /// The physical id of an existing resource matching these properties, or `None`.
+    /// Used before every create (is the name taken?) and after an interrupted one.
+    /// The default reads the [`Identity::Named`] property's value as the id.
+    async fn find(&self, cx: &Ctx<'_>, props: &Self::Props) -> Result<Option<String>, ResourceError> {
+        let Identity::Named(field) = Self::IDENTITY else { return Ok(None) };
+        let Some(id) = serde_json::to_value(props).ok().and_then(|v| v.get(field)?.as_str().map(str::to_string)) else {
+            return Ok(None);
+        };
+        Ok(self.read(cx, &id, props).await?.map(|_| id))
+    }
+
+    /// Wait until an adopted resource is usable (a cluster still creating).
+    async fn settle(&self, _cx: &Ctx<'_>, _id: &str, _props: &Self::Props) -> Result<(), ResourceError> {
+        Ok(())
+    }
+
+    async fn create(&self, cx: &Ctx<'_>, props: &Self::Props) -> Result<Created<Self::Attrs>, ResourceError>;
+
+    /// `None` when the resource no longer exists. `props` are the last applied ones.
+    async fn read(&self, cx: &Ctx<'_>, id: &str, props: &Self::Props) -> Result<Option<Observed<Self::Props, Self::Attrs>>, ResourceError>;
+
+    /// Make the live resource (`old`) match `new`; only in-place changes reach here.
+    /// `None` keeps the recorded attributes.
+    async fn update(&self, cx: &Ctx<'_>, id: &str, old: &Self::Props, new: &Self::Props) -> Result<Option<Self::Attrs>, ResourceError>;
+
+    /// Delete; a resource that is already gone is not an error.
+    async fn delete(&self, cx: &Ctx<'_>, id: &str, props: &Self::Props) -> Result<(), ResourceError>;
+}
+
+/// One data-source type: a read-only lookup.
+#[async_trait]
+pub trait DataSource: Send + Sync + 'static {
+    type Props: PropType + DeserializeOwned + Send + Sync;
+    type Attrs: AttrSet;
+    const TYPE: &'static str;
+    /// A manifest fragment using it, for the reference.
+    const EXAMPLE: &'static str;
+    async fn read(&self, cx: &Ctx<'_>, props: &Self::Props) -> Result<Self::Attrs, ResourceError>;
 }
 
 /// Split attributes into those that may be stored and the sensitive ones, registering
@@ -110,246 +348,7 @@ pub fn split_sensitive(type_name: &str, attrs: Attrs) -> (Attrs, Attrs) {
     (plain, secret)
 }
 
-/// What a create or update left behind: the physical id and the attributes.
-#[derive(Debug, Clone, Default)]
-pub struct Outcome {
-    pub id: String,
-    pub attrs: Attrs,
-}
-
-impl Outcome {
-    pub fn new(id: impl Into<String>) -> Self {
-        Outcome { id: id.into(), attrs: Attrs::new() }
-    }
-
-    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.attrs.insert(key.to_string(), value.into());
-        self
-    }
-}
-
-/// A resource as it is live: its properties in manifest terms (what AWS cannot show is
-/// carried over from the last applied properties) and its current attributes.
-#[derive(Debug, Clone)]
-pub struct Observed<P> {
-    pub props: P,
-    pub attrs: Attrs,
-}
-
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum ResourceError {
-    #[error(transparent)]
-    Aws(#[from] AwsError),
-    #[error("{0}")]
-    Invalid(String),
-    #[error("timed out after {} waiting for {what}", humantime::format_duration(*after))]
-    Timeout { what: String, after: Duration },
-}
-
-impl From<aws_smithy_types::error::operation::BuildError> for ResourceError {
-    fn from(e: aws_smithy_types::error::operation::BuildError) -> Self {
-        ResourceError::Invalid(format!("cannot build the request: {e}"))
-    }
-}
-
-/// Reports long waits (an Aurora cluster becoming available) while they happen.
-pub trait Progress: Send + Sync {
-    fn waiting(&self, address: &str, what: &str, elapsed: Duration);
-}
-
-/// Everything a resource operation may use.
-pub struct Ctx<'a> {
-    pub aws: &'a Aws,
-    pub module: &'a str,
-    pub name: &'a str,
-    /// `module.name`, for messages.
-    pub address: &'a str,
-    /// The module's directory; relative paths in properties start here.
-    pub dir: &'a Path,
-    /// Upper bound for waits on slow creates and deletes.
-    pub timeout: Duration,
-    pub progress: &'a dyn Progress,
-    /// Idempotency token for this create, stable across a crash and the retry after it.
-    pub token: Option<&'a str>,
-}
-
-/// Default bound for a wait when the manifest sets no `timeout`.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
-
-impl Ctx<'_> {
-    /// Tags put on everything `infra` creates.
-    pub fn tags(&self) -> Vec<(String, String)> {
-        vec![("ManagedBy".into(), "infra".into()), ("infra:module".into(), self.module.into()), ("infra:resource".into(), self.name.into())]
-    }
-
-    /// Poll `probe` until it returns a value, backing off from 1 s to 15 s, reporting
-    /// progress, and failing after the resource's timeout.
-    pub async fn wait_for<T, F, Fut>(&self, what: &str, mut probe: F) -> Result<T, ResourceError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Option<T>, ResourceError>>,
-    {
-        let start = Instant::now();
-        let mut delay = poll_interval();
-        loop {
-            if let Some(done) = probe().await? {
-                return Ok(done);
-            }
-            let elapsed = start.elapsed();
-            if elapsed >= self.timeout {
-                return Err(ResourceError::Timeout { what: what.to_string(), after: self.timeout });
-            }
-            self.progress.waiting(self.address, what, elapsed);
-            tokio::time::sleep(delay.min(self.timeout - elapsed)).await;
-            delay = (delay * 2).min(Duration::from_secs(15));
-        }
-    }
-}
-
-/// How an attempt at an eventually consistent call went wrong.
-pub enum Attempt {
-    /// AWS has not caught up yet (a fresh role, a recently deleted queue): try again.
-    Retry(ResourceError),
-    /// A real error.
-    Fail(ResourceError),
-}
-
-impl Attempt {
-    /// An SDK error that means "not yet".
-    pub fn retry<E, R>(op: &'static str, e: SdkError<E, R>) -> Self
-    where
-        E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
-    {
-        Attempt::Retry(AwsError::new(op, e).into())
-    }
-
-    /// An SDK error that is final.
-    pub fn fail<E, R>(op: &'static str, e: SdkError<E, R>) -> Self
-    where
-        E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
-    {
-        Attempt::Fail(AwsError::new(op, e).into())
-    }
-}
-
-impl From<ResourceError> for Attempt {
-    fn from(e: ResourceError) -> Self {
-        Attempt::Fail(e)
-    }
-}
-
-impl From<AwsError> for Attempt {
-    fn from(e: AwsError) -> Self {
-        Attempt::Fail(e.into())
-    }
-}
-
-impl Ctx<'_> {
-    /// Run `op` until it succeeds, fails for real, or has been retried for `limit`.
-    /// Each retry is shown as a wait on `why`. Throttling, 5xx and connection errors never
-    /// reach here: the SDK retries those itself.
-    pub async fn retry_eventual<T, F, Fut>(&self, why: &str, limit: Duration, mut op: F) -> Result<T, ResourceError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, Attempt>>,
-    {
-        let start = Instant::now();
-        let mut delay = poll_interval();
-        loop {
-            match op().await {
-                Ok(v) => return Ok(v),
-                Err(Attempt::Fail(e)) => return Err(e),
-                Err(Attempt::Retry(e)) => {
-                    let elapsed = start.elapsed();
-                    if elapsed >= limit {
-                        tracing::debug!(address = self.address, %e, "gave up waiting for {why}");
-                        return Err(e);
-                    }
-                    self.progress.waiting(self.address, why, elapsed);
-                    tokio::time::sleep(delay.min(limit - elapsed)).await;
-                    delay = (delay * 2).min(Duration::from_secs(10));
-                }
-            }
-        }
-    }
-
-    /// Whether the IAM role `arn` was created recently enough that AWS services may not
-    /// see it yet (IAM is eventually consistent; 10-30 s is common).
-    pub async fn role_is_fresh(&self, arn: &str) -> bool {
-        let Some(name) = arn.rsplit('/').next() else { return false };
-        let Ok(out) = self.aws.iam().get_role().role_name(name).send().await else { return false };
-        let Some(created) = out.role().map(|r| r.create_date()) else { return false };
-        let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
-        now.secs() - created.secs() < ROLE_PROPAGATION.as_secs() as i64
-    }
-}
-
-/// How long after its creation a role's "cannot be assumed" errors are treated as
-/// propagation delay rather than a real mistake.
-pub const ROLE_PROPAGATION: Duration = Duration::from_secs(300);
-/// How long such errors are retried.
-pub const PROPAGATION_RETRY: Duration = Duration::from_secs(120);
-
-/// First poll delay; `INFRA_POLL_INTERVAL_MS` shortens it for tests against fast emulators.
-fn poll_interval() -> Duration {
-    std::env::var("INFRA_POLL_INTERVAL_MS").ok().and_then(|v| v.parse().ok()).map(Duration::from_millis).unwrap_or(Duration::from_secs(1))
-}
-
-/// Context for filling computed properties before a diff (no AWS access).
-pub struct PrepareCx<'a> {
-    pub dir: &'a Path,
-}
-
-/// One resource type.
-#[async_trait]
-pub trait Resource: Send + Sync + 'static {
-    type Props: PropType + Serialize + DeserializeOwned + Send + Sync;
-    /// Manifest type name, e.g. `sqs.queue`.
-    const TYPE: &'static str;
-    const ATTRIBUTES: &'static [Attr];
-    /// Fill computed properties (e.g. the Lambda code hash) before a diff.
-    fn prepare(&self, _props: &mut Self::Props, _cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
-        Ok(())
-    }
-    async fn create(&self, cx: &Ctx<'_>, props: &Self::Props) -> Result<Outcome, ResourceError>;
-    /// For name-keyed types: the physical id the properties imply, so a resource whose
-    /// create was interrupted can be found again.
-    fn natural_id(&self, _props: &Self::Props) -> Option<String> {
-        None
-    }
-    /// The physical id of an existing resource matching these properties (after an
-    /// interrupted create), or `None`. Defaults to reading [`Resource::natural_id`].
-    async fn find(&self, cx: &Ctx<'_>, props: &Self::Props) -> Result<Option<String>, ResourceError> {
-        match self.natural_id(props) {
-            Some(id) => Ok(self.read(cx, &id, props).await?.map(|_| id)),
-            None => Ok(None),
-        }
-    }
-    /// Wait until an adopted resource is usable (a cluster still creating).
-    async fn settle(&self, _cx: &Ctx<'_>, _id: &str, _props: &Self::Props) -> Result<(), ResourceError> {
-        Ok(())
-    }
-    /// `None` when the resource no longer exists. `props` are the last applied ones.
-    async fn read(&self, cx: &Ctx<'_>, id: &str, props: &Self::Props) -> Result<Option<Observed<Self::Props>>, ResourceError>;
-    /// Make the live resource (`old`) match `new`; only in-place changes reach here.
-    /// Attributes returned replace the recorded ones; those not returned are kept.
-    async fn update(&self, cx: &Ctx<'_>, id: &str, old: &Self::Props, new: &Self::Props) -> Result<Outcome, ResourceError>;
-    /// Delete; a resource that is already gone is not an error.
-    async fn delete(&self, cx: &Ctx<'_>, id: &str, props: &Self::Props) -> Result<(), ResourceError>;
-}
-
-/// One data-source type: a read-only lookup.
-#[async_trait]
-pub trait DataSource: Send + Sync + 'static {
-    type Props: PropType + DeserializeOwned + Send + Sync;
-    const TYPE: &'static str;
-    const ATTRIBUTES: &'static [Attr];
-    async fn read(&self, cx: &Ctx<'_>, props: &Self::Props) -> Result<Attrs, ResourceError>;
-}
-
-/// Tags as the SDK builders of most services want them.
-pub fn tag_map(cx: &Ctx<'_>) -> std::collections::HashMap<String, String> {
-    cx.tags().into_iter().collect()
+crate::props! {
+    /// The empty property set, for data sources that take none.
+    pub struct NoProps {}
 }

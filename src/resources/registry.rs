@@ -1,43 +1,42 @@
-//! Manifest type names to implementations.
+//! Manifest type names to implementations: one line per type.
 
 use super::{
-    apigateway_api_key, apigateway_rest_api, apigateway_usage_plan, apprunner_service, cloudfront_distribution,
-    cloudfront_origin_access_control, cloudwatch_dashboard, cloudwatch_log_group, data_sources, ec2_security_group, ecr_repository,
-    iam_role, lambda_event_source_mapping, lambda_function, lambda_permission, random_id, rds_cluster, rds_cluster_instance,
-    rds_subnet_group, s3_bucket, s3_bucket_policy, sagemaker_endpoint, sagemaker_endpoint_config, sagemaker_model, scheduler_schedule,
-    secretsmanager_secret, sqs_queue, DynDataSource, DynResource,
+    apigateway, apprunner, cloudfront, cloudwatch, ec2, ecr, iam, lambda, logs, random, rds, s3, sagemaker, scheduler, secretsmanager, sqs,
+    sts,
 };
+use super::{DynDataSource, DynResource};
 
 static RESOURCES: &[&dyn DynResource] = &[
-    &apigateway_api_key::ApiKey,
-    &apigateway_rest_api::RestApi,
-    &apigateway_usage_plan::UsagePlan,
-    &apprunner_service::AppRunnerService,
-    &cloudfront_distribution::CloudFrontDistribution,
-    &cloudfront_origin_access_control::OriginAccessControl,
-    &cloudwatch_dashboard::Dashboard,
-    &cloudwatch_log_group::LogGroup,
-    &ec2_security_group::SecurityGroup,
-    &ecr_repository::EcrRepository,
-    &iam_role::Role,
-    &lambda_event_source_mapping::EventSourceMapping,
-    &lambda_function::Function,
-    &lambda_permission::Permission,
-    &random_id::RandomId,
-    &rds_cluster::Cluster,
-    &rds_cluster_instance::ClusterInstance,
-    &rds_subnet_group::SubnetGroup,
-    &s3_bucket::Bucket,
-    &s3_bucket_policy::BucketPolicy,
-    &sagemaker_endpoint::Endpoint,
-    &sagemaker_endpoint_config::EndpointConfig,
-    &sagemaker_model::Model,
-    &scheduler_schedule::Schedule,
-    &secretsmanager_secret::Secret,
-    &sqs_queue::Queue,
+    &apigateway::api_key::ApiKey,
+    &apigateway::rest_api::RestApi,
+    &apigateway::usage_plan::UsagePlan,
+    &apprunner::service::AppRunnerService,
+    &cloudfront::distribution::CloudFrontDistribution,
+    &cloudfront::origin_access_control::OriginAccessControl,
+    &cloudwatch::dashboard::Dashboard,
+    &ec2::security_group::SecurityGroup,
+    &ecr::repository::EcrRepository,
+    &iam::role::Role,
+    &lambda::event_source_mapping::EventSourceMapping,
+    &lambda::function::Function,
+    &lambda::permission::Permission,
+    &logs::log_group::LogGroup,
+    &random::id::RandomId,
+    &rds::cluster::Cluster,
+    &rds::cluster_instance::ClusterInstance,
+    &rds::subnet_group::SubnetGroup,
+    &s3::bucket::Bucket,
+    &s3::bucket_policy::BucketPolicy,
+    &sagemaker::endpoint::Endpoint,
+    &sagemaker::endpoint_config::EndpointConfig,
+    &sagemaker::model::Model,
+    &scheduler::schedule::Schedule,
+    &secretsmanager::secret::Secret,
+    &sqs::queue::Queue,
 ];
 
-static DATA_SOURCES: &[&dyn DynDataSource] = &[&data_sources::DefaultVpc, &data_sources::Subnets, &data_sources::CallerIdentity];
+static DATA_SOURCES: &[&dyn DynDataSource] =
+    &[&ec2::default_vpc::DefaultVpc, &ec2::subnets::Subnets, &sts::caller_identity::CallerIdentity];
 
 pub fn resource(type_name: &str) -> Option<&'static dyn DynResource> {
     RESOURCES.iter().copied().find(|r| r.type_name() == type_name)
@@ -45,6 +44,15 @@ pub fn resource(type_name: &str) -> Option<&'static dyn DynResource> {
 
 pub fn data_source(type_name: &str) -> Option<&'static dyn DynDataSource> {
     DATA_SOURCES.iter().copied().find(|r| r.type_name() == type_name)
+}
+
+/// Every resource type, in the order above (by service).
+pub fn resources() -> impl Iterator<Item = &'static dyn DynResource> {
+    RESOURCES.iter().copied()
+}
+
+pub fn data_sources() -> impl Iterator<Item = &'static dyn DynDataSource> {
+    DATA_SOURCES.iter().copied()
 }
 
 /// Whether `type_name`'s attribute `attr` is sensitive.
@@ -63,6 +71,7 @@ pub fn data_source_types() -> impl Iterator<Item = &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resources::Identity;
 
     #[test]
     fn names_are_unique_and_schemas_are_tables() {
@@ -73,6 +82,20 @@ mod tests {
         assert_eq!(names.len(), n);
         for r in RESOURCES {
             assert!(!r.schema().fields().is_empty(), "{}", r.type_name());
+        }
+    }
+
+    #[test]
+    fn every_type_is_filed_under_its_service_and_names_real_identity_properties() {
+        for r in RESOURCES {
+            for field in r.identity().fields() {
+                assert!(r.schema().field(field).is_some(), "{}: identity property `{field}` is not a property", r.type_name());
+            }
+            if let Some(tags) = r.schema().field("tags") {
+                assert_eq!(tags.ty, crate::schema::Ty::Map(Box::new(crate::schema::Ty::Str)), "{}", r.type_name());
+            }
+            assert!(!matches!(r.identity(), Identity::Local) || r.type_name().starts_with("random."), "{}", r.type_name());
+            assert!(r.example().manifest.contains("[resources.example]"), "{}: the example names its resource `example`", r.type_name());
         }
     }
 }

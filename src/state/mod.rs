@@ -76,6 +76,19 @@ pub struct ResourceState {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub consumed: BTreeMap<String, Value>,
     pub updated_at: String,
+    /// `prevent_destroy` as last applied: it still protects the resource after the
+    /// manifest stops declaring it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prevent_destroy: bool,
+    /// `on_delete = "retain"` as last applied.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retain: bool,
+}
+
+impl ResourceState {
+    pub fn protection(&self) -> crate::manifest::Protection {
+        crate::manifest::Protection { prevent_destroy: self.prevent_destroy, retain: self.retain }
+    }
 }
 
 impl State {

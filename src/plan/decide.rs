@@ -1,0 +1,147 @@
+//! What one resource should become and what to do about it, decided the same way by
+//! the planner (inputs possibly unknown) and by the executor (inputs known): desired
+//! properties (resolved, normalized, tagged, checked against AWS's rules), the changes
+//! from the live or recorded ones, and the action that makes them.
+
+use serde_json::Value;
+
+use super::resolve::{Resolved, Scope};
+use super::step::{Action, PropChange};
+use crate::graph::Address;
+use crate::manifest::Project;
+use crate::resources::tags::{self, Tags};
+use crate::resources::{registry, PrepareCx};
+use crate::schema::{self, contains_unknown, Ty};
+use crate::secrets;
+use crate::state::ResourceState;
+
+/// The schema of a recorded or declared resource type.
+pub fn resource_schema(type_name: &str) -> Ty {
+    registry::resource(type_name).map(|r| r.schema()).unwrap_or(Ty::Json)
+}
+
+/// Tags from a resolved table of strings (unknown values kept as they are).
+fn tag_table(value: Option<&Value>) -> Tags {
+    value
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect())
+        .unwrap_or_default()
+}
+
+/// A resource's desired properties: resolved, normalized to its schema, its tags merged
+/// (environment, module, its own, infra's), checked against AWS's rules where known,
+/// computed values filled in. Unknown markers may remain while planning.
+pub fn desired_properties(scope: &Scope<'_>, project: &Project, address: &Address) -> Result<(Value, Resolved), String> {
+    let module = project.module(&address.module).ok_or_else(|| format!("module {} not found", address.module))?;
+    let decl = module.resources.get(&address.name).ok_or_else(|| "not in the manifest".to_string())?;
+    let kind = registry::resource(&decl.type_name).ok_or_else(|| format!("unknown type {}", decl.type_name))?;
+    let resolved = scope.resolve(&address.module, &decl.properties_json()).map_err(|e| e.to_string())?;
+    let mut value = resolved.value.clone();
+    let ty = kind.schema();
+    schema::normalize(&mut value, &ty, "")?;
+    if kind.taggable() {
+        let module_tags = match &module.tags {
+            Some(node) => tag_table(Some(&scope.resolve(&address.module, &node.to_json()).map_err(|e| e.to_string())?.value)),
+            None => Tags::new(),
+        };
+        let own = tag_table(value.get("tags"));
+        let infra = tags::own(&project.environment, &scope.state.lineage, &address.module, &address.name);
+        let merged = tags::merge([&project.tags, &module_tags, &own, &infra]);
+        if let Value::Object(map) = &mut value {
+            map.insert("tags".into(), serde_json::to_value(merged).unwrap_or_default());
+        }
+    }
+    let mut problems = schema::problems(&value, &ty);
+    if !contains_unknown(&value) {
+        problems.extend(kind.check(&value));
+    }
+    if !problems.is_empty() {
+        return Err(problems.into_iter().map(|(path, why)| format!("{path}: {why}")).collect::<Vec<_>>().join("; "));
+    }
+    let mut prepared = value.clone();
+    match kind.prepare(&mut prepared, &PrepareCx { dir: &module.dir }) {
+        Ok(()) => value = prepared,
+        // With unknown inputs a typed view may not exist yet; the executor prepares again.
+        Err(_) if contains_unknown(&value) => {}
+        Err(e) => return Err(e.to_string()),
+    }
+    Ok((value, resolved))
+}
+
+/// Property changes from `base` (live, else recorded) to `desired`, with drift marked
+/// where the manifest did not change but AWS did. Known secrets are compared (and
+/// shown) as stable tokens, the form the state keeps.
+pub fn changes(schema_ty: &Ty, prior: Option<&Value>, base: &Value, desired: &Value, live_known: bool) -> Vec<PropChange> {
+    schema::diff(&secrets::mask_json(base), &secrets::mask_json(desired), schema_ty)
+        .into_iter()
+        .map(|change| {
+            let applied = prior.and_then(|p| schema::lookup_path(p, &change.path)).unwrap_or(&Value::Null);
+            let drift = live_known && schema::json_eq(applied, &change.new);
+            PropChange { change, drift }
+        })
+        .collect()
+}
+
+/// Update unless a change forces replacement; same when nothing differs.
+fn action_for(changes: &[PropChange]) -> Action {
+    if changes.is_empty() {
+        Action::Same
+    } else if changes.iter().any(|c| c.change.replace) {
+        Action::Replace
+    } else {
+        Action::Update
+    }
+}
+
+/// What AWS said about a recorded resource.
+#[derive(Debug, Clone, Copy)]
+pub enum Live<'a> {
+    /// Not read (`--no-refresh`).
+    Unread,
+    /// Read, and it no longer exists.
+    Gone,
+    /// Read: its properties.
+    Found(&'a Value),
+}
+
+/// The action for one resource and the property changes behind it.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub action: Action,
+    pub changes: Vec<PropChange>,
+    pub reason: Option<String>,
+}
+
+/// Decide from what the manifest wants (`desired`), what the state recorded (`prior`)
+/// and what AWS has (`live`). `adopt`: `prior` was found in AWS after an interrupted
+/// create; it has no applied properties to tell drift by.
+pub fn decide(type_name: &str, desired: &Value, prior: Option<&ResourceState>, live: Live<'_>, adopt: bool) -> Decision {
+    let decision = |action, changes, reason: Option<String>| Decision { action, changes, reason };
+    let schema = resource_schema(type_name);
+    match (prior, live) {
+        (None, _) => decision(Action::Create, Vec::new(), None),
+        (Some(p), _) if adopt => {
+            let base = match live {
+                Live::Found(v) => v,
+                _ => &p.properties,
+            };
+            let found = changes(&schema, None, base, desired, false);
+            let action = if p.type_name != type_name { Action::Replace } else { action_for(&found) };
+            decision(action, found, None)
+        }
+        (Some(_), Live::Gone) => {
+            decision(Action::Create, Vec::new(), Some("not found in AWS (deleted outside infra); it will be created again".into()))
+        }
+        (Some(p), _) if p.type_name != type_name => {
+            decision(Action::Replace, Vec::new(), Some(format!("type changed from {} to {type_name}", p.type_name)))
+        }
+        (Some(p), live) => {
+            let (base, known) = match live {
+                Live::Found(v) => (v, true),
+                _ => (&p.properties, false),
+            };
+            let found = changes(&schema, Some(&p.properties), base, desired, known);
+            decision(action_for(&found), found, None)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The plan's typed steps: what will happen to each node (create, update, replace,
+//! delete, forget, same, read), why, and in which order.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::aws::Identity;
+use crate::graph::Address;
+use crate::manifest::Protection;
+use crate::resources::Attrs;
+use crate::schema::Change;
+use crate::state::ResourceState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Read,
+    Same,
+    Create,
+    Update,
+    Replace,
+    Delete,
+    /// Leave it in AWS, drop it from the state (`on_delete = "retain"`).
+    Forget,
+}
+
+impl Action {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Read => "<=",
+            Action::Same => " ",
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+            Action::Forget => "-x",
+        }
+    }
+
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Same => "unchanged",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::Forget => "forget",
+        }
+    }
+
+    /// Changes something in AWS or the state.
+    pub fn is_change(self) -> bool {
+        matches!(self, Action::Create | Action::Update | Action::Replace | Action::Delete | Action::Forget)
+    }
+
+    /// Needs `--yes` or a typed confirmation: something in AWS goes away.
+    pub fn is_destructive(self) -> bool {
+        matches!(self, Action::Replace | Action::Delete)
+    }
+}
+
+/// One changed property, and whether AWS drifted from what was applied.
+#[derive(Debug, Clone)]
+pub struct PropChange {
+    pub change: Change,
+    pub drift: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub address: Address,
+    /// Resource or data type; empty for outputs.
+    pub type_name: String,
+    pub action: Action,
+    pub changes: Vec<PropChange>,
+    /// Why, when it is not simply the manifest: "not found in AWS", "removed from the manifest".
+    pub reason: Option<String>,
+    /// Included to re-wire a deployed dependent of a module in this run.
+    pub rewire: bool,
+    /// The recorded resource, if any.
+    pub prior: Option<ResourceState>,
+    /// The resource as it is live (refresh), if read.
+    pub live: Option<(Value, Attrs)>,
+    /// `prior` was found in AWS after an interrupted create, not read from the state:
+    /// the step records it even when nothing else changes.
+    pub adopt: bool,
+    /// What the manifest wants, as far as it is known while planning.
+    pub desired: Option<Value>,
+    /// The planner made sure the name a create takes is free (or ours); otherwise the
+    /// executor checks just before creating.
+    pub owner_checked: bool,
+}
+
+impl Step {
+    pub fn new(address: Address, type_name: &str, action: Action) -> Self {
+        Step {
+            address,
+            type_name: type_name.to_string(),
+            action,
+            changes: Vec::new(),
+            reason: None,
+            rewire: false,
+            prior: None,
+            live: None,
+            adopt: false,
+            desired: None,
+            owner_checked: false,
+        }
+    }
+
+    /// The protection that applies to removing this resource: the manifest's when it
+    /// still declares it, else what was recorded when it was applied.
+    pub fn protection(&self, declared: Option<Protection>) -> Protection {
+        declared.unwrap_or_else(|| self.prior.as_ref().map(|p| p.protection()).unwrap_or_default())
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    /// `(a, b)`: step `a` must finish before step `b` starts.
+    pub edges: Vec<(usize, usize)>,
+    pub identity: Option<Identity>,
+    /// Data lookups made while planning.
+    pub data: HashMap<Address, Attrs>,
+    /// Sensitive attributes read from AWS (API key values); kept in memory only.
+    pub secrets: HashMap<Address, Attrs>,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.steps.iter().any(|s| s.action.is_change() || s.adopt)
+    }
+
+    pub fn is_destructive(&self) -> bool {
+        self.steps.iter().any(|s| s.action.is_destructive())
+    }
+
+    pub fn count(&self, action: Action) -> usize {
+        self.steps.iter().filter(|s| s.action == action).count()
+    }
+}

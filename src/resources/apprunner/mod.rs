@@ -1,0 +1,3 @@
+//! AWS App Runner: container services.
+
+pub mod service;

@@ -1,0 +1,3 @@
+//! Amazon CloudWatch: dashboards.
+
+pub mod dashboard;

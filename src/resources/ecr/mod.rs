@@ -1,0 +1,3 @@
+//! Amazon ECR: container image repositories.
+
+pub mod repository;

@@ -1,0 +1,3 @@
+//! AWS IAM: roles.
+
+pub mod role;

@@ -1,0 +1,427 @@
+//! `lambda.function`: a function whose code is a directory of the repository, zipped
+//! deterministically (sorted entries, fixed timestamps) so its SHA-256 is a stable
+//! property: editing the code is a change, re-running is not. Packages go inline, or
+//! through an S3 bucket (`code_bucket`), which Lambda requires above 50 MB zipped.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use async_trait::async_trait;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{Environment, FunctionCode, FunctionConfiguration, LastUpdateStatus, Runtime, State};
+use aws_sdk_s3::primitives::ByteStream;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use crate::aws::SdkResultExt;
+use crate::resources::tags::{self, Tags};
+use crate::resources::{Attempt, Created, Ctx, Example, Identity, Observed, Poll, PrepareCx, Resource, ResourceError, PROPAGATION_RETRY};
+use crate::schema::check::rules;
+use crate::schema::Check;
+use crate::{attrs, props};
+
+props! {
+    pub struct FunctionProps {
+        name: String => required, replace, check(rules::LAMBDA_FUNCTION);
+        /// ARN of the execution role.
+        role: String => required, check(Check::Arn);
+        runtime: String => default("python3.12");
+        /// `file.function` for Python, `file.export` for Node.js.
+        handler: String => required, check(Check::MaxLen(128));
+        /// Directory holding the code, relative to the module file.
+        code_dir: String => required;
+        /// Upload the package to this bucket (key `<name>/<sha256>.zip`) instead of
+        /// sending it inline; needed for packages over 50 MB zipped.
+        code_bucket: Option<String> => optional;
+        /// MB of memory (CPU grows with it).
+        memory_size: i64 => default(128), check(Check::Range { min: 128, max: 10240 });
+        /// Seconds an invocation may run.
+        timeout: i64 => default(3), check(Check::Range { min: 1, max: 900 });
+        environment: BTreeMap<String, String> => default({});
+        description: Option<String> => optional, check(Check::MaxLen(256));
+        /// Base64 SHA-256 of the zipped `code_dir`, as Lambda reports it.
+        code_sha256: Option<String> => optional, computed;
+        /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
+        tags: Tags => default({});
+    }
+}
+
+attrs! {
+    pub struct FunctionAttrs {
+        name: String,
+        arn: String,
+        /// What API Gateway integrations call.
+        invoke_arn: String,
+    }
+}
+
+pub struct Function;
+
+/// Packages built in this process, by a digest of their files. Planning, applying, and
+/// functions sharing a directory then compress each content once per run.
+static BUILT: LazyLock<Mutex<HashMap<ContentDigest, Arc<Vec<u8>>>>> = LazyLock::new(Default::default);
+
+/// SHA-256 over a directory's file names and contents.
+type ContentDigest = [u8; 32];
+
+/// Zip a directory with stable bytes for stable content.
+pub fn zip_dir(dir: &Path) -> Result<Arc<Vec<u8>>, ResourceError> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(root, &path, out)?;
+            } else {
+                out.push(path.strip_prefix(root).map(Path::to_path_buf).unwrap_or(path));
+            }
+        }
+        Ok(())
+    }
+    let err = |e: &dyn std::fmt::Display| ResourceError::Invalid(format!("cannot package {}: {e}", dir.display()));
+    let mut paths = Vec::new();
+    walk(dir, dir, &mut paths).map_err(|e| err(&e))?;
+    if paths.is_empty() {
+        return Err(err(&"the directory is empty"));
+    }
+    paths.sort();
+    let mut files = Vec::with_capacity(paths.len());
+    let mut digest = Sha256::new();
+    for rel in paths {
+        let name = rel.to_string_lossy().replace('\\', "/");
+        let bytes = std::fs::read(dir.join(&rel)).map_err(|e| err(&e))?;
+        for part in [name.as_bytes(), &bytes] {
+            digest.update((part.len() as u64).to_le_bytes());
+            digest.update(part);
+        }
+        files.push((name, bytes));
+    }
+    let key: ContentDigest = digest.finalize().into();
+    if let Some(zip) = BUILT.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(Arc::clone(zip));
+    }
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in files {
+        zip.start_file(name, options).map_err(|e| err(&e))?;
+        zip.write_all(&bytes).map_err(|e| err(&e))?;
+    }
+    let zip = Arc::new(zip.finish().map_err(|e| err(&e))?.into_inner());
+    BUILT.lock().unwrap_or_else(|e| e.into_inner()).insert(key, Arc::clone(&zip));
+    Ok(zip)
+}
+
+/// The largest package Lambda takes inline in a request (zipped).
+const INLINE_LIMIT: usize = 50 * 1024 * 1024;
+
+/// A package too large to send inline, with no bucket to send it through.
+fn check_inline(p: &FunctionProps, len: usize) -> Result<(), ResourceError> {
+    if p.code_bucket.is_none() && len > INLINE_LIMIT {
+        return Err(ResourceError::Invalid(format!(
+            "the package zipped from `{}` is {:.1} MB; Lambda takes at most 50 MB inline: set `code_bucket` to upload it through S3",
+            p.code_dir,
+            len as f64 / (1024.0 * 1024.0)
+        )));
+    }
+    Ok(())
+}
+
+fn code_sha256(zip: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(zip))
+}
+
+fn attrs(c: &FunctionConfiguration, partition_region: (&str, &str)) -> FunctionAttrs {
+    let arn = c.function_arn().unwrap_or_default();
+    let (partition, region) = partition_region;
+    FunctionAttrs {
+        name: c.function_name().unwrap_or_default().to_string(),
+        arn: arn.to_string(),
+        invoke_arn: format!("arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"),
+    }
+}
+
+impl Function {
+    async fn get(cx: &Ctx<'_>, name: &str) -> Result<Option<(FunctionConfiguration, Tags)>, ResourceError> {
+        let out = cx
+            .aws
+            .lambda()
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .found("GetFunction", |e| e.is_resource_not_found_exception())?;
+        Ok(out.and_then(|o| {
+            let tags = tags::live(o.tags().into_iter().flatten());
+            o.configuration.map(|c| (c, tags))
+        }))
+    }
+
+    /// Lambda applies changes asynchronously; the next change must wait for it.
+    async fn wait_ready(cx: &Ctx<'_>, name: &str) -> Result<FunctionConfiguration, ResourceError> {
+        cx.wait_ready(&format!("function {name}"), || async {
+            let Some((c, _)) = Self::get(cx, name).await? else { return Ok(Poll::Gone) };
+            if c.state() == Some(&State::Failed) || c.last_update_status() == Some(&LastUpdateStatus::Failed) {
+                return Ok(Poll::Failed(c.state_reason().or(c.last_update_status_reason()).unwrap_or("failed state").to_string()));
+            }
+            let active = c.state().is_none_or(|s| *s == State::Active);
+            let updated = c.last_update_status().is_none_or(|s| *s == LastUpdateStatus::Successful);
+            Ok(if active && updated { Poll::Ready(c) } else { Poll::Pending })
+        })
+        .await
+    }
+
+    /// The package as Lambda takes it: inline, or uploaded to `code_bucket` first. The
+    /// key names the content, so a re-run after a crash uploads the same object again.
+    async fn package(cx: &Ctx<'_>, p: &FunctionProps) -> Result<FunctionCode, ResourceError> {
+        // `prepare` has already refused a package too large to go inline.
+        let zip = zip_dir(&cx.dir.join(&p.code_dir))?;
+        let Some(bucket) = &p.code_bucket else { return Ok(FunctionCode::builder().zip_file(Blob::new(zip.to_vec())).build()) };
+        let key = format!("{}/{:x}.zip", p.name, Sha256::digest(zip.as_slice()));
+        cx.aws.s3().put_object().bucket(bucket).key(&key).body(ByteStream::from(zip.to_vec())).send().await.api("PutObject")?;
+        Ok(FunctionCode::builder().s3_bucket(bucket).s3_key(key).build())
+    }
+
+    async fn partition_region<'a>(cx: &'a Ctx<'_>) -> Result<(&'a str, &'a str), ResourceError> {
+        let id = cx.aws.identity().await?;
+        Ok((id.partition.as_str(), id.region.as_str()))
+    }
+}
+
+#[async_trait]
+impl Resource for Function {
+    type Props = FunctionProps;
+    type Attrs = FunctionAttrs;
+    const TYPE: &'static str = "lambda.function";
+    const IDENTITY: Identity = Identity::Named("name");
+    const EXAMPLE: Example = Example {
+        manifest: r#"
+[resources.role]
+type = "iam.role"
+name = "conformance-function-role"
+assume_role_policy = { Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }] }
+
+[resources.example]
+type = "lambda.function"
+name = "conformance-function"
+role = "${resources.role.arn}"
+handler = "lambda_handler.lambda_handler"
+code_dir = "code/placeholder"
+timeout = 30
+memory_size = 256
+environment = { MODE = "test" }
+"#,
+        updates: &[
+            "timeout = 60",
+            "memory_size = 512",
+            "environment = { MODE = \"prod\", LEVEL = \"info\" }",
+            "tags = { team = \"data\" }",
+        ],
+        replace: Some("name = \"conformance-function-2\""),
+        skip: &[],
+    };
+
+    async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &FunctionProps) -> Result<(), ResourceError> {
+        Self::wait_ready(cx, id).await.map(|_| ())
+    }
+
+    fn prepare(&self, p: &mut FunctionProps, cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
+        let zip = zip_dir(&cx.dir.join(&p.code_dir))?;
+        // Refused while planning, before anything in the run has changed.
+        check_inline(p, zip.len())?;
+        p.code_sha256 = Some(code_sha256(&zip));
+        Ok(())
+    }
+
+    async fn create(&self, cx: &Ctx<'_>, p: &FunctionProps) -> Result<Created<FunctionAttrs>, ResourceError> {
+        let code = Self::package(cx, p).await?;
+        // A role created moments ago is refused ("cannot be assumed by Lambda", an
+        // InvalidParameterValueException) until IAM has propagated it.
+        cx.retry_eventual("the IAM role to reach Lambda", PROPAGATION_RETRY, || async {
+            let sent = cx
+                .aws
+                .lambda()
+                .create_function()
+                .function_name(&p.name)
+                .role(&p.role)
+                .runtime(Runtime::from(p.runtime.as_str()))
+                .handler(&p.handler)
+                .code(code.clone())
+                .memory_size(p.memory_size as i32)
+                .timeout(p.timeout as i32)
+                .environment(Environment::builder().set_variables(Some(p.environment.clone().into_iter().collect())).build())
+                .set_description(p.description.clone())
+                .set_tags(Some(p.tags.clone().into_iter().collect()))
+                .send()
+                .await;
+            match sent {
+                Ok(_) => Ok(()),
+                Err(e)
+                    if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception())
+                        && cx.role_is_fresh(&p.role).await =>
+                {
+                    Err(Attempt::retry("CreateFunction", e))
+                }
+                Err(e) => Err(Attempt::fail("CreateFunction", e)),
+            }
+        })
+        .await?;
+        let config = Self::wait_ready(cx, &p.name).await?;
+        Ok(Created::new(&p.name, attrs(&config, Self::partition_region(cx).await?)))
+    }
+
+    async fn read(
+        &self,
+        cx: &Ctx<'_>,
+        id: &str,
+        p: &FunctionProps,
+    ) -> Result<Option<Observed<FunctionProps, FunctionAttrs>>, ResourceError> {
+        let Some((c, live_tags)) = Self::get(cx, id).await? else { return Ok(None) };
+        let props = FunctionProps {
+            name: id.to_string(),
+            role: c.role().unwrap_or_default().to_string(),
+            runtime: c.runtime().map(|r| r.as_str().to_string()).unwrap_or_else(|| p.runtime.clone()),
+            handler: c.handler().unwrap_or_default().to_string(),
+            code_dir: p.code_dir.clone(),
+            code_bucket: p.code_bucket.clone(),
+            memory_size: c.memory_size().map(i64::from).unwrap_or(p.memory_size),
+            timeout: c.timeout().map(i64::from).unwrap_or(p.timeout),
+            environment: c
+                .environment()
+                .and_then(|e| e.variables())
+                .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+            description: c.description().map(str::to_string).filter(|d| !d.is_empty()),
+            code_sha256: c.code_sha256().map(str::to_string),
+            tags: live_tags,
+        };
+        Ok(Some(Observed { props, attrs: attrs(&c, Self::partition_region(cx).await?) }))
+    }
+
+    async fn update(
+        &self,
+        cx: &Ctx<'_>,
+        id: &str,
+        old: &FunctionProps,
+        new: &FunctionProps,
+    ) -> Result<Option<FunctionAttrs>, ResourceError> {
+        let lambda = cx.aws.lambda();
+        let config_changed = (&old.role, &old.runtime, &old.handler, old.memory_size, old.timeout, &old.environment, &old.description)
+            != (&new.role, &new.runtime, &new.handler, new.memory_size, new.timeout, &new.environment, &new.description);
+        if config_changed {
+            cx.retry_eventual("an earlier change to the function to finish", PROPAGATION_RETRY, || async {
+                let sent = lambda
+                    .update_function_configuration()
+                    .function_name(id)
+                    .role(&new.role)
+                    .runtime(Runtime::from(new.runtime.as_str()))
+                    .handler(&new.handler)
+                    .memory_size(new.memory_size as i32)
+                    .timeout(new.timeout as i32)
+                    .environment(Environment::builder().set_variables(Some(new.environment.clone().into_iter().collect())).build())
+                    .description(new.description.clone().unwrap_or_default())
+                    .send()
+                    .await;
+                match sent {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_conflict_exception()) => {
+                        Err(Attempt::retry("UpdateFunctionConfiguration", e))
+                    }
+                    Err(e)
+                        if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception())
+                            && cx.role_is_fresh(&new.role).await =>
+                    {
+                        Err(Attempt::retry("UpdateFunctionConfiguration", e))
+                    }
+                    Err(e) => Err(Attempt::fail("UpdateFunctionConfiguration", e)),
+                }
+            })
+            .await?;
+            Self::wait_ready(cx, id).await?;
+        }
+        if old.code_sha256 != new.code_sha256 {
+            let code = Self::package(cx, new).await?;
+            lambda
+                .update_function_code()
+                .function_name(id)
+                .set_zip_file(code.zip_file)
+                .set_s3_bucket(code.s3_bucket)
+                .set_s3_key(code.s3_key)
+                .send()
+                .await
+                .api("UpdateFunctionCode")?;
+        }
+        let (set, remove) = tags::changes(&old.tags, &new.tags);
+        if !set.is_empty() || !remove.is_empty() {
+            let arn = cx.arn("lambda", true, &format!("function:{id}")).await?;
+            if !set.is_empty() {
+                lambda.tag_resource().resource(&arn).set_tags(Some(set.into_iter().collect())).send().await.api("TagResource")?;
+            }
+            if !remove.is_empty() {
+                lambda.untag_resource().resource(&arn).set_tag_keys(Some(remove)).send().await.api("UntagResource")?;
+            }
+        }
+        let config = Self::wait_ready(cx, id).await?;
+        Ok(Some(attrs(&config, Self::partition_region(cx).await?)))
+    }
+
+    async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &FunctionProps) -> Result<(), ResourceError> {
+        cx.aws
+            .lambda()
+            .delete_function()
+            .function_name(id)
+            .send()
+            .await
+            .found("DeleteFunction", |e| e.is_resource_not_found_exception())?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zip_is_deterministic_and_tracks_content() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.py"), "x = 1\n").unwrap();
+        std::fs::create_dir(dir.path().join("pkg")).unwrap();
+        std::fs::write(dir.path().join("pkg/a.py"), "y = 2\n").unwrap();
+        let first = code_sha256(&zip_dir(dir.path()).unwrap());
+        assert_eq!(first, code_sha256(&zip_dir(dir.path()).unwrap()));
+        std::fs::write(dir.path().join("b.py"), "x = 2\n").unwrap();
+        assert_ne!(first, code_sha256(&zip_dir(dir.path()).unwrap()));
+    }
+
+    #[test]
+    fn packages_over_the_inline_limit_need_a_bucket() {
+        let mut p = FunctionProps {
+            name: "f".into(),
+            role: "r".into(),
+            runtime: "python3.12".into(),
+            handler: "h".into(),
+            code_dir: "code/big".into(),
+            code_bucket: None,
+            memory_size: 128,
+            timeout: 3,
+            environment: BTreeMap::new(),
+            description: None,
+            code_sha256: None,
+            tags: Tags::new(),
+        };
+        check_inline(&p, INLINE_LIMIT).unwrap();
+        let err = check_inline(&p, 60 * 1024 * 1024).unwrap_err().to_string();
+        assert!(err.contains("`code/big` is 60.0 MB") && err.contains("code_bucket"), "{err}");
+        p.code_bucket = Some("packages".into());
+        check_inline(&p, 60 * 1024 * 1024).unwrap();
+    }
+
+    #[test]
+    fn missing_directory_is_an_error() {
+        let err = zip_dir(Path::new("/nonexistent/code")).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/code"), "{err}");
+    }
+}

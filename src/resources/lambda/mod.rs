@@ -1,0 +1,5 @@
+//! AWS Lambda: functions, their invoke permissions and event source mappings.
+
+pub mod event_source_mapping;
+pub mod function;
+pub mod permission;

@@ -1,0 +1,3 @@
+//! Values infra generates itself (no AWS).
+
+pub mod id;

@@ -1,0 +1,3 @@
+//! Amazon EventBridge Scheduler: schedules.
+
+pub mod schedule;

@@ -1,0 +1,3 @@
+//! AWS Secrets Manager: secrets.
+
+pub mod secret;

@@ -1,0 +1,3 @@
+//! Amazon SQS: queues.
+
+pub mod queue;

@@ -1,0 +1,3 @@
+//! AWS STS: who the run is.
+
+pub mod caller_identity;
