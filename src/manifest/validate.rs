@@ -1,22 +1,142 @@
 //! Semantic checks of loaded modules: known types, properties against each type's
-//! schema (unknown, missing, wrong type), references that resolve, `depends_on`
-//! targets, variables that have values. Cycles are found when the graph is built.
+//! schema (unknown, missing, wrong type), AWS's rules for every value known before
+//! anything runs (names, ranges, CIDRs), references that resolve, `depends_on`
+//! targets, variables that have values, and no two resources that would be the same
+//! AWS resource. Cycles are found when the graph is built.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::expr::{self, Reference, AWS_BUILTINS};
+use super::expr::{self, Part, Reference, AWS_BUILTINS};
 use super::load::suggest;
 use super::source::{Diagnostic, Loc, Node, NodeKind, SourceFile};
 use super::{Dependency, Module, Project};
 use crate::resources::{registry, Attr};
-use crate::schema::{self, Ty};
+use crate::schema::{self, Ty, UNKNOWN};
 
 pub(super) fn check(project: &Project) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for module in project.modules.values() {
         Checker { project, module, diags: &mut diags }.module();
+    }
+    diags.extend(duplicates(project));
+    diags
+}
+
+/// How much of a value is known before anything runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Known {
+    /// Literals, variables, locals and `${env}`; anything else is unknown.
+    Strict,
+    /// Also `${aws.*}`, kept as its text: two names that differ only there are the same
+    /// in any one account, which is all a duplicate check needs.
+    Symbolic,
+}
+
+/// The value a written node has before anything runs, as far as it can be known;
+/// unknown parts are [`UNKNOWN`].
+fn static_value(project: &Project, module: &Module, node: &Node, mode: Known, depth: usize) -> Value {
+    let unknown = || Value::String(UNKNOWN.into());
+    if depth > 8 {
+        return unknown();
+    }
+    match &node.kind {
+        NodeKind::Str(s) => {
+            let Ok(template) = expr::parse(s) else { return unknown() };
+            let lookup = |r: &Reference| -> Option<Value> {
+                match r {
+                    Reference::Var(v) => module.variables.get(v).map(|v| v.value.clone()).filter(|v| !v.is_null()),
+                    Reference::Local(l) => module.locals.get(l).map(|l| static_value(project, module, &l.value, mode, depth + 1)),
+                    Reference::Env => Some(Value::String(project.environment.clone())),
+                    Reference::Aws(_) if mode == Known::Symbolic => Some(Value::String(r.to_string())),
+                    _ => None,
+                }
+            };
+            if let Some(r) = template.whole_reference() {
+                return lookup(r).unwrap_or_else(unknown);
+            }
+            let mut out = String::new();
+            for part in &template.parts {
+                match part {
+                    Part::Lit(t) => out.push_str(t),
+                    Part::Ref(r) => match lookup(r) {
+                        Some(Value::String(t)) if t != UNKNOWN => out.push_str(&t),
+                        Some(v) if !schema::contains_unknown(&v) && !v.is_object() && !v.is_array() => out.push_str(&v.to_string()),
+                        _ => return unknown(),
+                    },
+                }
+            }
+            Value::String(out)
+        }
+        NodeKind::Array(items) => Value::Array(items.iter().map(|n| static_value(project, module, n, mode, depth + 1)).collect()),
+        NodeKind::Table(entries) => {
+            Value::Object(entries.iter().map(|(k, v)| (k.name.clone(), static_value(project, module, v, mode, depth + 1))).collect())
+        }
+        _ => node.to_json(),
+    }
+}
+
+/// The written node a property path (`ingress[0].cidr_blocks[1]`) points at.
+fn node_at<'n>(node: &'n Node, path: &str) -> Option<&'n Node> {
+    path.split('.').filter(|p| !p.is_empty()).try_fold(node, |n, seg| {
+        let mut parts = seg.split('[');
+        let key = parts.next().unwrap_or("");
+        let mut cur = if key.is_empty() { n } else { n.get(key)? };
+        for idx in parts {
+            let i: usize = idx.trim_end_matches(']').parse().ok()?;
+            cur = match &cur.kind {
+                NodeKind::Array(items) => items.get(i)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    })
+}
+
+/// Two resources in the project that would be one AWS resource: same type, same
+/// identifying values (a queue's name, a security group's VPC and name).
+fn duplicates(project: &Project) -> Vec<Diagnostic> {
+    let mut seen: HashMap<(String, Vec<Value>), (String, Loc)> = HashMap::new();
+    let mut diags = Vec::new();
+    for module in project.modules.values() {
+        for decl in module.resources.values() {
+            let Some(kind) = registry::resource(&decl.type_name) else { continue };
+            let identity = kind.identity();
+            let fields = identity.fields();
+            if fields.is_empty() {
+                continue;
+            }
+            let props = static_value(project, module, &decl.properties, Known::Symbolic, 0);
+            let values: Vec<Value> = fields.iter().map(|f| props.get(*f).cloned().unwrap_or(Value::Null)).collect();
+            if values.iter().any(|v| v.is_null() || schema::contains_unknown(v)) {
+                continue;
+            }
+            let here = format!("{}.{}", module.name, decl.name);
+            match seen.get(&(decl.type_name.clone(), values.clone())) {
+                Some((first, loc)) => {
+                    let name: Vec<String> =
+                        values.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect();
+                    diags.push(
+                        Diagnostic::at(
+                            decl.loc.clone(),
+                            format!(
+                                "{here} and {first} are the same AWS resource ({} {}): each `up` would overwrite the other's settings",
+                                decl.type_name,
+                                name.join(" / ")
+                            ),
+                        )
+                        .with_help(format!(
+                            "{first} is declared at {loc}; give one of them another name (`${{env}}` helps per environment)"
+                        )),
+                    );
+                }
+                None => {
+                    seen.insert((decl.type_name.clone(), values), (here, decl.loc.clone()));
+                }
+            }
+        }
     }
     diags
 }
@@ -72,15 +192,55 @@ impl Checker<'_> {
                     continue;
                 };
                 self.node(&decl.properties, &ty, "", &decl.type_name, &decl.loc);
+                if !data {
+                    self.rules(decl, &ty);
+                }
                 for (dep, loc) in &decl.depends_on {
                     self.dependency(dep, loc);
                 }
             }
         }
+        if let Some(tags) = &self.module.tags {
+            self.module_tags(tags);
+        }
         self.local_cycles();
         let refs: Vec<(Reference, Loc)> = self.module.references().map(|(r, l)| (r.clone(), l.clone())).collect();
         for (r, loc) in refs {
             self.reference(&r, &loc);
+        }
+    }
+
+    /// AWS's rules for every value known now, reported where the value is written.
+    fn rules(&mut self, decl: &super::Decl, ty: &Ty) {
+        let Some(kind) = registry::resource(&decl.type_name) else { return };
+        let mut value = static_value(self.project, self.module, &decl.properties, Known::Strict, 0);
+        // A value the schema check refused is reported there already.
+        if schema::normalize(&mut value, ty, "").is_err() {
+            return;
+        }
+        let mut problems = schema::problems(&value, ty);
+        if !schema::contains_unknown(&value) {
+            problems.extend(kind.check(&value));
+        }
+        for (path, why) in problems {
+            let loc = node_at(&decl.properties, &path).map(|n| Loc::new(self.file(), n.span.clone())).unwrap_or_else(|| decl.loc.clone());
+            self.diags.push(Diagnostic::at(loc, format!("{}.{}: `{path}`: {why}", self.module.name, decl.name)));
+        }
+    }
+
+    /// `[module] tags` apply to every resource, so they may only use what is the same
+    /// for all of them: variables, locals, `${env}` and `${aws.*}`.
+    fn module_tags(&mut self, tags: &Node) {
+        let mut bad = Vec::new();
+        for (_, v) in tags.as_table().unwrap_or_default() {
+            let Some(text) = v.as_str() else { continue };
+            let Ok(t) = expr::parse(text) else { continue };
+            if t.references().any(|r| !matches!(r, Reference::Var(_) | Reference::Local(_) | Reference::Env | Reference::Aws(_))) {
+                bad.push((v.span.clone(), text.to_string()));
+            }
+        }
+        for (span, text) in bad {
+            self.at(&span, format!("module tags may use variables, locals, `${{env}}` and `${{aws.*}}`, not `{text}`"));
         }
     }
 

@@ -209,7 +209,11 @@ impl Env {
     }
 
     pub fn state(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.path("state/dev.json")).expect("state file");
+        self.state_of("dev")
+    }
+
+    pub fn state_of(&self, environment: &str) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.path(&format!("state/{environment}.json"))).expect("state file");
         serde_json::from_str(&text).expect("state is JSON")
     }
 

@@ -8,6 +8,7 @@ mod alex_core;
 mod alex_stack;
 mod cli;
 mod drift;
+mod ownership;
 mod reliability;
 mod safety;
 mod secrets;

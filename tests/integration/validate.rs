@@ -179,3 +179,101 @@ fn every_problem_is_reported_at_once() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("4 problems in the manifests"), "{}", out.stderr);
 }
+
+#[test]
+fn aws_naming_and_value_rules_are_checked_where_the_value_is_written() {
+    rejects(
+        &[("m.toml", "[resources.b]\ntype = \"s3.bucket\"\nname = \"My_Bucket_UPPER\"\n")],
+        "modules/m.toml:3:8",
+        &["m.b: `name`: bucket name `My_Bucket_UPPER` contains `M`", "lowercase letters"],
+    );
+    rejects(
+        &[(
+            "m.toml",
+            "[resources.sg]\ntype = \"ec2.security_group\"\nname = \"db\"\nvpc_id = \"vpc-1\"\ningress = [\n  { from_port = 5432, to_port = 5432, cidr_blocks = [\"10.0.0.0/16\", \"10.0.0.300/33\"] },\n]\n",
+        )],
+        "modules/m.toml:6:",
+        &["`ingress[0].cidr_blocks[1]`: `10.0.0.300/33` is not an IPv4 CIDR block"],
+    );
+    rejects(
+        &[(
+            "m.toml",
+            "[resources.f]\ntype = \"lambda.function\"\nname = \"f\"\nrole = \"arn:aws:iam::123456789012:role/r\"\nhandler = \"h.h\"\ncode_dir = \"c\"\ntimeout = -5\n",
+        )],
+        "modules/m.toml:7:11",
+        &["`timeout`: -5 is out of range: must be 1 to 900"],
+    );
+    let long = "q".repeat(150);
+    rejects(
+        &[("m.toml", &format!("[resources.q]\ntype = \"sqs.queue\"\nname = \"{long}\"\n"))],
+        "modules/m.toml:3:8",
+        &["150 characters long"],
+    );
+    rejects(&[("m.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"jobs-🚀\"\n")], "modules/m.toml:3:8", &["contains `🚀`"]);
+    // A rule spanning properties: a FIFO queue's name.
+    rejects(
+        &[("m.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"jobs\"\nfifo = true\n")],
+        "modules/m.toml:3:8",
+        &["must end in `.fifo`"],
+    );
+}
+
+#[test]
+fn a_bad_value_through_a_variable_is_reported_at_its_use() {
+    rejects(
+        &[("m.toml", "[variables]\nbucket = \"Bad Name\"\n\n[resources.b]\ntype = \"s3.bucket\"\nname = \"${var.bucket}-logs\"\n")],
+        "modules/m.toml:6:8",
+        &["bucket name `Bad Name-logs` contains `B`"],
+    );
+}
+
+#[test]
+fn two_resources_with_the_same_aws_name_are_refused() {
+    rejects(
+        &[
+            ("a.toml", "[resources.jobs]\ntype = \"sqs.queue\"\nname = \"shared-jobs\"\n"),
+            ("b.toml", "[resources.work]\ntype = \"sqs.queue\"\nname = \"shared-jobs\"\nvisibility_timeout_seconds = 60\n"),
+        ],
+        "modules/b.toml:1:12",
+        &["b.work and a.jobs are the same AWS resource (sqs.queue shared-jobs)", "a.jobs is declared at modules/a.toml:1:12"],
+    );
+    // Names that differ only by the account, in the same account, are the same too.
+    rejects(
+        &[
+            ("a.toml", "[resources.b]\ntype = \"s3.bucket\"\nname = \"data-${aws.account_id}\"\n"),
+            ("b.toml", "[resources.b]\ntype = \"s3.bucket\"\nname = \"data-${aws.account_id}\"\n"),
+        ],
+        "modules/b.toml:1:12",
+        &["are the same AWS resource"],
+    );
+    // Names with the environment in them are distinct per environment, and REST API names need not be unique.
+    let out = validate(&[
+        ("a.toml", "[resources.jobs]\ntype = \"sqs.queue\"\nname = \"jobs-${env}\"\n[resources.api]\ntype = \"apigateway.rest_api\"\nname = \"api\"\n"),
+        ("b.toml", "[resources.jobs]\ntype = \"sqs.queue\"\nname = \"jobs-${env}-b\"\n[resources.api]\ntype = \"apigateway.rest_api\"\nname = \"api\"\n"),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn tags_and_protection_settings_are_checked() {
+    rejects(
+        &[("m.toml", "[module]\ntags = { \"infra:owner\" = \"me\" }\n[resources.q]\ntype = \"sqs.queue\"\nname = \"q\"\n")],
+        "modules/m.toml:2:",
+        &["tag `infra:owner` uses the reserved prefix `infra:`"],
+    );
+    rejects(
+        &[("m.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"q\"\nprevent_destroy = \"maybe\"\n")],
+        "modules/m.toml:4:19",
+        &["`prevent_destroy` needs a boolean"],
+    );
+    rejects(
+        &[("m.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"q\"\non_delete = \"keep\"\n")],
+        "modules/m.toml:4:13",
+        &["`on_delete` must be \"delete\" or \"retain\""],
+    );
+    rejects(
+        &[("m.toml", "[module]\ntags = { Owner = \"${resources.q.arn}\" }\n[resources.q]\ntype = \"sqs.queue\"\nname = \"q\"\n")],
+        "modules/m.toml:2:",
+        &["module tags may use variables"],
+    );
+}
