@@ -3,6 +3,7 @@
 //! `is_*()` helpers before anything reaches here.
 
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
@@ -17,24 +18,36 @@ pub struct AwsError {
 }
 
 impl AwsError {
-    pub fn new<E, R>(op: &'static str, err: SdkError<E, R>) -> Self
+    pub fn new<E>(op: &'static str, err: SdkError<E, HttpResponse>) -> Self
     where
         E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
         let code = err.code().map(str::to_string);
+        tracing::debug!(op, error = %DisplayErrorContext(&err), "AWS call failed");
         let message = match &err {
             SdkError::ServiceError(se) => {
                 let e = se.err();
                 match (e.code(), e.message()) {
                     (Some(c), Some(m)) => format!("{c}: {m}"),
                     (Some(c), None) => c.to_string(),
-                    _ => DisplayErrorContext(&err).to_string(),
+                    // Not an AWS error document (a proxy's page, an emulator's 404): its
+                    // status and the start of its text say more than the decoder's error.
+                    _ => {
+                        let raw = se.raw();
+                        let body = raw.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+                        let text: String = body.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(160).collect();
+                        format!("HTTP {} without an AWS error code: {text}", raw.status().as_u16())
+                    }
                 }
             }
-            _ => DisplayErrorContext(&err).to_string(),
+            other => super::connect::classify("the endpoint", op, other, "default").to_string(),
         };
-        AwsError { op, code, message }
+        let hint = if code.as_deref().is_some_and(|c| super::DENIED.contains(&c)) {
+            "\n  The credentials lack a permission this needs."
+        } else {
+            ""
+        };
+        AwsError { op, code, message: format!("{message}{hint}") }
     }
 }
 
@@ -48,10 +61,9 @@ pub trait SdkResultExt<T, E> {
     fn found_code(self, op: &'static str, codes: &[&str]) -> Result<Option<T>, AwsError>;
 }
 
-impl<T, E, R> SdkResultExt<T, E> for Result<T, SdkError<E, R>>
+impl<T, E> SdkResultExt<T, E> for Result<T, SdkError<E, HttpResponse>>
 where
     E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     fn api(self, op: &'static str) -> Result<T, AwsError> {
         self.map_err(|e| AwsError::new(op, e))

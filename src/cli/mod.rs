@@ -104,6 +104,7 @@ fn env_vars() -> Vec<String> {
 }
 
 pub async fn run(cli: Cli, printer: &'static Printer) -> Result<Exit, OpsError> {
+    crate::ops::interrupt::watch(printer);
     let global = cli.global.options();
     match cli.command {
         Command::Validate => commands::validate::run(&global, printer),

@@ -195,6 +195,9 @@ pub struct Output {
     pub references: Vec<(Reference, Loc)>,
 }
 
+/// Keys of a `[resources.NAME]` table that are the manifest's own, not properties.
+pub const META_KEYS: &[&str] = &["type", "depends_on", "wait_timeout", "enabled", "prevent_destroy", "on_delete"];
+
 /// Environment names: 1 to 32 letters, digits, `-` or `_`, starting with a letter or digit.
 pub fn check_environment_name(name: &str) -> Result<(), String> {
     let ok = (1..=32).contains(&name.len())

@@ -4,8 +4,6 @@
 use std::collections::HashSet;
 use std::io::IsTerminal;
 
-use tokio_util::sync::CancellationToken;
-
 use super::{plural, render, OpsError, Workspace};
 use crate::aws::Aws;
 use crate::engine::{ApplyReport, Executor};
@@ -43,42 +41,6 @@ fn approve(printer: &Printer, plan: &Plan, yes: bool) -> Result<bool, OpsError> 
     }
 }
 
-/// First Ctrl-C (or SIGTERM): stop starting steps. Second: leave at once.
-fn watch_signals(printer: &'static Printer, cancel: CancellationToken) {
-    tokio::spawn(async move {
-        let mut count = 0;
-        loop {
-            if !wait_signal().await {
-                return;
-            }
-            count += 1;
-            if count == 1 {
-                printer.warn("interrupted: no new steps will start; waiting for running steps to finish (interrupt again to exit now)");
-                cancel.cancel();
-            } else {
-                printer.error("interrupted twice: exiting; steps still running were not recorded");
-                std::process::exit(130);
-            }
-        }
-    });
-}
-
-async fn wait_signal() -> bool {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut term) = signal(SignalKind::terminate()) else { return tokio::signal::ctrl_c().await.is_ok() };
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.is_ok(),
-            r = term.recv() => r.is_some(),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.is_ok()
-    }
-}
-
 /// Plan `sel`, show it, and apply it. `state` is saved after every finished step.
 pub async fn run(
     ws: &Workspace,
@@ -89,7 +51,8 @@ pub async fn run(
     settings: ApplySettings,
 ) -> Result<ApplyReport, OpsError> {
     let planner = Planner { project: &ws.project, graph: &ws.graph, state: &state, aws, parallelism: settings.parallelism, refresh: true };
-    let plan = planner.plan(sel).await?;
+    let cancel = super::interrupt::token();
+    let plan = super::interrupt::unless_interrupted(planner.plan(sel)).await??;
     printer.out(&render::plan(printer, &plan, &settings.title));
     if !plan.has_changes() {
         return Ok(ApplyReport::default());
@@ -102,8 +65,6 @@ pub async fn run(
         return Ok(ApplyReport::default());
     }
     printer.note("");
-    let cancel = CancellationToken::new();
-    watch_signals(printer, cancel.clone());
     let exec = Executor {
         project: &ws.project,
         graph: &ws.graph,

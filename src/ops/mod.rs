@@ -4,6 +4,7 @@
 mod apply;
 mod down;
 mod graph;
+pub mod interrupt;
 mod output;
 mod plan;
 mod render;
@@ -112,7 +113,7 @@ pub fn plural(n: usize, word: &str) -> String {
 /// each end the command here with their own message. A slow answer is announced.
 pub async fn connect(global: &GlobalOptions, printer: &Printer) -> Result<Aws, OpsError> {
     let aws = Aws::load(&global.aws).await?;
-    {
+    interrupt::unless_interrupted(async {
         let check = aws.preflight();
         tokio::pin!(check);
         tokio::select! {
@@ -122,7 +123,9 @@ pub async fn connect(global: &GlobalOptions, printer: &Printer) -> Result<Aws, O
                 check.await?
             }
         };
-    }
+        Ok::<_, OpsError>(())
+    })
+    .await??;
     Ok(aws)
 }
 

@@ -23,7 +23,7 @@ pub async fn plan(global: &GlobalOptions, opts: &PlanOptions, printer: &Printer)
     ws.bind(&mut state, aws.preflight().await?)?;
     let planner =
         Planner { project: &ws.project, graph: &ws.graph, state: &state, aws: &aws, parallelism: opts.parallelism, refresh: opts.refresh };
-    let plan = planner.plan(&sel).await?;
+    let plan = super::interrupt::unless_interrupted(planner.plan(&sel)).await??;
     let title = format!("infra plan (environment {}):", global.environment);
     printer.out(&render::plan(printer, &plan, &title));
     Ok(if plan.has_changes() { Exit::Changes } else { Exit::Ok })

@@ -151,7 +151,7 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
     } else {
         let aws = super::connect(global, printer).await?;
         ws.bind(&mut state, aws.preflight().await?)?;
-        Some(live_check(&ws, &aws, &state, opts.parallelism).await)
+        Some(super::interrupt::unless_interrupted(live_check(&ws, &aws, &state, opts.parallelism)).await?)
     };
     let unchecked: usize = live.iter().flat_map(|l| l.values()).map(|l| l.unreadable.len()).sum();
     let rows = rows(&ws, &state, &pricing, live.as_ref());

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::ResourceError;
@@ -162,19 +163,17 @@ pub enum Attempt {
 
 impl Attempt {
     /// An SDK error that means "not yet".
-    pub fn retry<E, R>(op: &'static str, e: SdkError<E, R>) -> Self
+    pub fn retry<E>(op: &'static str, e: SdkError<E, HttpResponse>) -> Self
     where
         E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
         Attempt::Retry(AwsError::new(op, e).into())
     }
 
     /// An SDK error that is final.
-    pub fn fail<E, R>(op: &'static str, e: SdkError<E, R>) -> Self
+    pub fn fail<E>(op: &'static str, e: SdkError<E, HttpResponse>) -> Self
     where
         E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
         Attempt::Fail(AwsError::new(op, e).into())
     }

@@ -196,6 +196,8 @@ impl Identity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Skip {
     Update,
+    /// Changing a taggable type's tags in place (tried for every taggable type).
+    Tags,
     Replace,
     Drift,
     Adopt,
@@ -209,9 +211,9 @@ pub struct Example {
     /// resources are what it needs.
     pub manifest: &'static str,
     /// In-place changes, each a TOML line (`visibility_timeout_seconds = 60`, `${...}`
-    /// allowed) applied to `[resources.example]` one after another. The drift step puts
-    /// the resource back to how it was created, outside infra, and expects infra to see
-    /// and repair that: it needs at least one update.
+    /// allowed) applied to `[resources.example]` one after another; a change of tags is
+    /// added for every taggable type. The drift step puts the resource back to how it
+    /// was created, outside infra, and expects infra to see and repair that.
     pub updates: &'static [&'static str],
     /// A change that forces replacement, if the type has one.
     pub replace: Option<&'static str>,

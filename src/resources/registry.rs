@@ -96,6 +96,11 @@ mod tests {
             }
             assert!(!matches!(r.identity(), Identity::Local) || r.type_name().starts_with("random."), "{}", r.type_name());
             assert!(r.example().manifest.contains("[resources.example]"), "{}: the example names its resource `example`", r.type_name());
+            // These keys belong to the manifest (whether and how the resource exists),
+            // so a property of that name could never be set.
+            for meta in crate::manifest::META_KEYS {
+                assert!(r.schema().field(meta).is_none(), "{}: property `{meta}` is shadowed by the manifest's own key", r.type_name());
+            }
         }
     }
 }

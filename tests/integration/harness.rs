@@ -124,7 +124,7 @@ pub struct Env {
     pub sdk: SdkConfig,
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -150,6 +150,8 @@ impl Env {
         let moto = Moto::start();
         let apprunner = AppRunnerStandIn::start();
         let proxy = Proxy::start(&moto.url);
+        // App Runner calls go through the proxy too (recorded, faults injected), then to the stand-in.
+        proxy.route("apprunner", &apprunner.url);
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("modules")).unwrap();
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -180,7 +182,6 @@ impl Env {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
             .env("AWS_ENDPOINT_URL", &self.proxy.url)
-            .env("AWS_ENDPOINT_URL_APPRUNNER", &self.apprunner.url)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "us-east-1")
@@ -204,6 +205,13 @@ impl Env {
         }
     }
 
+    /// The library's AWS clients, through the proxy (App Runner included), for calling a
+    /// resource type directly: what "outside infra" means in the conformance test.
+    pub fn aws(&self) -> infra::aws::Aws {
+        let config = self.sdk.clone().into_builder().endpoint_url(&self.proxy.url).build();
+        infra::aws::Aws::from_config(config, "default".into())
+    }
+
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
     }
@@ -215,6 +223,11 @@ impl Env {
     pub fn state_of(&self, environment: &str) -> serde_json::Value {
         let text = std::fs::read_to_string(self.path(&format!("state/{environment}.json"))).expect("state file");
         serde_json::from_str(&text).expect("state is JSON")
+    }
+
+    /// The state file's text, if it exists yet.
+    pub fn state_text_opt(&self) -> Option<String> {
+        std::fs::read_to_string(self.path("state/dev.json")).ok()
     }
 
     pub fn state_text(&self) -> String {

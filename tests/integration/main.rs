@@ -7,6 +7,7 @@ mod proxy;
 mod alex_core;
 mod alex_stack;
 mod cli;
+mod conformance;
 mod drift;
 mod ownership;
 mod reliability;

@@ -78,6 +78,7 @@ pub struct Proxy {
     pub url: String,
     calls: Arc<Mutex<Vec<Call>>>,
     faults: Arc<Mutex<Faults>>,
+    routes: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl Proxy {
@@ -87,13 +88,19 @@ impl Proxy {
         let addr: SocketAddr = listener.local_addr().expect("proxy address");
         let calls = Arc::new(Mutex::new(Vec::new()));
         let faults = Arc::new(Mutex::new(Faults { rng: 0x9e37_79b9_7f4a_7c15, ..Faults::default() }));
+        let routes = Arc::new(Mutex::new(Vec::new()));
         let upstream = upstream.trim_end_matches('/').to_string();
-        let (shared_calls, shared_faults) = (Arc::clone(&calls), Arc::clone(&faults));
+        let (shared_calls, shared_faults, shared_routes) = (Arc::clone(&calls), Arc::clone(&faults), Arc::clone(&routes));
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-            rt.block_on(serve(listener, upstream, shared_calls, shared_faults));
+            rt.block_on(serve(listener, upstream, shared_calls, shared_faults, shared_routes));
         });
-        Proxy { url: format!("http://{addr}"), calls, faults }
+        Proxy { url: format!("http://{addr}"), calls, faults, routes }
+    }
+
+    /// Send one signing service's requests (`apprunner`) to another upstream.
+    pub fn route(&self, service: &str, upstream: &str) {
+        self.routes.lock().unwrap().push((service.to_string(), upstream.trim_end_matches('/').to_string()));
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -125,15 +132,25 @@ impl Proxy {
     }
 }
 
-async fn serve(listener: std::net::TcpListener, upstream: String, calls: Arc<Mutex<Vec<Call>>>, faults: Arc<Mutex<Faults>>) {
+async fn serve(
+    listener: std::net::TcpListener,
+    upstream: String,
+    calls: Arc<Mutex<Vec<Call>>>,
+    faults: Arc<Mutex<Faults>>,
+    routes: Arc<Mutex<Vec<(String, String)>>>,
+) {
     let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     loop {
         let Ok((stream, _)) = listener.accept().await else { continue };
-        let (client, upstream, calls, faults) = (client.clone(), upstream.clone(), Arc::clone(&calls), Arc::clone(&faults));
+        let (client, upstream, calls, faults, routes) =
+            (client.clone(), upstream.clone(), Arc::clone(&calls), Arc::clone(&faults), Arc::clone(&routes));
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
-                let (client, upstream, calls, faults) = (client.clone(), upstream.clone(), Arc::clone(&calls), Arc::clone(&faults));
+                let (client, calls, faults) = (client.clone(), Arc::clone(&calls), Arc::clone(&faults));
+                let service = signing_service(&req.headers());
+                let upstream =
+                    routes.lock().unwrap().iter().find(|(s, _)| *s == service).map(|(_, u)| u.clone()).unwrap_or(upstream.clone());
                 async move { handle(req, &client, &upstream, &calls, &faults).await }
             });
             let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
@@ -155,8 +172,8 @@ fn operation(req: &hyper::http::request::Parts, body: &[u8]) -> String {
     format!("{} {}", req.method, req.uri.path())
 }
 
-fn signing_service(req: &hyper::http::request::Parts) -> String {
-    req.headers
+fn signing_service(headers: &hyper::HeaderMap) -> String {
+    headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|a| a.split("Credential=").nth(1))
@@ -213,7 +230,7 @@ async fn handle(
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let mut call = Call {
-        service: signing_service(&parts),
+        service: signing_service(&parts.headers),
         operation: operation(&parts, &body),
         method: parts.method.to_string(),
         status: 0,

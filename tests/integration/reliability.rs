@@ -206,9 +206,22 @@ fn a_corrupt_state_file_is_refused_and_left_untouched() {
 fn ctrl_c_stops_new_steps_saves_and_exits_130() {
     let env = Env::new();
     env.proxy.set_latency(Duration::from_millis(25));
+    // Interrupted while planning: nothing has changed, and it still exits 130.
     let child = env.command(&["up", "--all"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let start = Instant::now();
-    while env.proxy.calls().len() < 60 {
+    while env.proxy.calls().len() < 5 {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(env.proxy.writes().is_empty(), "nothing changed: {:?}", env.proxy.writes());
+
+    // Interrupted while applying: running steps finish and are recorded.
+    let child = env.command(&["up", "--all"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let start = Instant::now();
+    while env.state_text_opt().is_none_or(|t| t.matches("\"type\"").count() < 10) {
         assert!(start.elapsed() < Duration::from_secs(60));
         std::thread::sleep(Duration::from_millis(5));
     }

@@ -198,10 +198,9 @@ routes = [{ path = "/ingest", method = "POST", api_key_required = true, integrat
         updates: &[
             "description = \"Ingest, changed\"",
             "routes = [{ path = \"/ingest\", method = \"POST\", integration_uri = \"${resources.function.invoke_arn}\" }, { path = \"/health\", method = \"GET\", integration_uri = \"${resources.function.invoke_arn}\" }]",
-            "tags = { team = \"data\" }",
         ],
         replace: Some("endpoint_type = \"EDGE\""),
-        skip: &[],
+        skip: &[(crate::resources::Skip::Tags, "moto has no API Gateway TagResource (it answers 404): tags are set at creation and read back, but changing them in place cannot be run here")],
     };
 
     /// API names are not unique: the tags say which one this state created.

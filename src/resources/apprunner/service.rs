@@ -134,7 +134,7 @@ image_repository_type = "ECR_PUBLIC"
 port = "80"
 environment = { MODE = "test" }
 "#,
-        updates: &["environment = { MODE = \"prod\" }", "cpu = \"2 vCPU\"", "tags = { team = \"data\" }"],
+        updates: &["environment = { MODE = \"prod\" }", "cpu = \"2 vCPU\""],
         replace: Some("name = \"conformance-service-2\""),
         skip: &[],
     };

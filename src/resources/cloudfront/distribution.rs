@@ -27,7 +27,9 @@ props! {
 props! {
     pub struct DistributionProps {
         comment: String => default(""), check(Check::MaxLen(128));
-        enabled: bool => default(true);
+        /// Whether the distribution serves requests. (`enabled` is the manifest's own
+        /// switch for whether the resource exists at all.)
+        active: bool => default(true);
         /// Object served for `/`, e.g. `index.html`.
         default_root_object: Option<String> => optional;
         origin: S3Origin => required;
@@ -69,7 +71,7 @@ fn config(p: &DistributionProps, caller_reference: &str) -> Result<DistributionC
     Ok(DistributionConfig::builder()
         .caller_reference(caller_reference)
         .comment(&p.comment)
-        .enabled(p.enabled)
+        .enabled(p.active)
         .set_default_root_object(p.default_root_object.clone())
         .origins(Origins::builder().quantity(1).items(origin).build()?)
         .default_cache_behavior(behavior)
@@ -158,7 +160,7 @@ comment = "Static site"
 default_root_object = "index.html"
 origin = { domain_name = "${resources.bucket.regional_domain_name}", origin_access_control_id = "${resources.oac.id}" }
 "#,
-        updates: &["comment = \"Static site, changed\"", "price_class = \"PriceClass_All\"", "tags = { team = \"web\" }"],
+        updates: &["comment = \"Static site, changed\"", "price_class = \"PriceClass_All\""],
         replace: None,
         skip: &[(crate::resources::Skip::Replace, "no property forces replacement: every change is an UpdateDistribution")],
     };
@@ -205,7 +207,7 @@ origin = { domain_name = "${resources.bucket.regional_domain_name}", origin_acce
         let behavior = c.default_cache_behavior();
         let props = DistributionProps {
             comment: c.comment().to_string(),
-            enabled: c.enabled(),
+            active: c.enabled(),
             default_root_object: c.default_root_object().map(str::to_string).filter(|r| !r.is_empty()),
             origin: S3Origin {
                 id: origin.map(|o| o.id().to_string()).unwrap_or_default(),
@@ -248,7 +250,7 @@ origin = { domain_name = "${resources.bucket.regional_domain_name}", origin_acce
     async fn delete(&self, cx: &Ctx<'_>, id: &str, p: &DistributionProps) -> Result<(), ResourceError> {
         let Some((d, _)) = Self::get(cx, id).await? else { return Ok(()) };
         if d.distribution_config().is_some_and(|c| c.enabled()) {
-            let disabled = DistributionProps { enabled: false, ..p.clone() };
+            let disabled = DistributionProps { active: false, ..p.clone() };
             Self::put_config(cx, id, &disabled).await?;
         }
         let Some((_, etag)) = Self::get(cx, id).await? else { return Ok(()) };

@@ -182,7 +182,6 @@ ingress = [{ protocol = "tcp", from_port = 5432, to_port = 5432, cidr_blocks = [
         updates: &[
             "ingress = [{ protocol = \"tcp\", from_port = 443, to_port = 443, cidr_blocks = [\"10.1.0.0/16\", \"10.2.0.0/16\"] }]",
             "egress = [{ protocol = \"tcp\", from_port = 443, to_port = 443, cidr_blocks = [\"0.0.0.0/0\"] }]",
-            "tags = { team = \"data\" }",
         ],
         replace: Some("name = \"conformance-sg-2\""),
         skip: &[],

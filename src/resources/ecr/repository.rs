@@ -55,7 +55,7 @@ impl Resource for EcrRepository {
     const IDENTITY: Identity = Identity::Named("name");
     const EXAMPLE: Example = Example {
         manifest: "\n[resources.example]\ntype = \"ecr.repository\"\nname = \"conformance/app\"\nforce_delete = true\n",
-        updates: &["image_tag_mutability = \"IMMUTABLE\"", "scan_on_push = true", "tags = { team = \"data\" }"],
+        updates: &["image_tag_mutability = \"IMMUTABLE\"", "scan_on_push = true"],
         replace: Some("name = \"conformance/app-2\""),
         skip: &[],
     };

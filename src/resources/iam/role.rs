@@ -146,7 +146,6 @@ Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }]
             "description = \"Lambda execution, changed\"",
             "managed_policy_arns = []",
             "inline_policies = { write = { Version = \"2012-10-17\", Statement = [{ Effect = \"Allow\", Action = \"s3:PutObject\", Resource = \"*\" }] } }",
-            "tags = { team = \"data\" }",
         ],
         replace: Some("name = \"conformance-role-2\""),
         skip: &[],

@@ -16,7 +16,9 @@ props! {
         event_source_arn: String => required, replace, check(Check::Arn);
         /// Records per invocation.
         batch_size: i64 => default(10), check(Check::Range { min: 1, max: 10000 });
-        enabled: bool => default(true);
+        /// Whether the mapping delivers records (`false` pauses it). (`enabled` is the manifest's own switch for
+        /// whether the resource exists at all.)
+        active: bool => default(true);
         /// Seconds to gather a batch.
         maximum_batching_window_seconds: Option<i64> => optional, check(Check::Range { min: 0, max: 300 });
         /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
@@ -78,7 +80,7 @@ function_name = "${resources.function.name}"
 event_source_arn = "${resources.queue.arn}"
 batch_size = 5
 "#,
-        updates: &["batch_size = 8", "enabled = false"],
+        updates: &["batch_size = 8", "active = false"],
         replace: Some("event_source_arn = \"${resources.other_queue.arn}\""),
         skip: &[],
     };
@@ -104,7 +106,7 @@ batch_size = 5
             .function_name(&p.function_name)
             .event_source_arn(&p.event_source_arn)
             .batch_size(p.batch_size as i32)
-            .enabled(p.enabled)
+            .enabled(p.active)
             .set_maximum_batching_window_in_seconds(p.maximum_batching_window_seconds.map(|s| s as i32))
             .set_tags(Some(p.tags.clone().into_iter().collect()))
             .send()
@@ -129,7 +131,7 @@ batch_size = 5
             function_name: if same_function(&p.function_name, live_fn) { p.function_name.clone() } else { live_fn.to_string() },
             event_source_arn: m.event_source_arn().unwrap_or(&p.event_source_arn).to_string(),
             batch_size: m.batch_size().map(i64::from).unwrap_or(p.batch_size),
-            enabled: m.state().map(|s| s != "Disabled" && s != "Disabling").unwrap_or(p.enabled),
+            active: m.state().map(|s| s != "Disabled" && s != "Disabling").unwrap_or(p.active),
             maximum_batching_window_seconds: m
                 .maximum_batching_window_in_seconds()
                 .map(i64::from)
@@ -153,8 +155,8 @@ batch_size = 5
                 lambda.untag_resource().resource(&arn).set_tag_keys(Some(remove)).send().await.api("UntagResource")?;
             }
         }
-        if (&old.function_name, old.batch_size, old.enabled, old.maximum_batching_window_seconds)
-            == (&new.function_name, new.batch_size, new.enabled, new.maximum_batching_window_seconds)
+        if (&old.function_name, old.batch_size, old.active, old.maximum_batching_window_seconds)
+            == (&new.function_name, new.batch_size, new.active, new.maximum_batching_window_seconds)
         {
             return Ok(None);
         }
@@ -163,7 +165,7 @@ batch_size = 5
             .uuid(id)
             .function_name(&new.function_name)
             .batch_size(new.batch_size as i32)
-            .enabled(new.enabled)
+            .enabled(new.active)
             .set_maximum_batching_window_in_seconds(new.maximum_batching_window_seconds.map(|s| s as i32))
             .send()
             .await

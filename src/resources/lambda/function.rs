@@ -214,12 +214,7 @@ timeout = 30
 memory_size = 256
 environment = { MODE = "test" }
 "#,
-        updates: &[
-            "timeout = 60",
-            "memory_size = 512",
-            "environment = { MODE = \"prod\", LEVEL = \"info\" }",
-            "tags = { team = \"data\" }",
-        ],
+        updates: &["timeout = 60", "memory_size = 512", "environment = { MODE = \"prod\", LEVEL = \"info\" }"],
         replace: Some("name = \"conformance-function-2\""),
         skip: &[],
     };

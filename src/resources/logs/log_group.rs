@@ -63,7 +63,7 @@ type = "logs.log_group"
 name = "/aws/lambda/conformance"
 retention_days = 7
 "#,
-        updates: &["retention_days = 30", "tags = { team = \"data\" }"],
+        updates: &["retention_days = 30"],
         replace: Some("name = \"/aws/lambda/conformance-2\""),
         skip: &[],
     };

@@ -102,7 +102,7 @@ identifier = "conformance-instance-1"
 cluster_identifier = "${resources.cluster.identifier}"
 instance_class = "db.serverless"
 "#,
-        updates: &["performance_insights = true", "tags = { team = \"data\" }"],
+        updates: &["publicly_accessible = true", "instance_class = \"db.r6g.large\""],
         replace: Some("identifier = \"conformance-instance-2\""),
         skip: &[],
     };

@@ -58,7 +58,7 @@ name = "conformance-subnets"
 description = "Default VPC subnets"
 subnet_ids = "${data.subnets.ids}"
 "#,
-        updates: &["tags = { team = \"data\" }"],
+        updates: &[],
         replace: Some("name = \"conformance-subnets-2\""),
         skip: &[],
     };

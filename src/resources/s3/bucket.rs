@@ -172,7 +172,7 @@ versioning = true
 sse_algorithm = "AES256"
 force_destroy = true
 "#,
-        updates: &["sse_algorithm = \"aws:kms\"", "block_public_access = false", "tags = { team = \"data\" }"],
+        updates: &["sse_algorithm = \"aws:kms\"", "block_public_access = false"],
         replace: Some("name = \"conformance-bucket-2-${aws.account_id}\""),
         skip: &[],
     };

@@ -7,7 +7,7 @@ use aws_sdk_sagemaker::types::EndpointStatus;
 use super::{live_tags, sdk_tags, sync_tags};
 use crate::aws::SdkResultExt;
 use crate::resources::tags::Tags;
-use crate::resources::{Created, Ctx, Example, Identity, Observed, Poll, Resource, ResourceError, Skip};
+use crate::resources::{Created, Ctx, Example, Identity, Observed, Poll, Resource, ResourceError};
 use crate::schema::check::rules;
 use crate::{attrs, props};
 
@@ -88,9 +88,9 @@ type = "sagemaker.endpoint"
 name = "conformance-endpoint"
 endpoint_config_name = "${resources.config.name}"
 "#,
-        updates: &["tags = { team = \"ml\" }"],
+        updates: &[],
         replace: Some("name = \"conformance-endpoint-2\""),
-        skip: &[(Skip::Drift, "moto's UpdateEndpoint answers HTTP 500, so the config cannot be changed behind infra's back; tag drift is covered by the update step")],
+        skip: &[],
     };
 
     async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &EndpointProps) -> Result<(), ResourceError> {

@@ -71,7 +71,7 @@ name = "conformance-config"
 model_name = "${resources.model.name}"
 serverless = { memory_size_mb = 3072, max_concurrency = 2 }
 "#,
-        updates: &["tags = { team = \"ml\" }"],
+        updates: &[],
         replace: Some("serverless = { memory_size_mb = 4096, max_concurrency = 2 }"),
         skip: &[],
     };

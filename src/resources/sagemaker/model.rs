@@ -63,7 +63,7 @@ execution_role_arn = "${resources.role.arn}"
 image = "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:2.0.0-transformers4.28.1-cpu-py310-ubuntu20.04"
 environment = { HF_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2", HF_TASK = "feature-extraction" }
 "#,
-        updates: &["tags = { team = \"ml\" }"],
+        updates: &[],
         replace: Some("environment = { HF_MODEL_ID = \"sentence-transformers/all-mpnet-base-v2\", HF_TASK = \"feature-extraction\" }"),
         skip: &[],
     };

@@ -15,7 +15,9 @@ props! {
         group: String => default("default"), replace, check(rules::SCHEDULE);
         /// e.g. `rate(2 hours)` or `cron(0 9 * * ? *)`.
         schedule_expression: String => required, check(Check::MaxLen(256));
-        enabled: bool => default(true);
+        /// Whether the schedule fires (`false` pauses it). (`enabled` is the manifest's own switch for
+        /// whether the resource exists at all.)
+        active: bool => default(true);
         /// What to invoke (a Lambda's ARN).
         target_arn: String => required, check(Check::Arn);
         /// Role the scheduler assumes to invoke the target.
@@ -40,7 +42,7 @@ fn parts(p: &ScheduleProps) -> Result<(Target, FlexibleTimeWindow, ScheduleState
         Some(m) => FlexibleTimeWindow::builder().mode(FlexibleTimeWindowMode::Flexible).maximum_window_in_minutes(m as i32).build()?,
         None => FlexibleTimeWindow::builder().mode(FlexibleTimeWindowMode::Off).build()?,
     };
-    let state = if p.enabled { ScheduleState::Enabled } else { ScheduleState::Disabled };
+    let state = if p.active { ScheduleState::Enabled } else { ScheduleState::Disabled };
     Ok((target, window, state))
 }
 
@@ -64,7 +66,7 @@ schedule_expression = "rate(2 hours)"
 target_arn = "arn:aws:lambda:us-east-1:${aws.account_id}:function:conformance-target"
 target_role_arn = "${resources.role.arn}"
 "#,
-        updates: &["schedule_expression = \"rate(6 hours)\"", "enabled = false", "flexible_window_minutes = 15"],
+        updates: &["schedule_expression = \"rate(6 hours)\"", "active = false", "flexible_window_minutes = 15"],
         replace: Some("name = \"conformance-schedule-2\""),
         skip: &[],
     };
@@ -121,7 +123,7 @@ target_role_arn = "${resources.role.arn}"
             name: id.to_string(),
             group: s.group_name().unwrap_or(&p.group).to_string(),
             schedule_expression: s.schedule_expression().unwrap_or_default().to_string(),
-            enabled: s.state() != Some(&ScheduleState::Disabled),
+            active: s.state() != Some(&ScheduleState::Disabled),
             target_arn: s.target().map(|t| t.arn().to_string()).unwrap_or_default(),
             target_role_arn: s.target().map(|t| t.role_arn().to_string()).unwrap_or_default(),
             flexible_window_minutes: window

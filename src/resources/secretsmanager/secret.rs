@@ -104,7 +104,7 @@ description = "Generated credentials"
 recovery_window_days = 0
 generate = { username = "admin", password_length = 24 }
 "#,
-        updates: &["description = \"Generated credentials, changed\"", "tags = { team = \"data\" }"],
+        updates: &["description = \"Generated credentials, changed\""],
         replace: Some("name = \"conformance/credentials-2\""),
         skip: &[],
     };

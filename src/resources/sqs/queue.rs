@@ -102,7 +102,7 @@ name = "conformance-jobs"
 visibility_timeout_seconds = 60
 redrive = { dead_letter_target_arn = "${resources.dlq.arn}", max_receive_count = 3 }
 "#,
-        updates: &["visibility_timeout_seconds = 120", "message_retention_seconds = 86400", "tags = { team = \"data\" }"],
+        updates: &["visibility_timeout_seconds = 120", "message_retention_seconds = 86400"],
         replace: Some("name = \"conformance-jobs-2\""),
         skip: &[],
     };

@@ -1,0 +1,242 @@
+//! The shared conformance test: every registered resource type lives through the same
+//! life against the emulator, driven by the example defined beside the type:
+//! create; read back equals what was applied; a second plan is empty; each in-place
+//! change is an update (not a replace) that leaves no drift; a change made outside infra
+//! is reported as drift and put back; a replace-forcing change is planned and run as a
+//! replace; a create interrupted by a crash is adopted, not duplicated; delete leaves
+//! nothing to read. Steps the emulator cannot run are skipped where the type says why.
+
+use std::path::Path;
+
+use infra::resources::{registry, Ctx, DynResource, Identity, Skip};
+use infra::schema;
+use serde_json::Value;
+
+use crate::harness::Env;
+
+const MODULE: &str = "conformance";
+
+/// `[resources.example]` of the manifest with `change` (a TOML line) merged in.
+fn apply_change(manifest: &str, change: &str) -> String {
+    let mut doc: toml::Table = toml::from_str(manifest).expect("example manifest is TOML");
+    let patch: toml::Table = toml::from_str(change).unwrap_or_else(|e| panic!("example change `{change}`: {e}"));
+    let example = doc["resources"]["example"].as_table_mut().expect("[resources.example]");
+    for (k, v) in patch {
+        example.insert(k, v);
+    }
+    toml::to_string(&doc).expect("manifest back to TOML")
+}
+
+struct Subject<'a> {
+    env: &'a Env,
+    kind: &'static dyn DynResource,
+    aws: infra::aws::Aws,
+}
+
+impl Subject<'_> {
+    fn recorded(&self) -> Value {
+        self.env.state()["modules"][MODULE]["resources"]["example"].clone()
+    }
+
+    fn read(&self, id: &str, props: &Value) -> Option<Value> {
+        let dir = self.env.path("modules");
+        let cx = Ctx::new(&self.aws, "conformance.example", &dir);
+        self.env
+            .block_on(self.kind.read(&cx, id, props))
+            .unwrap_or_else(|e| panic!("{}: read {id}: {e}", self.kind.type_name()))
+            .map(|(v, _)| v)
+    }
+
+    /// The live resource equals what the state says was applied.
+    #[track_caller]
+    fn assert_no_drift(&self, when: &str) {
+        let rec = self.recorded();
+        let id = rec["id"].as_str().unwrap();
+        let live = self.read(id, &rec["properties"]).unwrap_or_else(|| panic!("{}: {when}: {id} not found", self.kind.type_name()));
+        let live = infra::secrets::mask_like(&live, &rec["properties"]);
+        let diff = schema::diff(&rec["properties"], &live, &self.kind.schema());
+        assert!(diff.is_empty(), "{}: {when}: read back differs from what was applied: {diff:?}", self.kind.type_name());
+    }
+
+    #[track_caller]
+    fn assert_no_changes(&self, when: &str) {
+        let plan = self.env.infra(&["plan", MODULE, "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "{}: {when}: a plan right after shows changes:\n{}\n{}", self.kind.type_name(), plan.stdout, plan.stderr);
+    }
+
+    fn skipped(&self, step: Skip) -> bool {
+        match self.kind.example().skip.iter().find(|(s, _)| *s == step) {
+            Some((_, why)) => {
+                eprintln!("{}: {step:?} skipped: {why}", self.kind.type_name());
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn conformance(type_name: &str) {
+    let kind = registry::resource(type_name).unwrap_or_else(|| panic!("{type_name} is not registered"));
+    let example = kind.example();
+    let env = Env::empty();
+    crate::harness::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("modules/code"), &env.path("modules/code"));
+    let manifest_path = format!("modules/{MODULE}.toml");
+    let mut manifest = example.manifest.to_string();
+    env.write(&manifest_path, &manifest);
+    let s = Subject { env: &env, kind, aws: env.aws() };
+
+    // Create.
+    let up = env.infra(&["up", MODULE]);
+    up.ok();
+    assert!(up.stdout.contains(&format!("+ {MODULE}.example")), "{type_name}: created: {}", up.stdout);
+    let created = s.recorded();
+    s.assert_no_drift("after create");
+    s.assert_no_changes("after create");
+
+    // Each in-place change is an update, and leaves nothing to do.
+    let mut updates: Vec<&str> = if s.skipped(Skip::Update) { Vec::new() } else { example.updates.to_vec() };
+    if kind.taggable() && !s.skipped(Skip::Tags) {
+        updates.push("tags = { conformance = \"yes\", team = \"data\" }");
+    }
+    if !s.skipped(Skip::Update) {
+        assert!(!updates.is_empty(), "{type_name}: the example lists no in-place change; add one or skip Update with a reason");
+        for change in &updates {
+            manifest = apply_change(&manifest, change);
+            env.write(&manifest_path, &manifest);
+            let plan = env.infra(&["plan", MODULE, "--detailed-exitcode"]);
+            assert_eq!(plan.code, 2, "{type_name}: `{change}` shows a change:\n{}\n{}", plan.stdout, plan.stderr);
+            assert!(
+                plan.stdout.contains(&format!("~ {MODULE}.example")),
+                "{type_name}: `{change}` is an in-place update:\n{}",
+                plan.stdout
+            );
+            env.infra(&["up", MODULE]).ok();
+            s.assert_no_drift(&format!("after `{change}`"));
+            s.assert_no_changes(&format!("after `{change}`"));
+        }
+    }
+
+    // Changed outside infra: put back as created, then infra sees it and repairs it.
+    if !updates.is_empty() && !s.skipped(Skip::Drift) {
+        let rec = s.recorded();
+        let id = rec["id"].as_str().unwrap();
+        let dir = env.path("modules");
+        let cx = Ctx::new(&s.aws, "conformance.example", &dir);
+        env.block_on(kind.update(&cx, id, &rec["properties"], &created["properties"]))
+            .unwrap_or_else(|e| panic!("{type_name}: changing it outside infra: {e}"));
+        let plan = env.infra(&["plan", MODULE, "--detailed-exitcode"]);
+        assert_eq!(plan.code, 2, "{type_name}: the change outside infra is seen:\n{}\n{}", plan.stdout, plan.stderr);
+        assert!(plan.stdout.contains("changed outside infra"), "{type_name}: and called drift:\n{}", plan.stdout);
+        env.infra(&["up", MODULE]).ok();
+        s.assert_no_drift("after repairing drift");
+        s.assert_no_changes("after repairing drift");
+    }
+
+    // A replace-forcing change.
+    if let Some(change) = example.replace.filter(|_| !s.skipped(Skip::Replace)) {
+        let before = s.recorded();
+        manifest = apply_change(&manifest, change);
+        env.write(&manifest_path, &manifest);
+        let plan = env.infra(&["plan", MODULE, "--detailed-exitcode"]);
+        assert_eq!(plan.code, 2, "{type_name}: `{change}`:\n{}\n{}", plan.stdout, plan.stderr);
+        assert!(
+            plan.stdout.contains(&format!("-/+ {MODULE}.example")),
+            "{type_name}: `{change}` is planned as a replace:\n{}",
+            plan.stdout
+        );
+        assert!(plan.stdout.contains("forces replacement"), "{type_name}: and says why:\n{}", plan.stdout);
+        env.infra(&["up", MODULE, "--yes"]).ok();
+        let after = s.recorded();
+        let (old, new) = (before["id"].as_str().unwrap(), after["id"].as_str().unwrap());
+        if old != new && kind.identity() != Identity::Local {
+            assert!(s.read(old, &before["properties"]).is_none(), "{type_name}: the replaced {old} is gone");
+        }
+        s.assert_no_drift("after replace");
+        s.assert_no_changes("after replace");
+    } else if example.replace.is_none() {
+        assert!(
+            example.skip.iter().any(|(s, _)| *s == Skip::Replace),
+            "{type_name}: the example has no replace-forcing change; add one or skip Replace with a reason"
+        );
+    }
+
+    // A create interrupted after AWS made the resource: the next run adopts it.
+    if !s.skipped(Skip::Adopt) {
+        let rec = s.recorded();
+        let dir = env.path("modules");
+        let cx = Ctx::new(&s.aws, "conformance.example", &dir);
+        env.block_on(kind.delete(&cx, rec["id"].as_str().unwrap(), &rec["properties"])).unwrap();
+        let token = "infra-conformance";
+        let made = env
+            .block_on(kind.create(&cx.token(Some(token)), &rec["properties"]))
+            .unwrap_or_else(|e| panic!("{type_name}: the create a crashed run sent: {e}"));
+        let mut state = env.state();
+        state["modules"][MODULE]["resources"].as_object_mut().unwrap().remove("example");
+        state["modules"][MODULE]["pending"] = serde_json::json!({"example": {
+            "type": type_name, "properties": rec["properties"], "token": token, "started_at": "2026-01-01T00:00:00Z"
+        }});
+        std::fs::write(env.path("state/dev.json"), serde_json::to_string_pretty(&state).unwrap()).unwrap();
+        let up = env.infra(&["up", MODULE]);
+        up.ok();
+        assert!(up.stdout.contains("adopting it"), "{type_name}: the interrupted create is adopted:\n{}", up.stdout);
+        assert_eq!(s.recorded()["id"], made.id.as_str(), "{type_name}: the very resource the crashed run made");
+        assert!(env.state()["modules"][MODULE].get("pending").is_none());
+        s.assert_no_changes("after adopting");
+    }
+
+    // Delete.
+    let rec = s.recorded();
+    env.infra(&["down", MODULE, "--yes"]).ok();
+    if kind.identity() != Identity::Local {
+        assert!(s.read(rec["id"].as_str().unwrap(), &rec["properties"]).is_none(), "{type_name}: nothing left to read after delete");
+    }
+    assert!(env.state()["modules"].get(MODULE).is_none(), "{type_name}: forgotten by the state");
+}
+
+macro_rules! conformance_tests {
+    ($($test:ident => $type:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                conformance($type);
+            }
+        )*
+
+        /// The list above is every registered type: a new type without its test fails here.
+        #[test]
+        fn every_registered_type_is_tested() {
+            let tested: Vec<&str> = vec![$($type),*];
+            let missing: Vec<&str> = registry::resource_types().filter(|t| !tested.contains(t)).collect();
+            assert!(missing.is_empty(), "types without a conformance test: {missing:?}; add them to conformance_tests!");
+        }
+    };
+}
+
+conformance_tests! {
+    apigateway_api_key => "apigateway.api_key",
+    apigateway_rest_api => "apigateway.rest_api",
+    apigateway_usage_plan => "apigateway.usage_plan",
+    apprunner_service => "apprunner.service",
+    cloudfront_distribution => "cloudfront.distribution",
+    cloudfront_origin_access_control => "cloudfront.origin_access_control",
+    cloudwatch_dashboard => "cloudwatch.dashboard",
+    ec2_security_group => "ec2.security_group",
+    ecr_repository => "ecr.repository",
+    iam_role => "iam.role",
+    lambda_event_source_mapping => "lambda.event_source_mapping",
+    lambda_function => "lambda.function",
+    lambda_permission => "lambda.permission",
+    logs_log_group => "logs.log_group",
+    random_id => "random.id",
+    rds_cluster => "rds.cluster",
+    rds_cluster_instance => "rds.cluster_instance",
+    rds_subnet_group => "rds.subnet_group",
+    s3_bucket => "s3.bucket",
+    s3_bucket_policy => "s3.bucket_policy",
+    sagemaker_endpoint => "sagemaker.endpoint",
+    sagemaker_endpoint_config => "sagemaker.endpoint_config",
+    sagemaker_model => "sagemaker.model",
+    scheduler_schedule => "scheduler.schedule",
+    secretsmanager_secret => "secretsmanager.secret",
+    sqs_queue => "sqs.queue",
+}
