@@ -66,6 +66,10 @@ pub enum Command {
     Output(commands::output::Args),
     /// Clear a lock left by a run that died (or break a stuck one with --force).
     Unlock(commands::unlock::Args),
+    /// Print the resource reference (docs/resources.md) for every type.
+    Docs,
+    /// Print one type's reference: properties, attributes, rules, example.
+    Schema(commands::schema::Args),
 }
 
 impl GlobalArgs {
@@ -115,5 +119,7 @@ pub async fn run(cli: Cli, printer: &'static Printer) -> Result<Exit, OpsError> 
         Command::Status(args) => commands::status::run(args, &global, printer).await,
         Command::Output(args) => commands::output::run(args, &global, printer),
         Command::Unlock(args) => commands::unlock::run(args, &global, printer),
+        Command::Docs => commands::docs::run(printer),
+        Command::Schema(args) => commands::schema::run(args, printer),
     }
 }

@@ -2,6 +2,7 @@
 //! does one job and reports through the [`Printer`]; errors are typed ([`OpsError`]).
 
 mod apply;
+mod docs;
 mod down;
 mod graph;
 pub mod interrupt;
@@ -26,6 +27,8 @@ use crate::plan::{PlanError, SelectError};
 use crate::printer::{Printer, Style};
 use crate::state::{State, StateError, StateLock, StateStore};
 
+pub use crate::engine::DEFAULT_PARALLELISM;
+pub use docs::{docs, schema};
 pub use down::{down, DownOptions};
 pub use graph::{graph, GraphFormat};
 pub use output::output;

@@ -1,58 +1,85 @@
-//! Manifest type names to implementations: one line per type.
+//! Manifest type names to implementations: one line per type. Each entry also keeps
+//! its file's `//!` header, which the generated reference (docs/resources.md) shows.
 
-use super::{
-    apigateway, apprunner, cloudfront, cloudwatch, ec2, ecr, iam, lambda, logs, random, rds, s3, sagemaker, scheduler, secretsmanager, sqs,
-    sts,
-};
+use super::{apigateway, apprunner, cloudfront, cloudwatch, ec2, ecr, iam, lambda, logs, random, rds, s3, sagemaker, scheduler, secretsmanager, sqs, sts};
 use super::{DynDataSource, DynResource};
 
-static RESOURCES: &[&dyn DynResource] = &[
-    &apigateway::api_key::ApiKey,
-    &apigateway::rest_api::RestApi,
-    &apigateway::usage_plan::UsagePlan,
-    &apprunner::service::AppRunnerService,
-    &cloudfront::distribution::CloudFrontDistribution,
-    &cloudfront::origin_access_control::OriginAccessControl,
-    &cloudwatch::dashboard::Dashboard,
-    &ec2::security_group::SecurityGroup,
-    &ecr::repository::EcrRepository,
-    &iam::role::Role,
-    &lambda::event_source_mapping::EventSourceMapping,
-    &lambda::function::Function,
-    &lambda::permission::Permission,
-    &logs::log_group::LogGroup,
-    &random::id::RandomId,
-    &rds::cluster::Cluster,
-    &rds::cluster_instance::ClusterInstance,
-    &rds::subnet_group::SubnetGroup,
-    &s3::bucket::Bucket,
-    &s3::bucket_policy::BucketPolicy,
-    &sagemaker::endpoint::Endpoint,
-    &sagemaker::endpoint_config::EndpointConfig,
-    &sagemaker::model::Model,
-    &scheduler::schedule::Schedule,
-    &secretsmanager::secret::Secret,
-    &sqs::queue::Queue,
+struct Entry<T: ?Sized + 'static> {
+    kind: &'static T,
+    source: &'static str,
+}
+
+/// `service::file::Type` registers the type in `resources/service/file.rs`.
+macro_rules! entries {
+    ($t:ty; $($svc:ident::$file:ident::$ty:ident),* $(,)?) => {
+        &[$(Entry::<$t> { kind: &$svc::$file::$ty, source: include_str!(concat!(stringify!($svc), "/", stringify!($file), ".rs")) }),*]
+    };
+}
+
+static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
+    apigateway::api_key::ApiKey,
+    apigateway::rest_api::RestApi,
+    apigateway::usage_plan::UsagePlan,
+    apprunner::service::AppRunnerService,
+    cloudfront::distribution::CloudFrontDistribution,
+    cloudfront::origin_access_control::OriginAccessControl,
+    cloudwatch::dashboard::Dashboard,
+    ec2::security_group::SecurityGroup,
+    ecr::repository::EcrRepository,
+    iam::role::Role,
+    lambda::event_source_mapping::EventSourceMapping,
+    lambda::function::Function,
+    lambda::permission::Permission,
+    logs::log_group::LogGroup,
+    random::id::RandomId,
+    rds::cluster::Cluster,
+    rds::cluster_instance::ClusterInstance,
+    rds::subnet_group::SubnetGroup,
+    s3::bucket::Bucket,
+    s3::bucket_policy::BucketPolicy,
+    sagemaker::endpoint::Endpoint,
+    sagemaker::endpoint_config::EndpointConfig,
+    sagemaker::model::Model,
+    scheduler::schedule::Schedule,
+    secretsmanager::secret::Secret,
+    sqs::queue::Queue,
 ];
 
-static DATA_SOURCES: &[&dyn DynDataSource] =
-    &[&ec2::default_vpc::DefaultVpc, &ec2::subnets::Subnets, &sts::caller_identity::CallerIdentity];
+static DATA_SOURCES: &[Entry<dyn DynDataSource>] = entries![dyn DynDataSource;
+    ec2::default_vpc::DefaultVpc,
+    ec2::subnets::Subnets,
+    sts::caller_identity::CallerIdentity,
+];
 
 pub fn resource(type_name: &str) -> Option<&'static dyn DynResource> {
-    RESOURCES.iter().copied().find(|r| r.type_name() == type_name)
+    RESOURCES.iter().map(|e| e.kind).find(|r| r.type_name() == type_name)
 }
 
 pub fn data_source(type_name: &str) -> Option<&'static dyn DynDataSource> {
-    DATA_SOURCES.iter().copied().find(|r| r.type_name() == type_name)
+    DATA_SOURCES.iter().map(|e| e.kind).find(|r| r.type_name() == type_name)
 }
 
 /// Every resource type, in the order above (by service).
 pub fn resources() -> impl Iterator<Item = &'static dyn DynResource> {
-    RESOURCES.iter().copied()
+    RESOURCES.iter().map(|e| e.kind)
 }
 
 pub fn data_sources() -> impl Iterator<Item = &'static dyn DynDataSource> {
-    DATA_SOURCES.iter().copied()
+    DATA_SOURCES.iter().map(|e| e.kind)
+}
+
+/// What the type's file says about it in its `//!` header, as one paragraph.
+pub fn doc(type_name: &str) -> String {
+    let source = RESOURCES
+        .iter()
+        .find(|e| e.kind.type_name() == type_name)
+        .map(|e| e.source)
+        .or_else(|| DATA_SOURCES.iter().find(|e| e.kind.type_name() == type_name).map(|e| e.source))
+        .unwrap_or_default();
+    let lines: Vec<&str> = source.lines().map_while(|l| l.strip_prefix("//!")).map(str::trim).collect();
+    let text = lines.join(" ");
+    // The header starts "`type.name`: ..." or "`type.name` (lookup): ...".
+    text.split_once(": ").map(|(_, rest)| rest.to_string()).unwrap_or(text)
 }
 
 /// Whether `type_name`'s attribute `attr` is sensitive.
@@ -61,11 +88,11 @@ pub fn is_sensitive(type_name: &str, attr: &str) -> bool {
 }
 
 pub fn resource_types() -> impl Iterator<Item = &'static str> {
-    RESOURCES.iter().map(|r| r.type_name())
+    resources().map(|r| r.type_name())
 }
 
 pub fn data_source_types() -> impl Iterator<Item = &'static str> {
-    DATA_SOURCES.iter().map(|r| r.type_name())
+    data_sources().map(|r| r.type_name())
 }
 
 #[cfg(test)]
@@ -80,14 +107,16 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), n);
-        for r in RESOURCES {
+        for r in resources() {
             assert!(!r.schema().fields().is_empty(), "{}", r.type_name());
         }
     }
 
     #[test]
-    fn every_type_is_filed_under_its_service_and_names_real_identity_properties() {
-        for r in RESOURCES {
+    fn every_type_is_filed_under_its_service_and_declared_consistently() {
+        for e in RESOURCES {
+            let r = e.kind;
+            assert!(e.source.starts_with(&format!("//! `{}`", r.type_name())), "{}: its file's header names it first", r.type_name());
             for field in r.identity().fields() {
                 assert!(r.schema().field(field).is_some(), "{}: identity property `{field}` is not a property", r.type_name());
             }
@@ -102,5 +131,14 @@ mod tests {
                 assert!(r.schema().field(meta).is_none(), "{}: property `{meta}` is shadowed by the manifest's own key", r.type_name());
             }
         }
+        for e in DATA_SOURCES {
+            assert!(e.source.starts_with(&format!("//! `{}`", e.kind.type_name())), "{}", e.kind.type_name());
+        }
+    }
+
+    #[test]
+    fn docs_come_from_the_file_headers() {
+        assert_eq!(doc("logs.log_group"), "a CloudWatch Logs group with its retention.");
+        assert!(doc("ec2.default_vpc").starts_with("the region's default VPC"));
     }
 }

@@ -13,4 +13,5 @@ mod ownership;
 mod reliability;
 mod safety;
 mod secrets;
+mod tags_protection;
 mod validate;

@@ -1,19 +1,16 @@
-//! `infra down [MODULE...|--all]`.
+//! `infra down [MODULE...|--all|--preset NAME]`.
 
-use super::RunArgs;
+use super::{RunArgs, Targets};
 use crate::ops::{self, DownOptions, Exit, GlobalOptions, OpsError};
 use crate::printer::Printer;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Modules to tear down, by name (e.g. 5_database).
-    pub modules: Vec<String>,
+    #[command(flatten)]
+    pub targets: Targets,
     /// A preset from modules/presets.toml instead of module names.
     #[arg(long, conflicts_with_all = ["modules", "all"])]
     pub preset: Option<String>,
-    /// Every deployed module, in reverse dependency order.
-    #[arg(long)]
-    pub all: bool,
     /// Also tear down deployed modules that use these modules' outputs.
     #[arg(long)]
     pub with_dependents: bool,
@@ -26,13 +23,13 @@ pub struct Args {
 
 pub async fn run(args: Args, global: &GlobalOptions, printer: &'static Printer) -> Result<Exit, OpsError> {
     let opts = DownOptions {
-        modules: args.modules,
+        modules: args.targets.modules,
         preset: args.preset,
-        all: args.all,
+        all: args.targets.all,
         with_dependents: args.with_dependents,
         keep_dependents: args.keep_dependents,
         yes: args.run.yes,
-        parallelism: args.run.parallelism,
+        parallelism: args.run.concurrency.parallelism,
         lock_timeout: args.run.lock_timeout,
         dry_run: args.run.dry_run,
     };

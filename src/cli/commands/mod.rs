@@ -1,15 +1,47 @@
-//! One file per command: its arguments and the call to its operation.
+//! One file per command: its arguments and the call to its operation. Arguments more
+//! than one command takes are declared once here.
 
+pub mod docs;
 pub mod down;
 pub mod graph;
 pub mod output;
 pub mod plan;
+pub mod schema;
 pub mod status;
 pub mod unlock;
 pub mod up;
 pub mod validate;
 
-use crate::engine::DEFAULT_PARALLELISM;
+use crate::ops::DEFAULT_PARALLELISM;
+
+/// Which modules a command works on.
+#[derive(Debug, clap::Args)]
+pub struct Targets {
+    /// Modules, by name (e.g. 5_database 6_agents).
+    pub modules: Vec<String>,
+    /// Every module.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// How `plan` and `up` treat the modules around the named ones.
+#[derive(Debug, clap::Args)]
+pub struct Neighbours {
+    /// Also take the upstream modules these need.
+    #[arg(long)]
+    pub with_deps: bool,
+    /// Do not re-wire deployed modules that use these modules' outputs.
+    #[arg(long)]
+    pub no_dependents: bool,
+}
+
+/// Steps in flight at once.
+#[derive(Debug, clap::Args)]
+pub struct Concurrency {
+    /// Steps (or reads) in flight at once.
+    #[arg(long, value_parser = parse_parallelism, default_value_t = DEFAULT_PARALLELISM)]
+    pub parallelism: usize,
+}
 
 /// How a run that changes AWS (up, down) proceeds: approval, concurrency, lock wait.
 #[derive(Debug, clap::Args)]
@@ -17,9 +49,8 @@ pub struct RunArgs {
     /// Allow replacements and deletions without asking.
     #[arg(short, long)]
     pub yes: bool,
-    /// Steps in flight at once.
-    #[arg(long, value_parser = parse_parallelism, default_value_t = DEFAULT_PARALLELISM)]
-    pub parallelism: usize,
+    #[command(flatten)]
+    pub concurrency: Concurrency,
     /// Wait this long for another run's lock (e.g. 30s) instead of failing at once.
     #[arg(long, value_parser = parse_duration)]
     pub lock_timeout: Option<std::time::Duration>,
@@ -28,7 +59,7 @@ pub struct RunArgs {
     pub dry_run: bool,
 }
 
-/// `--parallelism` shared by plan, up and down.
+/// `--parallelism`: 1 to 64.
 pub fn parse_parallelism(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if (1..=64).contains(&n) => Ok(n),

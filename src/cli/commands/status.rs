@@ -1,7 +1,6 @@
 //! `infra status [--summary] [--offline] [--json]`.
 
-use super::parse_parallelism;
-use crate::engine::DEFAULT_PARALLELISM;
+use super::Concurrency;
 use crate::ops::{self, Exit, GlobalOptions, OpsError, StatusOptions};
 use crate::printer::Printer;
 
@@ -16,11 +15,11 @@ pub struct Args {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
-    #[arg(long, value_parser = parse_parallelism, default_value_t = DEFAULT_PARALLELISM)]
-    pub parallelism: usize,
+    #[command(flatten)]
+    pub concurrency: Concurrency,
 }
 
 pub async fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Result<Exit, OpsError> {
-    let opts = StatusOptions { json: args.json, summary: args.summary, offline: args.offline, parallelism: args.parallelism };
+    let opts = StatusOptions { json: args.json, summary: args.summary, offline: args.offline, parallelism: args.concurrency.parallelism };
     ops::status(global, &opts, printer).await.map(|_| Exit::Ok)
 }

@@ -1,38 +1,31 @@
-//! `infra up [MODULE...|--all]`.
+//! `infra up [MODULE...|--all|--preset NAME]`.
 
-use super::RunArgs;
+use super::{Neighbours, RunArgs, Targets};
 use crate::ops::{self, Exit, GlobalOptions, OpsError, UpOptions};
 use crate::printer::Printer;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Modules to deploy, by name (e.g. 5_database 6_agents).
-    pub modules: Vec<String>,
+    #[command(flatten)]
+    pub targets: Targets,
     /// A preset from modules/presets.toml instead of module names.
     #[arg(long, conflicts_with_all = ["modules", "all"])]
     pub preset: Option<String>,
-    /// Every module, in dependency order.
-    #[arg(long)]
-    pub all: bool,
-    /// Also deploy the upstream modules these need.
-    #[arg(long)]
-    pub with_deps: bool,
-    /// Do not re-wire deployed modules that use these modules' outputs.
-    #[arg(long)]
-    pub no_dependents: bool,
+    #[command(flatten)]
+    pub neighbours: Neighbours,
     #[command(flatten)]
     pub run: RunArgs,
 }
 
 pub async fn run(args: Args, global: &GlobalOptions, printer: &'static Printer) -> Result<Exit, OpsError> {
     let opts = UpOptions {
-        modules: args.modules,
+        modules: args.targets.modules,
         preset: args.preset,
-        all: args.all,
-        with_deps: args.with_deps,
-        no_dependents: args.no_dependents,
+        all: args.targets.all,
+        with_deps: args.neighbours.with_deps,
+        no_dependents: args.neighbours.no_dependents,
         yes: args.run.yes,
-        parallelism: args.run.parallelism,
+        parallelism: args.run.concurrency.parallelism,
         lock_timeout: args.run.lock_timeout,
         dry_run: args.run.dry_run,
     };

@@ -1,0 +1,208 @@
+//! The resource reference, generated from the registry so it cannot disagree with the
+//! code: every type's properties (type, required, default, in place or replace, AWS's
+//! rule), attributes, identity, tags, example and emulator notes. `infra docs` prints
+//! all of it (docs/resources.md is that output, checked by a test); `infra schema TYPE`
+//! prints one type.
+
+use super::OpsError;
+use crate::printer::Printer;
+use crate::resources::{registry, DynDataSource, DynResource, Identity, Skip};
+use crate::schema::{Field, Ty};
+
+/// A cell of a Markdown table: no pipes or newlines.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ").trim().to_string()
+}
+
+/// What a property or attribute of a common name means, where its type says nothing
+/// more specific.
+fn common_doc(name: &str) -> &'static str {
+    match name {
+        "name" => "The name in AWS.",
+        "arn" => "Its ARN.",
+        "description" => "Free text, shown in the console.",
+        "identifier" => "The identifier in AWS.",
+        "environment" => "Environment variables.",
+        "function_arn" => "The function's ARN.",
+        "engine_version" => "Engine version; left unset, AWS picks one (and later changes are not drift).",
+        "vpc_id" => "The VPC it belongs to.",
+        "subnet_group" => "The DB subnet group; left unset, AWS uses the default VPC's.",
+        "security_group_ids" => "Security groups, by id.",
+        "database_name" => "Database created with the cluster.",
+        "master_username" => "The master user's name.",
+        "runtime" => "Lambda runtime, e.g. `python3.12`.",
+        "deletion_protection" => "AWS refuses to delete it while on.",
+        "storage_encrypted" => "Encrypt storage at rest.",
+        "service_id" | "reader_endpoint" | "root_resource_id" | "stage_name" => "As AWS reports it.",
+        _ => "",
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+}
+
+/// One row per property, nested tables flattened (`redrive.max_receive_count`,
+/// `routes[].path`).
+fn property_rows(fields: &[Field], prefix: &str, out: &mut Vec<String>) {
+    for f in fields.iter().filter(|f| !f.computed) {
+        let path = format!("{prefix}{}", f.name);
+        let default = f.default.as_ref().map(|d| format!("`{d}`")).unwrap_or_default();
+        let change = if f.replace { "replace" } else { "in place" };
+        let rule = f.check.map(|c| c.describe()).unwrap_or_default();
+        let required = if f.required { "yes" } else { "" };
+        let doc = if f.doc.trim().is_empty() { common_doc(f.name) } else { f.doc };
+        out.push(format!("| `{path}` | {} | {required} | {} | {change} | {} | {} |", cell(&f.ty.name()), cell(&default), cell(&rule), cell(doc)));
+        match &f.ty {
+            Ty::Object(inner) => property_rows(inner, &format!("{path}."), out),
+            Ty::List(item) => {
+                if let Ty::Object(inner) = item.as_ref() {
+                    property_rows(inner, &format!("{path}[]."), out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn identity(r: &dyn DynResource) -> String {
+    match r.identity() {
+        Identity::Named(f) => format!("by `{f}`, which is also its physical id; infra refuses to create one whose `{f}` is taken"),
+        Identity::Unique([f]) => format!("by `{f}` (AWS assigns the id); infra refuses to create one whose `{f}` is taken"),
+        Identity::Unique(fs) => {
+            let list: Vec<String> = fs.iter().map(|f| format!("`{f}`")).collect();
+            format!("by {} together (AWS assigns the id); infra refuses to create one whose {} are taken", list.join(" and "), list.join(" and "))
+        }
+        Identity::Assigned => "AWS assigns the id and names need not be unique; an interrupted create is found again by infra's tags".into(),
+        Identity::Local => "nothing in AWS: it lives in the state".into(),
+    }
+}
+
+/// The reference section of one resource type.
+pub fn resource_section(r: &dyn DynResource) -> String {
+    let mut out = vec![format!("## `{}`", r.type_name()), String::new(), capitalized(&registry::doc(r.type_name())), String::new()];
+    out.push(format!("- Identified {}.", identity(r)));
+    out.push(if r.taggable() {
+        "- Tagged: the environment's, the module's and its own `tags`, plus infra's (`ManagedBy`, `infra:*`); drift-checked.".into()
+    } else {
+        "- Not taggable in AWS.".into()
+    });
+    out.push(String::new());
+    out.push("| Property | Type | Required | Default | Change | Rule | Description |".into());
+    out.push("|---|---|---|---|---|---|---|".into());
+    property_rows(r.schema().fields(), "", &mut out);
+    out.push(String::new());
+    out.push("| Attribute | Type | Description |".into());
+    out.push("|---|---|---|".into());
+    for a in r.attributes() {
+        let doc = if a.doc.trim().is_empty() { common_doc(a.name) } else { a.doc };
+        let doc = if a.sensitive { format!("{doc} Sensitive: never stored or shown.") } else { doc.to_string() };
+        out.push(format!("| `{}` | {} | {} |", a.name, a.ty.ty().name(), cell(&doc)));
+    }
+    let example = r.example();
+    out.push(String::new());
+    out.push("Example:".into());
+    out.push(String::new());
+    out.push("```toml".into());
+    out.push(example.manifest.trim().to_string());
+    out.push("```".into());
+    if !example.skip.is_empty() {
+        out.push(String::new());
+        out.push("Conformance steps not run against the emulator:".into());
+        for (step, why) in example.skip {
+            let step = match step {
+                Skip::Update => "in-place update",
+                Skip::Tags => "changing tags in place",
+                Skip::Replace => "replace",
+                Skip::Drift => "drift repair",
+                Skip::Adopt => "crash adoption",
+            };
+            out.push(format!("- {step}: {why}."));
+        }
+    }
+    out.join("\n")
+}
+
+/// The reference section of one data source.
+pub fn data_section(d: &dyn DynDataSource) -> String {
+    let mut out = vec![format!("## `{}` (lookup)", d.type_name()), String::new(), capitalized(&registry::doc(d.type_name())), String::new()];
+    let fields = d.schema();
+    if !fields.fields().is_empty() {
+        out.push("| Property | Type | Required | Default | Change | Rule | Description |".into());
+        out.push("|---|---|---|---|---|---|---|".into());
+        property_rows(fields.fields(), "", &mut out);
+        out.push(String::new());
+    }
+    out.push("| Attribute | Type | Description |".into());
+    out.push("|---|---|---|".into());
+    for a in d.attributes() {
+        let doc = if a.doc.trim().is_empty() { common_doc(a.name) } else { a.doc };
+        out.push(format!("| `{}` | {} | {} |", a.name, a.ty.ty().name(), cell(doc)));
+    }
+    out.extend([String::new(), "```toml".into(), d.example().trim().to_string(), "```".into()]);
+    out.join("\n")
+}
+
+/// The whole reference, as docs/resources.md holds it.
+pub fn reference() -> String {
+    let mut out = vec![
+        "# Resource reference".to_string(),
+        String::new(),
+        "Generated by `infra docs` from the types themselves; a test fails when this file is stale.".into(),
+        "How manifests are written: [manifests.md](manifests.md). `infra schema TYPE` prints one section.".into(),
+        String::new(),
+        "Every type below passes the shared conformance test (tests/integration/conformance.rs) against the emulator.".into(),
+        String::new(),
+    ];
+    out.extend(registry::resources().map(|r| format!("- [`{0}`](#{1})", r.type_name(), r.type_name().replace(['.', '_'], ""))));
+    out.extend(registry::data_sources().map(|d| format!("- [`{0}`](#{1}-lookup) (lookup)", d.type_name(), d.type_name().replace(['.', '_'], ""))));
+    for r in registry::resources() {
+        out.push(String::new());
+        out.push(resource_section(r));
+    }
+    for d in registry::data_sources() {
+        out.push(String::new());
+        out.push(data_section(d));
+    }
+    out.push(String::new());
+    out.join("\n")
+}
+
+/// `infra docs`.
+pub fn docs(printer: &Printer) -> Result<(), OpsError> {
+    printer.out(reference().trim_end());
+    Ok(())
+}
+
+/// `infra schema TYPE`.
+pub fn schema(type_name: &str, printer: &Printer) -> Result<(), OpsError> {
+    if let Some(r) = registry::resource(type_name) {
+        printer.out(&resource_section(r));
+    } else if let Some(d) = registry::data_source(type_name) {
+        printer.out(&data_section(d));
+    } else {
+        let known: Vec<&str> = registry::resource_types().chain(registry::data_source_types()).collect();
+        let help = crate::manifest::load::suggest(type_name, known.iter().copied()).unwrap_or_else(|| format!("known types: {}", known.join(", ")));
+        return Err(OpsError::Usage(format!("unknown type `{type_name}` ({help})")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_committed_reference_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/resources.md");
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        let generated = super::reference();
+        if std::env::var_os("INFRA_UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+            return;
+        }
+        assert!(
+            committed == generated,
+            "docs/resources.md is stale: regenerate it with `cargo run --quiet -- docs > docs/resources.md` (or INFRA_UPDATE_DOCS=1 cargo test)"
+        );
+    }
+}
