@@ -16,7 +16,7 @@ use crate::manifest::{display_path, Diagnostic, Loc, SourceFile};
 use crate::resources::registry;
 use crate::schema::lookup_path;
 
-pub const PRICING_FILE: &str = "pricing.toml";
+pub use crate::manifest::load::PRICING_FILE;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,9 +2,10 @@
 //! dependency graph across modules, reconciled against live AWS by an async executor,
 //! and recorded in a local JSON state.
 //!
-//! Layers, each using only those below it:
-//! `cli` → `ops` → `plan` / `engine` → `resources` → `aws`; `manifest`, `graph`,
-//! `schema`, `state`, `secrets` and `printer` are shared building blocks.
+//! Layers, each using only those below it (checked by the test at the end):
+//! `cli` → `ops` → `engine` → `plan` → `state` / `graph` / `cost` → `manifest` →
+//! `resources` → `aws`; `schema` and `secrets` are used by all, `printer` by `ops`
+//! and `cli` only.
 
 pub mod aws;
 pub mod cli;
@@ -19,3 +20,67 @@ pub mod resources;
 pub mod schema;
 pub mod secrets;
 pub mod state;
+
+#[cfg(test)]
+mod layers {
+    /// Which of the crate's modules each module may use. A lower layer importing a
+    /// higher one fails here with the file and the import.
+    const ALLOWED: &[(&str, &[&str])] = &[
+        ("secrets", &[]),
+        ("schema", &[]),
+        ("printer", &["secrets"]),
+        ("aws", &[]),
+        ("resources", &["aws", "schema", "secrets"]),
+        ("manifest", &["resources", "schema", "secrets"]),
+        ("graph", &["manifest"]),
+        ("state", &["manifest", "schema"]),
+        ("cost", &["manifest", "resources", "schema"]),
+        ("plan", &["aws", "graph", "manifest", "resources", "schema", "secrets", "state"]),
+        ("engine", &["aws", "graph", "manifest", "plan", "resources", "schema", "secrets", "state"]),
+        ("ops", &["aws", "cost", "engine", "graph", "manifest", "plan", "printer", "resources", "schema", "secrets", "state"]),
+        ("cli", &["ops", "printer"]),
+    ];
+
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn lower_layers_never_import_higher_ones() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut all = Vec::new();
+        files(&src, &mut all);
+        let mut violations = Vec::new();
+        for path in all {
+            let rel = path.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+            let module = rel.split(['/', '.']).next().unwrap_or_default().to_string();
+            let Some((_, allowed)) = ALLOWED.iter().find(|(m, _)| *m == module) else { continue };
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Test code may reach across layers to set things up, whole test files too.
+            let stem = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
+            let parent = std::fs::read_to_string(path.with_file_name("mod.rs")).unwrap_or_default();
+            if parent.contains(&format!("#[cfg(test)]\nmod {stem};")) {
+                continue;
+            }
+            let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (i, line) in text.lines().enumerate() {
+                for used in line.split("crate::").skip(1) {
+                    let target: String = used.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                    let own = target == module;
+                    let macro_call = used[target.len()..].starts_with('!');
+                    if !own && !macro_call && !allowed.contains(&target.as_str()) && ALLOWED.iter().any(|(m, _)| *m == target) {
+                        violations.push(format!("src/{rel}:{}: {module} uses {target}", i + 1));
+                    }
+                }
+            }
+        }
+        assert!(violations.is_empty(), "layer violations:\n{}", violations.join("\n"));
+    }
+}

@@ -7,9 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::aws::AwsOptions;
-use crate::manifest::load::DEFAULT_ENVIRONMENT;
-use crate::ops::{Exit, GlobalOptions, OpsError};
+use crate::ops::{AwsOptions, Exit, GlobalOptions, OpsError, DEFAULT_ENVIRONMENT};
 use crate::printer::{ColorChoice, Printer};
 
 #[derive(Debug, Parser)]
@@ -94,7 +92,7 @@ impl GlobalArgs {
 /// An environment name becomes a file name (`state/NAME.json`) and part of AWS names
 /// (`${env}`): letters, digits, `-` and `_` only, so it can never point outside `state/`.
 fn parse_environment(s: &str) -> Result<String, String> {
-    crate::manifest::check_environment_name(s).map(|()| s.to_string())
+    crate::ops::check_environment_name(s).map(|()| s.to_string())
 }
 
 /// `INFRA_VAR_<NAME>=value` in the environment sets variable NAME (before `--var`),

@@ -14,8 +14,10 @@ use super::{display_path, validate, Decl, Dependency, Module, Output, Project, V
 
 /// Where the presets live; not a module.
 pub const PRESETS_FILE: &str = "presets.toml";
+/// Where list prices and usage assumptions live (read by `cost`); not a module.
+pub const PRICING_FILE: &str = "pricing.toml";
 /// Files in `modules/` that hold data, not modules.
-pub const DATA_FILES: &[&str] = &[PRESETS_FILE, crate::cost::PRICING_FILE];
+pub const DATA_FILES: &[&str] = &[PRESETS_FILE, PRICING_FILE];
 /// Default environment name (state file `state/dev.json`).
 pub const DEFAULT_ENVIRONMENT: &str = "dev";
 

@@ -219,3 +219,17 @@ pub fn suggest_module(project: &Project, name: &str) -> Option<String> {
 pub fn display_path(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
 }
+
+#[cfg(test)]
+mod tests {
+    /// These keys belong to the manifest (whether and how a resource exists), so a
+    /// property of the same name could never be set.
+    #[test]
+    fn no_property_is_shadowed_by_a_manifest_key() {
+        for r in crate::resources::registry::resources() {
+            for meta in super::META_KEYS {
+                assert!(r.schema().field(meta).is_none(), "{}: property `{meta}` is shadowed by the manifest's own key", r.type_name());
+            }
+        }
+    }
+}

@@ -53,7 +53,13 @@ fn property_rows(fields: &[Field], prefix: &str, out: &mut Vec<String>) {
         let rule = f.check.map(|c| c.describe()).unwrap_or_default();
         let required = if f.required { "yes" } else { "" };
         let doc = if f.doc.trim().is_empty() { common_doc(f.name) } else { f.doc };
-        out.push(format!("| `{path}` | {} | {required} | {} | {change} | {} | {} |", cell(&f.ty.name()), cell(&default), cell(&rule), cell(doc)));
+        out.push(format!(
+            "| `{path}` | {} | {required} | {} | {change} | {} | {} |",
+            cell(&f.ty.name()),
+            cell(&default),
+            cell(&rule),
+            cell(doc)
+        ));
         match &f.ty {
             Ty::Object(inner) => property_rows(inner, &format!("{path}."), out),
             Ty::List(item) => {
@@ -72,9 +78,15 @@ fn identity(r: &dyn DynResource) -> String {
         Identity::Unique([f]) => format!("by `{f}` (AWS assigns the id); infra refuses to create one whose `{f}` is taken"),
         Identity::Unique(fs) => {
             let list: Vec<String> = fs.iter().map(|f| format!("`{f}`")).collect();
-            format!("by {} together (AWS assigns the id); infra refuses to create one whose {} are taken", list.join(" and "), list.join(" and "))
+            format!(
+                "by {} together (AWS assigns the id); infra refuses to create one whose {} are taken",
+                list.join(" and "),
+                list.join(" and ")
+            )
         }
-        Identity::Assigned => "AWS assigns the id and names need not be unique; an interrupted create is found again by infra's tags".into(),
+        Identity::Assigned => {
+            "AWS assigns the id and names need not be unique; an interrupted create is found again by infra's tags".into()
+        }
         Identity::Local => "nothing in AWS: it lives in the state".into(),
     }
 }
@@ -126,7 +138,8 @@ pub fn resource_section(r: &dyn DynResource) -> String {
 
 /// The reference section of one data source.
 pub fn data_section(d: &dyn DynDataSource) -> String {
-    let mut out = vec![format!("## `{}` (lookup)", d.type_name()), String::new(), capitalized(&registry::doc(d.type_name())), String::new()];
+    let mut out =
+        vec![format!("## `{}` (lookup)", d.type_name()), String::new(), capitalized(&registry::doc(d.type_name())), String::new()];
     let fields = d.schema();
     if !fields.fields().is_empty() {
         out.push("| Property | Type | Required | Default | Change | Rule | Description |".into());
@@ -156,7 +169,9 @@ pub fn reference() -> String {
         String::new(),
     ];
     out.extend(registry::resources().map(|r| format!("- [`{0}`](#{1})", r.type_name(), r.type_name().replace(['.', '_'], ""))));
-    out.extend(registry::data_sources().map(|d| format!("- [`{0}`](#{1}-lookup) (lookup)", d.type_name(), d.type_name().replace(['.', '_'], ""))));
+    out.extend(
+        registry::data_sources().map(|d| format!("- [`{0}`](#{1}-lookup) (lookup)", d.type_name(), d.type_name().replace(['.', '_'], ""))),
+    );
     for r in registry::resources() {
         out.push(String::new());
         out.push(resource_section(r));
@@ -183,7 +198,8 @@ pub fn schema(type_name: &str, printer: &Printer) -> Result<(), OpsError> {
         printer.out(&data_section(d));
     } else {
         let known: Vec<&str> = registry::resource_types().chain(registry::data_source_types()).collect();
-        let help = crate::manifest::load::suggest(type_name, known.iter().copied()).unwrap_or_else(|| format!("known types: {}", known.join(", ")));
+        let help = crate::manifest::load::suggest(type_name, known.iter().copied())
+            .unwrap_or_else(|| format!("known types: {}", known.join(", ")));
         return Err(OpsError::Usage(format!("unknown type `{type_name}` ({help})")));
     }
     Ok(())

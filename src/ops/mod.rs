@@ -18,7 +18,7 @@ mod validate;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::aws::{Aws, AwsOptions, ConnectError, Identity};
+use crate::aws::{Aws, ConnectError, Identity};
 use crate::engine::StepError;
 use crate::graph::Graph;
 use crate::manifest::presets::{Preset, PresetAction};
@@ -27,7 +27,10 @@ use crate::plan::{PlanError, SelectError};
 use crate::printer::{Printer, Style};
 use crate::state::{State, StateError, StateLock, StateStore};
 
+pub use crate::aws::AwsOptions;
 pub use crate::engine::DEFAULT_PARALLELISM;
+pub use crate::manifest::check_environment_name;
+pub use crate::manifest::load::DEFAULT_ENVIRONMENT;
 pub use docs::{docs, schema};
 pub use down::{down, DownOptions};
 pub use graph::{graph, GraphFormat};

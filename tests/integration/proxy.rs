@@ -148,7 +148,7 @@ async fn serve(
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 let (client, calls, faults) = (client.clone(), Arc::clone(&calls), Arc::clone(&faults));
-                let service = signing_service(&req.headers());
+                let service = signing_service(req.headers());
                 let upstream =
                     routes.lock().unwrap().iter().find(|(s, _)| *s == service).map(|(_, u)| u.clone()).unwrap_or(upstream.clone());
                 async move { handle(req, &client, &upstream, &calls, &faults).await }

@@ -175,3 +175,61 @@ fn no_colour_codes_when_asked_or_redirected() {
         assert!(!r.all().contains('\u{1b}'), "no ANSI escape codes: {:?}", &r.stderr[..r.stderr.len().min(400)]);
     }
 }
+
+#[test]
+fn a_create_that_fails_part_way_is_completed_or_removed_by_the_next_run() {
+    let env = Env::empty();
+    let module = "[data.vpc]\ntype = \"ec2.default_vpc\"\n\n[resources.sg]\ntype = \"ec2.security_group\"\nname = \"half-built\"\nvpc_id = \"${data.vpc.id}\"\ningress = [{ from_port = 443, to_port = 443, cidr_blocks = [\"10.0.0.0/16\"] }]\n";
+    env.write("modules/net.toml", module);
+    let groups = |env: &Env| {
+        env.block_on(async {
+            let out = env
+                .ec2()
+                .describe_security_groups()
+                .filters(aws_sdk_ec2::types::Filter::builder().name("group-name").values("half-built").build())
+                .send()
+                .await
+                .unwrap();
+            out.security_groups().to_vec()
+        })
+    };
+    // The group is created, then AWS refuses its rule.
+    let refusal = "<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>refused by the test</Message></Error></Errors><RequestID>t</RequestID></Response>";
+    env.proxy.script(crate::proxy::Scripted {
+        operation: "AuthorizeSecurityGroupIngress".into(),
+        times: 1,
+        status: 400,
+        headers: vec![("content-type", "text/xml".into())],
+        body: refusal.into(),
+    });
+    let first = env.infra(&["up", "net"]);
+    first.code(1);
+    assert!(first.stderr.contains("refused by the test"), "{}", first.stderr);
+    assert_eq!(groups(&env).len(), 1, "the half-built group exists");
+    assert!(env.state()["modules"]["net"]["pending"]["sg"].is_object(), "and the state remembers it");
+
+    // The next run finds it and completes it: one group, with its rule.
+    let second = env.infra(&["up", "net"]);
+    second.ok();
+    assert!(second.stdout.contains("adopting it"), "{}", second.stdout);
+    let found = groups(&env);
+    assert_eq!(found.len(), 1, "no second group");
+    assert_eq!(found[0].ip_permissions()[0].from_port(), Some(443));
+    env.infra(&["plan", "net", "--detailed-exitcode"]).code(0);
+
+    // Had the resource been dropped from the manifest instead, the next run removes it.
+    env.infra(&["down", "net", "--yes"]).ok();
+    env.proxy.script(crate::proxy::Scripted {
+        operation: "AuthorizeSecurityGroupIngress".into(),
+        times: 1,
+        status: 400,
+        headers: vec![("content-type", "text/xml".into())],
+        body: refusal.into(),
+    });
+    env.infra(&["up", "net"]).code(1);
+    env.write("modules/net.toml", "[data.vpc]\ntype = \"ec2.default_vpc\"\n");
+    let cleanup = env.infra(&["up", "net", "--yes"]);
+    cleanup.ok();
+    assert!(cleanup.stdout.contains("left by an interrupted create"), "{}", cleanup.stdout);
+    assert!(groups(&env).is_empty(), "nothing half-built is left");
+}

@@ -89,7 +89,10 @@ fn prevent_destroy_refuses_even_with_yes_and_can_depend_on_the_environment() {
     r.code(1);
     assert!(r.stderr.contains("data.data: `prevent_destroy` is set, and the plan would replace it"), "{}", r.stderr);
     // Removed from the manifest, it is still protected by what was recorded.
-    env.write("modules/data.toml", "[variables]\nprotect = false\n[resources.archive]\ntype = \"sqs.queue\"\nname = \"kept-archive\"\non_delete = \"retain\"\n");
+    env.write(
+        "modules/data.toml",
+        "[variables]\nprotect = false\n[resources.archive]\ntype = \"sqs.queue\"\nname = \"kept-archive\"\non_delete = \"retain\"\n",
+    );
     let r = env.infra(&["-e", "prod", "up", "data", "--yes"]);
     r.code(1);
     assert!(r.stderr.contains("data.data: `prevent_destroy` is set"), "{}", r.stderr);
