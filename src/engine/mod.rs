@@ -215,10 +215,6 @@ impl Run<'_> {
         })
     }
 
-    fn module_dir(&self, module: &str) -> std::path::PathBuf {
-        self.exec.project.module(module).map(|m| m.dir.clone()).unwrap_or_else(|| self.exec.project.modules_dir())
-    }
-
     async fn read_data(&self, step: &Step) -> Result<(), StepError> {
         if lock(&self.data).contains_key(&step.address) {
             return Ok(());
@@ -234,7 +230,7 @@ impl Run<'_> {
         };
         crate::schema::normalize(&mut props, &kind.schema(), "").map_err(fail)?;
         let label = step.address.to_string();
-        let dir = self.module_dir(&step.address.module);
+        let dir = self.exec.project.module_dir(&step.address.module);
         let progress = ReporterProgress(self.exec.reporter);
         let cx = self.ctx(&label, &dir, DEFAULT_TIMEOUT, &progress);
         let attrs = kind.read(&cx, &props).await.map_err(|e| Self::fail(step, Action::Read, e))?;
@@ -324,7 +320,7 @@ impl Run<'_> {
         }
 
         let label = addr.to_string();
-        let dir = self.module_dir(&addr.module);
+        let dir = self.exec.project.module_dir(&addr.module);
         let progress = ReporterProgress(self.exec.reporter);
         let timeout = decl.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let cx = self.ctx(&label, &dir, timeout, &progress);
@@ -436,7 +432,7 @@ impl Run<'_> {
             }
         }
         let label = step.address.to_string();
-        let dir = self.module_dir(&step.address.module);
+        let dir = self.exec.project.module_dir(&step.address.module);
         let progress = ReporterProgress(self.exec.reporter);
         let timeout = self
             .exec

@@ -42,6 +42,12 @@ impl Project {
     pub fn modules_dir(&self) -> PathBuf {
         self.root.join("modules")
     }
+
+    /// Where relative paths of a module's resources start (its file's directory); for a
+    /// module only the state still knows, `modules/`.
+    pub fn module_dir(&self, name: &str) -> PathBuf {
+        self.module(name).map(|m| m.dir.clone()).unwrap_or_else(|| self.modules_dir())
+    }
 }
 
 #[derive(Debug)]

@@ -56,10 +56,6 @@ pub struct Planner<'a> {
 }
 
 impl Planner<'_> {
-    fn module_dir(&self, module: &str) -> std::path::PathBuf {
-        self.project.module(module).map(|m| m.dir.clone()).unwrap_or_else(|| self.project.modules_dir())
-    }
-
     /// Read the live state of every recorded resource in the selection, concurrently.
     async fn refresh(&self, addrs: Vec<Address>) -> Result<HashMap<Address, Option<(Value, Attrs)>>, PlanError> {
         let mut out = HashMap::new();
@@ -126,7 +122,7 @@ impl Planner<'_> {
                         unknown.insert(addr.clone());
                     } else {
                         let label = addr.to_string();
-                        let dir = self.module_dir(&addr.module);
+                        let dir = self.project.module_dir(&addr.module);
                         let attrs = kind
                             .read(&Ctx::new(self.aws, &label, &dir), &props)
                             .await
@@ -278,7 +274,7 @@ impl Planner<'_> {
         let Some(pending) = self.state.pending(&addr.module, &addr.name) else { return Ok(None) };
         let Some(kind) = registry::resource(&pending.type_name) else { return Ok(None) };
         let label = addr.to_string();
-        let dir = self.module_dir(&addr.module);
+        let dir = self.project.module_dir(&addr.module);
         let cx = Ctx::new(self.aws, &label, &dir).token(Some(&pending.token));
         let refresh_err = |source| PlanError::Refresh { address: addr.clone(), source };
         // The name the create used, or (for a create that never got a name) today's.

@@ -86,7 +86,7 @@ pub async fn check_plan(aws: &Aws, project: &Project, lineage: &str, steps: &mut
             let Some(kind) = registry::resource(&step.type_name) else { return (i, Ok(())) };
             let Some(desired) = step.desired.as_ref() else { return (i, Ok(())) };
             let label = step.address.to_string();
-            let dir = project.module(&step.address.module).map(|m| m.dir.clone()).unwrap_or_else(|| project.modules_dir());
+            let dir = project.module_dir(&step.address.module);
             let cx = Ctx::new(aws, &label, &dir);
             let prior = step.prior.as_ref().map(|p| p.id.as_str());
             (i, check_one(&cx, kind, desired, prior, &project.environment, lineage).await)

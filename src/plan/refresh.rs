@@ -25,7 +25,7 @@ pub async fn read_live(
         Some(async move {
             let Some(kind) = registry::resource(&prior.type_name) else { return (addr, Ok(None)) };
             let label = addr.to_string();
-            let dir = project.module(&addr.module).map(|m| m.dir.clone()).unwrap_or_else(|| project.modules_dir());
+            let dir = project.module_dir(&addr.module);
             let live = kind.read(&Ctx::new(aws, &label, &dir), &prior.id, &prior.properties).await;
             let live = live.map(|o| o.map(|(v, a)| (secrets::mask_like(&v, &prior.properties), a)));
             (addr, live)
