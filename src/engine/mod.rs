@@ -19,12 +19,25 @@ use crate::resources::{registry, split_sensitive, Attrs, Ctx, DynResource, Outco
 use crate::secrets::mask_json;
 use crate::state::{self, PendingCreate, ResourceState, State, StateError, StateStore};
 
-pub use walk::{walk, Outcome as WalkOutcome};
+pub use walk::{walk, Limits, Outcome as WalkOutcome};
 
-/// Default number of steps in flight. AWS control planes throttle mutations at roughly
-/// 10-20 requests per second per service (IAM, Lambda); eight concurrent steps stay
-/// below that while long waits (Aurora, CloudFront) still overlap.
-pub const DEFAULT_PARALLELISM: usize = 8;
+/// Default number of steps in flight over all services. Each service has its own,
+/// lower, limit ([`service_limit`]), so this only caps the total.
+pub const DEFAULT_PARALLELISM: usize = 32;
+
+/// Steps in flight at once against one AWS service. Control planes throttle mutations
+/// per service and account (CloudWatch Logs' CreateLogGroup at 5 per second, API
+/// Gateway's writes at a few per second, Lambda's and IAM's at 10-20), and a step makes
+/// one to a few calls, so these keep each service near its rate while different
+/// services proceed side by side; a throttled call is retried by the SDK with backoff.
+pub fn service_limit(service: &str) -> usize {
+    match service {
+        "logs" | "apigateway" | "cloudfront" => 4,
+        "iam" | "lambda" | "rds" | "sagemaker" | "apprunner" | "scheduler" => 8,
+        "random" => usize::MAX,
+        _ => 16,
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StepErrorKind {
@@ -58,6 +71,8 @@ pub trait Reporter: Send + Sync {
     fn finished(&self, step: &Step, action: Action, elapsed: Duration);
     fn failed(&self, error: &StepError);
     fn skipped(&self, step: &Step, because: &Address);
+    /// Something the user should know that is not an error.
+    fn warning(&self, message: &str);
 }
 
 struct ReporterProgress<'a>(&'a dyn Reporter);
@@ -74,6 +89,8 @@ pub struct ApplyReport {
     pub errors: Vec<StepError>,
     pub skipped: Vec<(Address, Address)>,
     pub not_started: Vec<Address>,
+    /// When each step started and ended, from the start of the run.
+    pub timings: Vec<Option<(Duration, Duration)>>,
 }
 
 impl ApplyReport {
@@ -106,6 +123,10 @@ struct Run<'a> {
     actions: Mutex<HashMap<usize, Action>>,
     /// Sensitive attributes known in this run; never written to the state.
     secrets: Mutex<HashMap<Address, Attrs>>,
+    /// Values the plan knew early (attributes, outputs): steps that did not wait for
+    /// their source use them.
+    early: HashMap<Address, Attrs>,
+    early_outputs: HashMap<Address, Value>,
 }
 
 impl Executor<'_> {
@@ -118,17 +139,38 @@ impl Executor<'_> {
             identity: plan.identity.clone(),
             actions: Mutex::new(HashMap::new()),
             secrets: Mutex::new(plan.secrets.clone()),
+            early: plan.early.clone(),
+            early_outputs: plan.early_outputs.clone(),
         };
         let steps = &plan.steps;
-        let outcomes = walk(steps.len(), &plan.edges, self.parallelism, &self.cancel, |i| {
-            let run = &run;
+        // The longest chains of (typical AWS) work first; each service within its limit.
+        let priority = crate::plan::schedule::remaining(steps.len(), &plan.edges, &crate::plan::estimate::weights(&plan));
+        let mut services: Vec<&str> = vec!["-"];
+        let group: Vec<usize> = steps
+            .iter()
+            .map(|s| {
+                let service = if s.address.kind == Kind::Resource { s.type_name.split('.').next().unwrap_or("-") } else { "-" };
+                services.iter().position(|x| *x == service).unwrap_or_else(|| {
+                    services.push(service);
+                    services.len() - 1
+                })
+            })
+            .collect();
+        let group_limit: Vec<usize> = services.iter().map(|s| if *s == "-" { usize::MAX } else { service_limit(s) }).collect();
+        let limits = Limits { parallelism: self.parallelism, priority: &priority, group: &group, group_limit: &group_limit };
+        let began = Instant::now();
+        let timings = Mutex::new(vec![None; steps.len()]);
+        let outcomes = walk(steps.len(), &plan.edges, &limits, &self.cancel, |i| {
+            let (run, timings) = (&run, &timings);
             async move {
                 let step = &steps[i];
                 let start = Instant::now();
                 if step.action.is_change() {
                     self.reporter.started(step);
                 }
-                match run.step(step).await {
+                let result = run.step(step).await;
+                lock(timings)[i] = Some((start - began, began.elapsed()));
+                match result {
                     Ok(action) => {
                         if step.action.is_change() || action.is_change() {
                             self.reporter.finished(step, action, start.elapsed());
@@ -145,7 +187,7 @@ impl Executor<'_> {
         })
         .await;
         let actions = std::mem::take(&mut *lock(&run.actions));
-        let mut report = ApplyReport::default();
+        let mut report = ApplyReport { timings: std::mem::take(&mut *lock(&timings)), ..ApplyReport::default() };
         for (i, o) in outcomes.into_iter().enumerate() {
             let addr = steps[i].address.clone();
             match o {
@@ -202,16 +244,17 @@ impl Run<'_> {
     fn in_scope<T>(&self, state: &State, f: impl FnOnce(&Scope<'_>) -> T) -> T {
         let data = lock(&self.data);
         let secrets = lock(&self.secrets);
-        let (unknown, outputs, adopted) = (HashSet::new(), HashMap::new(), HashMap::new());
+        let (unknown, adopted) = (HashSet::new(), HashMap::new());
         f(&Scope {
             project: self.exec.project,
             state,
             identity: self.identity.as_ref(),
             data: &data,
             unknown: &unknown,
-            outputs: &outputs,
+            outputs: &self.early_outputs,
             secrets: &secrets,
             adopted: &adopted,
+            early: &self.early,
         })
     }
 
@@ -347,6 +390,15 @@ impl Run<'_> {
             }
         };
         let (plain, secret) = split_sensitive(&decl.type_name, outcome.attrs);
+        // Steps that did not wait for this one used the values known early: they must be
+        // what AWS reported.
+        for (name, planned) in self.early.get(addr).into_iter().flatten() {
+            if let Some(actual) = plain.get(name).filter(|v| *v != planned) {
+                self.exec.reporter.warning(&format!(
+                    "{addr}: AWS reported {name} {actual}, not {planned} as planned; resources that used it are corrected by the next `up`"
+                ));
+            }
+        }
         attributes.extend(plain);
         if !secret.is_empty() {
             lock(&self.secrets).insert(addr.clone(), secret);

@@ -1,9 +1,11 @@
 //! Walking a DAG of steps with bounded concurrency: a step starts as soon as its own
-//! predecessors are done (not level by level); a failure skips everything downstream
-//! of it while other branches go on; cancellation stops new starts and lets running
-//! steps finish.
+//! predecessors are done (not level by level), the one with the longest chain of work
+//! behind it first; each step belongs to a group (an AWS service) with its own limit
+//! of steps in flight, under the overall one. A failure skips everything downstream of
+//! it while other branches go on; cancellation stops new starts and lets running steps
+//! finish.
 
-use std::collections::VecDeque;
+use std::collections::BinaryHeap;
 use std::future::Future;
 
 use futures::stream::FuturesUnordered;
@@ -22,8 +24,27 @@ pub enum Outcome<E> {
     NotStarted,
 }
 
+/// How the walk orders and bounds its steps.
+pub struct Limits<'a> {
+    /// Steps in flight at once, over all groups.
+    pub parallelism: usize,
+    /// Higher first among ready steps (the longest remaining chain).
+    pub priority: &'a [u64],
+    /// Each step's group.
+    pub group: &'a [usize],
+    /// Steps in flight at once per group.
+    pub group_limit: &'a [usize],
+}
+
+impl Limits<'_> {
+    /// No priorities and one group: first come, first served.
+    pub fn flat(parallelism: usize) -> Limits<'static> {
+        Limits { parallelism, priority: &[], group: &[], group_limit: &[] }
+    }
+}
+
 /// Run `run(i)` for nodes `0..n` respecting `edges` (`(a, b)`: a before b).
-pub async fn walk<E, F, Fut>(n: usize, edges: &[(usize, usize)], parallelism: usize, cancel: &CancellationToken, run: F) -> Vec<Outcome<E>>
+pub async fn walk<E, F, Fut>(n: usize, edges: &[(usize, usize)], limits: &Limits<'_>, cancel: &CancellationToken, run: F) -> Vec<Outcome<E>>
 where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = Result<(), E>>,
@@ -34,23 +55,37 @@ where
         waiting_on[b] += 1;
         next[a].push(b);
     }
+    let group = |i: usize| limits.group.get(i).copied().unwrap_or(0);
+    let groups = limits.group_limit.len().max(1);
+    let limit = |g: usize| limits.group_limit.get(g).copied().unwrap_or(usize::MAX).max(1);
+    // Ready steps per group, highest priority (then lowest index) on top.
+    let key = |i: usize| (limits.priority.get(i).copied().unwrap_or(0), std::cmp::Reverse(i));
+    let mut ready: Vec<BinaryHeap<((u64, std::cmp::Reverse<usize>), usize)>> = (0..groups).map(|_| BinaryHeap::new()).collect();
+    let mut in_flight = vec![0usize; groups];
+    for i in (0..n).filter(|&i| waiting_on[i] == 0) {
+        ready[group(i)].push((key(i), i));
+    }
     let mut outcome: Vec<Option<Outcome<E>>> = (0..n).map(|_| None).collect();
-    let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting_on[i] == 0).collect();
     let mut running = FuturesUnordered::new();
     loop {
-        while running.len() < parallelism.max(1) && !cancel.is_cancelled() {
-            let Some(i) = ready.pop_front() else { break };
+        while running.len() < limits.parallelism.max(1) && !cancel.is_cancelled() {
+            // The best ready step of any group that has room.
+            let pick = (0..groups).filter(|&g| in_flight[g] < limit(g)).filter_map(|g| ready[g].peek().map(|top| (top.0, g))).max();
+            let Some((_, g)) = pick else { break };
+            let Some((_, i)) = ready[g].pop() else { break };
+            in_flight[g] += 1;
             let fut = run(i);
             running.push(async move { (i, fut.await) });
         }
         let Some((i, result)) = running.next().await else { break };
+        in_flight[group(i)] -= 1;
         match result {
             Ok(()) => {
                 outcome[i] = Some(Outcome::Done);
                 for &j in &next[i] {
                     waiting_on[j] -= 1;
                     if waiting_on[j] == 0 && outcome[j].is_none() {
-                        ready.push_back(j);
+                        ready[group(j)].push((key(j), j));
                     }
                 }
             }
@@ -80,7 +115,7 @@ mod tests {
         // 0 is slow; 1 -> 2 is fast and must not wait for 0.
         let log = Mutex::new(Vec::new());
         let cancel = CancellationToken::new();
-        let out = walk(3, &[(1, 2)], 4, &cancel, |i| {
+        let out = walk(3, &[(1, 2)], &Limits::flat(4), &cancel, |i| {
             let log = &log;
             async move {
                 if i == 0 {
@@ -98,7 +133,7 @@ mod tests {
     #[tokio::test]
     async fn failure_skips_dependents_only() {
         let cancel = CancellationToken::new();
-        let out = walk(4, &[(0, 1), (1, 2)], 2, &cancel, |i| async move {
+        let out = walk(4, &[(0, 1), (1, 2)], &Limits::flat(2), &cancel, |i| async move {
             if i == 0 {
                 Err("boom")
             } else {
@@ -115,7 +150,7 @@ mod tests {
     #[tokio::test]
     async fn cancellation_stops_new_starts() {
         let cancel = CancellationToken::new();
-        let out = walk(3, &[(0, 1), (1, 2)], 1, &cancel, |i| {
+        let out = walk(3, &[(0, 1), (1, 2)], &Limits::flat(1), &cancel, |i| {
             let cancel = cancel.clone();
             async move {
                 if i == 0 {
@@ -133,7 +168,7 @@ mod tests {
     async fn parallelism_bounds_concurrency() {
         let live = Mutex::new((0usize, 0usize));
         let cancel = CancellationToken::new();
-        walk(6, &[], 2, &cancel, |_| {
+        walk(6, &[], &Limits::flat(2), &cancel, |_| {
             let live = &live;
             async move {
                 {
@@ -148,5 +183,43 @@ mod tests {
         })
         .await;
         assert_eq!(live.lock().unwrap().1, 2);
+    }
+
+    #[tokio::test]
+    async fn the_longest_chain_starts_first_and_groups_keep_their_limits() {
+        // One slot: 2 heads a longer chain (2 -> 3) than 0 and 1, so it starts first.
+        let order = Mutex::new(Vec::new());
+        let cancel = CancellationToken::new();
+        let limits = Limits { parallelism: 1, priority: &[1, 1, 5, 1], group: &[], group_limit: &[] };
+        walk(4, &[(2, 3)], &limits, &cancel, |i| {
+            let order = &order;
+            async move {
+                order.lock().unwrap().push(i);
+                Ok::<(), ()>(())
+            }
+        })
+        .await;
+        assert_eq!(order.lock().unwrap()[0], 2);
+
+        // Group 1 allows one step at a time, however many slots there are overall.
+        let live = Mutex::new((0usize, 0usize));
+        let limits = Limits { parallelism: 8, priority: &[], group: &[1, 1, 1, 0], group_limit: &[8, 1] };
+        walk(4, &[], &limits, &cancel, |i| {
+            let live = &live;
+            async move {
+                if i < 3 {
+                    let mut l = live.lock().unwrap();
+                    l.0 += 1;
+                    l.1 = l.1.max(l.0);
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                if i < 3 {
+                    live.lock().unwrap().0 -= 1;
+                }
+                Ok::<(), ()>(())
+            }
+        })
+        .await;
+        assert_eq!(live.lock().unwrap().1, 1);
     }
 }

@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 pub use load::{load, LoadOptions};
-pub use source::{Diagnostic, Loc, Node, SourceFile};
+pub use source::{Diagnostic, Loc, Node, NodeKind, SourceFile};
 
 use expr::Reference;
 

@@ -78,6 +78,10 @@ impl Reporter for Progress<'_> {
         self.0.status("Failed", Style::Red, &error.to_string());
     }
 
+    fn warning(&self, message: &str) {
+        self.0.warn(message);
+    }
+
     fn skipped(&self, step: &Step, because: &Address) {
         if step.action.is_change() {
             self.0.status("Skipped", Style::Yellow, &format!("{} (because {because} failed)", step.address));

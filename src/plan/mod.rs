@@ -4,9 +4,12 @@
 //! plan that would take a name something else holds, or remove a protected resource.
 
 mod decide;
+pub mod estimate;
 mod ownership;
+mod places;
 mod refresh;
 pub mod resolve;
+pub mod schedule;
 mod select;
 mod step;
 
@@ -98,6 +101,9 @@ impl Planner<'_> {
         let mut outputs = HashMap::new();
         let mut adopted = HashMap::new();
         let mut index_of_node = HashMap::new();
+        // Resources whose attributes may change in this run, and outputs seen so far.
+        let mut volatile = HashSet::new();
+        let mut seen_outputs = HashSet::new();
         for &n in &order {
             let gnode = self.graph.node(n);
             let addr = gnode.address.clone();
@@ -110,6 +116,7 @@ impl Planner<'_> {
                 outputs: &outputs,
                 secrets: &plan.secrets,
                 adopted: &adopted,
+                early: &plan.early,
             };
             let invalid = |message: String| PlanError::Invalid { address: addr.clone(), message, loc: gnode.loc.clone() };
             let mut step = match addr.kind {
@@ -160,6 +167,15 @@ impl Planner<'_> {
                     step.action = decision.action;
                     step.changes = decision.changes;
                     step.reason = step.reason.or(decision.reason);
+                    if let (Some(kind), Some(at)) = (registry::resource(&type_name), plan.identity.as_ref()) {
+                        let early = kind.early(&desired, at);
+                        if !early.is_empty() {
+                            plan.early.insert(addr.clone(), early);
+                        }
+                    }
+                    if step.action.is_change() || step.adopt {
+                        volatile.insert(addr.clone());
+                    }
                     if matches!(step.action, Action::Create | Action::Replace) {
                         unknown.insert(addr.clone());
                     } else if let Some(p) = prior.as_ref().filter(|_| step.adopt) {
@@ -178,7 +194,11 @@ impl Planner<'_> {
                     let old = self.state.output(&addr.module, &addr.name).cloned().unwrap_or(Value::Null);
                     if !contains_unknown(&value) && !output.sensitive {
                         outputs.insert(addr.clone(), value.clone());
+                        if self.known_early(&addr, &volatile, &plan.early, &seen_outputs, &plan.early_outputs) {
+                            plan.early_outputs.insert(addr.clone(), value.clone());
+                        }
                     }
+                    seen_outputs.insert(addr.clone());
                     let changed = if old.is_null() { Action::Create } else { Action::Update };
                     if contains_unknown(&value) {
                         unknown.insert(addr.clone());
@@ -236,8 +256,37 @@ impl Planner<'_> {
         if !refusals.is_empty() {
             return Err(PlanError::NotOurs(refusals));
         }
-        plan.edges = self.edges(&plan.steps, &index_of_node);
+        let (edges, early_edges) = self.edges(&plan, &index_of_node);
+        plan.edges = edges;
+        plan.early_edges = early_edges;
         Ok(plan)
+    }
+
+    /// Whether an output's value is final now: every resource it reads is either not
+    /// changing in this run or read only through attributes known early, and every
+    /// output it reads is final too.
+    fn known_early(
+        &self,
+        addr: &Address,
+        volatile: &HashSet<Address>,
+        early: &HashMap<Address, Attrs>,
+        seen: &HashSet<Address>,
+        early_outputs: &HashMap<Address, Value>,
+    ) -> bool {
+        use crate::manifest::expr::Reference;
+        let Some(m) = self.project.module(&addr.module) else { return false };
+        let Some(output) = m.outputs.get(&addr.name) else { return false };
+        m.expand_locals(output.references.iter().map(|(r, _)| r)).into_iter().all(|r| match r {
+            Reference::Resource { name, attr } => {
+                let a = Address::resource(&addr.module, name);
+                !volatile.contains(&a) || early.get(&a).is_some_and(|e| e.contains_key(attr))
+            }
+            Reference::Module { module, output } => {
+                let o = Address::output(module, output);
+                !seen.contains(&o) || early_outputs.contains_key(&o)
+            }
+            _ => true,
+        })
     }
 
     /// `prevent_destroy` refuses any delete or replace of the resource; `on_delete =
@@ -356,14 +405,33 @@ impl Planner<'_> {
         out
     }
 
-    /// Graph edges between planned steps; deletes run in reverse of the recorded
-    /// dependencies, and after the steps that stop using what they delete.
-    fn edges(&self, steps: &[Step], index_of_node: &HashMap<petgraph::graph::NodeIndex, usize>) -> Vec<(usize, usize)> {
+    /// Graph edges between planned steps, and apart from them the dependencies that
+    /// need not be waited for: a resource that quotes another's early-known values only
+    /// in documents and maps (a policy, environment variables, tags) can go before that
+    /// one exists. Deletes run in reverse of the recorded dependencies, and after the
+    /// steps that stop using what they delete.
+    fn edges(&self, plan: &Plan, index_of_node: &HashMap<petgraph::graph::NodeIndex, usize>) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+        let steps = &plan.steps;
         let mut edges = Vec::new();
+        let mut early_edges = Vec::new();
         for (&n, &j) in index_of_node {
+            let user = &self.graph.node(n).address;
+            let places = (user.kind == Kind::Resource).then(|| places::of(self.project, user)).flatten();
             for dep in self.graph.dependencies(n) {
-                if let Some(&i) = index_of_node.get(&dep) {
+                let Some(&i) = index_of_node.get(&dep) else { continue };
+                let target = &self.graph.node(dep).address;
+                let waits = match places.as_ref().and_then(|p| p.get(target)) {
+                    Some(place) if !place.strict => match target.kind {
+                        Kind::Resource => !plan.early.get(target).is_some_and(|e| place.attrs.iter().all(|a| e.contains_key(a))),
+                        Kind::Output => !plan.early_outputs.contains_key(target),
+                        Kind::Data => true,
+                    },
+                    _ => true,
+                };
+                if waits || !steps[i].action.is_change() {
                     edges.push((i, j));
+                } else {
+                    early_edges.push((i, j));
                 }
             }
         }
@@ -381,6 +449,8 @@ impl Planner<'_> {
         }
         edges.sort_unstable();
         edges.dedup();
-        edges
+        early_edges.sort_unstable();
+        early_edges.retain(|e| edges.binary_search(e).is_err());
+        (edges, early_edges)
     }
 }

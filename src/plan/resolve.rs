@@ -37,6 +37,9 @@ pub struct Scope<'a> {
     pub secrets: &'a HashMap<Address, Attrs>,
     /// Resources found in AWS after an interrupted create, not yet in the state.
     pub adopted: &'a HashMap<Address, ResourceState>,
+    /// Attributes of resources being created that follow from their inputs; they are
+    /// what AWS will report, so they stand in before (and after) the create.
+    pub early: &'a HashMap<Address, Attrs>,
 }
 
 /// A resolved value and the other modules' outputs it used.
@@ -107,6 +110,9 @@ impl Scope<'_> {
                 }
             }
             Reference::Resource { name, attr } => {
+                if let Some(v) = self.early.get(&Address::resource(module, name)).and_then(|a| a.get(attr)) {
+                    return Ok(v.clone());
+                }
                 if self.unknown.contains(&Address::resource(module, name)) {
                     return Ok(Value::String(UNKNOWN.into()));
                 }
@@ -175,6 +181,7 @@ mod tests {
         outputs: HashMap<Address, Value>,
         secrets: HashMap<Address, Attrs>,
         adopted: HashMap<Address, ResourceState>,
+        early: HashMap<Address, Attrs>,
     }
 
     impl Empty {
@@ -188,6 +195,7 @@ mod tests {
                 outputs: &self.outputs,
                 secrets: &self.secrets,
                 adopted: &self.adopted,
+                early: &self.early,
             }
         }
     }

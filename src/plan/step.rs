@@ -121,6 +121,16 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// `(a, b)`: step `a` must finish before step `b` starts.
     pub edges: Vec<(usize, usize)>,
+    /// Dependencies that need not be waited for: `b` uses only values of `a` known
+    /// before `a` is created, in places that do not need `a` to exist (a policy, an
+    /// environment variable). Kept to show what they save.
+    pub early_edges: Vec<(usize, usize)>,
+    /// Attributes of resources to be created that follow from their inputs (a name,
+    /// an ARN built from account, region and name), known while planning.
+    pub early: HashMap<Address, Attrs>,
+    /// Output values final while planning (they read only early-known or unchanging
+    /// values), so their users need not wait for the output step.
+    pub early_outputs: HashMap<Address, Value>,
     pub identity: Option<Identity>,
     /// Data lookups made while planning.
     pub data: HashMap<Address, Attrs>,

@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::{attr_map, Attr, AttrSet, Attrs, Ctx, DataSource, Example, Identity, Outcome, PrepareCx, Problem, Resource, ResourceError};
+use super::{
+    attr_map, Attr, AttrSet, Attrs, Caller, Ctx, DataSource, Example, Identity, Outcome, PrepareCx, Problem, Resource, ResourceError,
+};
 use crate::schema::{PropType, Ty};
 
 #[async_trait]
@@ -20,6 +22,9 @@ pub trait DynResource: Send + Sync {
     }
     /// Rules spanning properties, on a fully known value.
     fn check(&self, props: &Value) -> Vec<Problem>;
+    /// Attributes known from the properties before the resource exists (see
+    /// [`Resource::early`]); none while a value they need is still unknown.
+    fn early(&self, props: &Value, at: &Caller) -> Attrs;
     fn prepare(&self, props: &mut Value, cx: &PrepareCx<'_>) -> Result<(), ResourceError>;
     async fn create(&self, cx: &Ctx<'_>, props: &Value) -> Result<Outcome, ResourceError>;
     async fn find(&self, cx: &Ctx<'_>, props: &Value) -> Result<Option<String>, ResourceError>;
@@ -70,6 +75,15 @@ impl<R: Resource> DynResource for R {
             Ok(p) => Resource::check(self, &p),
             Err(_) => Vec::new(),
         }
+    }
+
+    fn early(&self, props: &Value, at: &Caller) -> Attrs {
+        let Ok(p) = typed::<R::Props>(R::TYPE, props) else { return Attrs::new() };
+        Resource::early(self, &p, at)
+            .into_iter()
+            .filter(|(_, v)| !v.contains(crate::schema::UNKNOWN))
+            .map(|(k, v)| (k.to_string(), Value::String(v)))
+            .collect()
     }
 
     fn prepare(&self, props: &mut Value, cx: &PrepareCx<'_>) -> Result<(), ResourceError> {

@@ -38,6 +38,9 @@ use serde_json::{Map, Value};
 use crate::aws::AwsError;
 use crate::schema::{PropType, Ty};
 
+/// The account, region and partition a run works in.
+pub use crate::aws::Identity as Caller;
+
 pub use context::{Attempt, Ctx, Poll, PrepareCx, Progress, Quiet, DEFAULT_TIMEOUT, PROPAGATION_RETRY, ROLE_PROPAGATION};
 pub use dynamic::{DynDataSource, DynResource};
 
@@ -282,6 +285,14 @@ pub trait Resource: Send + Sync + 'static {
     /// Rules spanning several properties (a FIFO queue's name ends in `.fifo`); rules
     /// for one value are declared on the property with `check(...)`.
     fn check(&self, _p: &Self::Props) -> Vec<Problem> {
+        Vec::new()
+    }
+
+    /// Attributes that follow from the properties alone (a name, an ARN built from
+    /// account, region and name), known while planning: a dependent that only quotes
+    /// the value (in a policy, an environment variable) need not wait for the create.
+    /// Only values AWS cannot choose otherwise belong here.
+    fn early(&self, _p: &Self::Props, _at: &Caller) -> Vec<(&'static str, String)> {
         Vec::new()
     }
 

@@ -9,6 +9,7 @@ use crate::harness::{Env, ACCOUNT};
 fn up_all(env: &Env) {
     let run = env.infra(&["up", "--all"]);
     run.ok();
+    assert!(!run.stderr.contains("as planned"), "every value known early was right: {}", run.stderr);
 }
 
 fn function_env(env: &Env, name: &str) -> HashMap<String, String> {

@@ -89,6 +89,7 @@ fn conformance(type_name: &str) {
     let up = env.infra(&["up", MODULE]);
     up.ok();
     assert!(up.stdout.contains(&format!("+ {MODULE}.example")), "{type_name}: created: {}", up.stdout);
+    assert!(!up.stderr.contains("as planned"), "{type_name}: the values known early are the ones AWS reports: {}", up.stderr);
     let created = s.recorded();
     s.assert_no_drift("after create");
     s.assert_no_changes("after create");

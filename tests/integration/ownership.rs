@@ -107,9 +107,11 @@ fn a_name_known_only_when_the_step_runs_is_checked_before_the_create() {
     env.block_on(async {
         env.sqs().create_queue().queue_name("jobs-copy").send().await.unwrap();
     });
+    // An API key's name is not known before it exists (AWS assigns its id; nothing
+    // about it is known early), so the queue's name is known only when its step runs.
     env.write(
         "modules/m.toml",
-        "[resources.first]\ntype = \"sqs.queue\"\nname = \"jobs\"\n\n[resources.copy]\ntype = \"sqs.queue\"\nname = \"${resources.first.name}-copy\"\nvisibility_timeout_seconds = 99\n",
+        "[resources.first]\ntype = \"apigateway.api_key\"\nname = \"jobs\"\n\n[resources.copy]\ntype = \"sqs.queue\"\nname = \"${resources.first.name}-copy\"\nvisibility_timeout_seconds = 99\n",
     );
     let run = env.infra(&["up", "m"]);
     run.code(1);
@@ -123,7 +125,7 @@ fn a_name_known_only_when_the_step_runs_is_checked_before_the_create() {
     assert!(state["modules"]["m"]["resources"].get("copy").is_none(), "not recorded: {state}");
     assert!(state["modules"]["m"].get("pending").is_none(), "no create was even attempted: {state}");
     let creates: Vec<_> = env.proxy.writes().into_iter().filter(|c| c.operation == "CreateQueue").collect();
-    assert_eq!(creates.len(), 1, "only `first` was created: {creates:?}");
+    assert!(creates.is_empty(), "no queue was created: {creates:?}");
 }
 
 #[test]

@@ -88,6 +88,11 @@ widgets = [{ type = "text", x = 0, y = 0, width = 12, height = 2, properties = {
         skip: &[],
     };
 
+    fn early(&self, p: &DashboardProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        let arn = format!("arn:{}:cloudwatch::{}:dashboard/{}", at.partition, at.account_id, p.name);
+        vec![("id", p.name.clone()), ("name", p.name.clone()), ("arn", arn)]
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &DashboardProps) -> Result<Created<DashboardAttrs>, ResourceError> {
         Ok(Created::new(&p.name, Self::put(cx, p).await?))
     }

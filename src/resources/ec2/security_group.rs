@@ -187,6 +187,10 @@ ingress = [{ protocol = "tcp", from_port = 5432, to_port = 5432, cidr_blocks = [
         skip: &[],
     };
 
+    fn early(&self, p: &SecurityGroupProps, _at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        vec![("name", p.name.clone())]
+    }
+
     fn check(&self, p: &SecurityGroupProps) -> Vec<Problem> {
         let mut out = Vec::new();
         if p.name.starts_with("sg-") {

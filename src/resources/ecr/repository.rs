@@ -60,6 +60,11 @@ impl Resource for EcrRepository {
         skip: &[],
     };
 
+    fn early(&self, p: &RepositoryProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        let arn = format!("arn:{}:ecr:{}:{}:repository/{}", at.partition, at.region, at.account_id, p.name);
+        vec![("id", p.name.clone()), ("name", p.name.clone()), ("arn", arn)]
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &RepositoryProps) -> Result<Created<RepositoryAttrs>, ResourceError> {
         let tags = sdk_tags(&p.tags)?;
         let out = cx

@@ -151,6 +151,15 @@ Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }]
         skip: &[],
     };
 
+    /// Roles made by infra have the default path `/`.
+    fn early(&self, p: &RoleProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        vec![
+            ("id", p.name.clone()),
+            ("name", p.name.clone()),
+            ("arn", format!("arn:{}:iam::{}:role/{}", at.partition, at.account_id, p.name)),
+        ]
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &RoleProps) -> Result<Created<RoleAttrs>, ResourceError> {
         let out = cx
             .aws

@@ -219,6 +219,12 @@ environment = { MODE = "test" }
         skip: &[],
     };
 
+    fn early(&self, p: &FunctionProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        let arn = format!("arn:{}:lambda:{}:{}:function:{}", at.partition, at.region, at.account_id, p.name);
+        let invoke_arn = format!("arn:{}:apigateway:{}:lambda:path/2015-03-31/functions/{arn}/invocations", at.partition, at.region);
+        vec![("id", p.name.clone()), ("name", p.name.clone()), ("arn", arn), ("invoke_arn", invoke_arn)]
+    }
+
     async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &FunctionProps) -> Result<(), ResourceError> {
         Self::wait_ready(cx, id).await.map(|_| ())
     }

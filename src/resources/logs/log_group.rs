@@ -68,6 +68,11 @@ retention_days = 7
         skip: &[],
     };
 
+    fn early(&self, p: &LogGroupProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        let arn = format!("arn:{}:logs:{}:{}:log-group:{}", at.partition, at.region, at.account_id, p.name);
+        vec![("id", p.name.clone()), ("name", p.name.clone()), ("arn", arn)]
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &LogGroupProps) -> Result<Created<LogGroupAttrs>, ResourceError> {
         cx.aws
             .logs()

@@ -167,6 +167,11 @@ skip_final_snapshot = true
         skip: &[],
     };
 
+    fn early(&self, p: &ClusterProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        let arn = format!("arn:{}:rds:{}:{}:cluster:{}", at.partition, at.region, at.account_id, p.identifier);
+        vec![("id", p.identifier.clone()), ("identifier", p.identifier.clone()), ("arn", arn)]
+    }
+
     fn check(&self, p: &ClusterProps) -> Vec<Problem> {
         match &p.serverless_v2 {
             Some(s) if s.min_capacity > s.max_capacity => {

@@ -111,6 +111,11 @@ instance_class = "db.serverless"
         Self::wait_available(cx, id).await.map(|_| ())
     }
 
+    fn early(&self, p: &ClusterInstanceProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        let arn = format!("arn:{}:rds:{}:{}:db:{}", at.partition, at.region, at.account_id, p.identifier);
+        vec![("id", p.identifier.clone()), ("identifier", p.identifier.clone()), ("arn", arn)]
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &ClusterInstanceProps) -> Result<Created<ClusterInstanceAttrs>, ResourceError> {
         cx.aws
             .rds()

@@ -63,6 +63,11 @@ subnet_ids = "${data.subnets.ids}"
         skip: &[],
     };
 
+    fn early(&self, p: &SubnetGroupProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        let arn = format!("arn:{}:rds:{}:{}:subgrp:{}", at.partition, at.region, at.account_id, p.name);
+        vec![("id", p.name.clone()), ("name", p.name.clone()), ("arn", arn)]
+    }
+
     fn prepare(&self, p: &mut SubnetGroupProps, _cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
         p.subnet_ids.sort();
         p.subnet_ids.dedup();

@@ -177,6 +177,17 @@ force_destroy = true
         skip: &[],
     };
 
+    fn early(&self, p: &BucketProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        let a = attrs(&p.name, &at.region);
+        vec![
+            ("id", p.name.clone()),
+            ("name", a.name),
+            ("arn", a.arn),
+            ("domain_name", a.domain_name),
+            ("regional_domain_name", a.regional_domain_name),
+        ]
+    }
+
     /// Bucket names are global: another account's bucket answers 403, which means
     /// "taken" just as 200 does.
     async fn find(&self, cx: &Ctx<'_>, p: &BucketProps) -> Result<Option<String>, ResourceError> {

@@ -93,6 +93,10 @@ endpoint_config_name = "${resources.config.name}"
         skip: &[],
     };
 
+    fn early(&self, p: &EndpointProps, _at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        vec![("id", p.name.clone()), ("name", p.name.clone())]
+    }
+
     async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &EndpointProps) -> Result<(), ResourceError> {
         wait_in_service(cx, id).await.map(|_| ())
     }

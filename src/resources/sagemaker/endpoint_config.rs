@@ -76,6 +76,10 @@ serverless = { memory_size_mb = 3072, max_concurrency = 2 }
         skip: &[],
     };
 
+    fn early(&self, p: &EndpointConfigProps, _at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        vec![("id", p.name.clone()), ("name", p.name.clone())]
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &EndpointConfigProps) -> Result<Created<EndpointConfigAttrs>, ResourceError> {
         let variant = ProductionVariant::builder()
             .variant_name(&p.variant_name)

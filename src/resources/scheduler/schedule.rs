@@ -71,6 +71,11 @@ target_role_arn = "${resources.role.arn}"
         skip: &[],
     };
 
+    fn early(&self, p: &ScheduleProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        let arn = format!("arn:{}:scheduler:{}:{}:schedule/{}/{}", at.partition, at.region, at.account_id, p.group, p.name);
+        vec![("id", p.name.clone()), ("name", p.name.clone()), ("arn", arn)]
+    }
+
     fn check(&self, p: &ScheduleProps) -> Vec<Problem> {
         let e = &p.schedule_expression;
         if ["rate(", "cron(", "at("].iter().any(|s| e.starts_with(s)) && e.ends_with(')') {

@@ -109,6 +109,11 @@ generate = { username = "admin", password_length = 24 }
         skip: &[],
     };
 
+    /// Only the name: the ARN ends in a random suffix AWS chooses.
+    fn early(&self, p: &SecretProps, _at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        vec![("name", p.name.clone())]
+    }
+
     fn check(&self, p: &SecretProps) -> Vec<Problem> {
         if p.recovery_window_days != 0 && p.recovery_window_days < 7 {
             return vec![("recovery_window_days".into(), format!("must be 0 (delete at once) or 7 to 30, not {}", p.recovery_window_days))];

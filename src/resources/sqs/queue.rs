@@ -107,6 +107,10 @@ redrive = { dead_letter_target_arn = "${resources.dlq.arn}", max_receive_count =
         skip: &[],
     };
 
+    fn early(&self, p: &QueueProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
+        vec![("name", p.name.clone()), ("arn", format!("arn:{}:sqs:{}:{}:{}", at.partition, at.region, at.account_id, p.name))]
+    }
+
     fn check(&self, p: &QueueProps) -> Vec<Problem> {
         let base = p.name.strip_suffix(".fifo").unwrap_or(&p.name);
         if base.contains('.') {
