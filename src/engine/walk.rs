@@ -60,7 +60,8 @@ where
     let limit = |g: usize| limits.group_limit.get(g).copied().unwrap_or(usize::MAX).max(1);
     // Ready steps per group, highest priority (then lowest index) on top.
     let key = |i: usize| (limits.priority.get(i).copied().unwrap_or(0), std::cmp::Reverse(i));
-    let mut ready: Vec<BinaryHeap<((u64, std::cmp::Reverse<usize>), usize)>> = (0..groups).map(|_| BinaryHeap::new()).collect();
+    type Ready = BinaryHeap<((u64, std::cmp::Reverse<usize>), usize)>;
+    let mut ready: Vec<Ready> = (0..groups).map(|_| BinaryHeap::new()).collect();
     let mut in_flight = vec![0usize; groups];
     for i in (0..n).filter(|&i| waiting_on[i] == 0) {
         ready[group(i)].push((key(i), i));

@@ -48,6 +48,9 @@ pub enum PlanError {
     Protected(Vec<String>),
 }
 
+/// `(a, b)` pairs: step `a` before step `b`.
+type Edges = Vec<(usize, usize)>;
+
 pub struct Planner<'a> {
     pub project: &'a Project,
     pub graph: &'a Graph,
@@ -410,7 +413,7 @@ impl Planner<'_> {
     /// in documents and maps (a policy, environment variables, tags) can go before that
     /// one exists. Deletes run in reverse of the recorded dependencies, and after the
     /// steps that stop using what they delete.
-    fn edges(&self, plan: &Plan, index_of_node: &HashMap<petgraph::graph::NodeIndex, usize>) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+    fn edges(&self, plan: &Plan, index_of_node: &HashMap<petgraph::graph::NodeIndex, usize>) -> (Edges, Edges) {
         let steps = &plan.steps;
         let mut edges = Vec::new();
         let mut early_edges = Vec::new();
