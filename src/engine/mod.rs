@@ -17,7 +17,7 @@ use crate::manifest::Project;
 use crate::plan::{check_owner, checkable, decide, desired_properties, Action, Live, Plan, Scope, Step};
 use crate::resources::{registry, split_sensitive, Attrs, Ctx, DynResource, Outcome, Progress, ResourceError, DEFAULT_TIMEOUT};
 use crate::secrets::mask_json;
-use crate::state::{self, PendingCreate, ResourceState, State, StateError, StateStore};
+use crate::state::{self, Edit, PendingCreate, ResourceState, State, StateError, StateStore};
 
 pub use walk::{walk, Limits, Outcome as WalkOutcome};
 
@@ -220,8 +220,8 @@ impl Run<'_> {
         step.prior.as_ref().ok_or_else(|| Self::fail(step, action, StepErrorKind::Inputs("planned without a recorded resource".into())))
     }
 
-    fn save(&self, state: &mut State) -> Result<(), StateError> {
-        self.exec.store.save(state)
+    fn record(&self, state: &mut State, edit: Edit) -> Result<(), StateError> {
+        self.exec.store.record(state, edit)
     }
 
     async fn step(&self, step: &Step) -> Result<Action, StepError> {
@@ -291,12 +291,11 @@ impl Run<'_> {
         if output.sensitive {
             return Ok(Action::Same);
         }
-        let module = state.modules.entry(step.address.module.clone()).or_default();
-        if module.outputs.get(&step.address.name).is_some_and(|old| crate::schema::json_eq(old, &value)) {
+        if state.output(&step.address.module, &step.address.name).is_some_and(|old| crate::schema::json_eq(old, &value)) {
             return Ok(Action::Same);
         }
-        module.outputs.insert(step.address.name.clone(), value);
-        self.save(&mut state).map_err(|e| Self::fail(step, Action::Update, e))?;
+        let edit = Edit::Output { module: step.address.module.clone(), name: step.address.name.clone(), value };
+        self.record(&mut state, edit).map_err(|e| Self::fail(step, Action::Update, e))?;
         Ok(Action::Update)
     }
 
@@ -420,9 +419,8 @@ impl Run<'_> {
             retain: decl.protection.retain,
         };
         let mut state = lock(&self.state);
-        state.set_resource(&addr.module, &addr.name, record);
-        state.clear_pending(&addr.module, &addr.name);
-        self.save(&mut state).map_err(|e| Self::fail(step, action, e))?;
+        let edit = Edit::Resource { module: addr.module.clone(), name: addr.name.clone(), resource: Box::new(record) };
+        self.record(&mut state, edit).map_err(|e| Self::fail(step, action, e))?;
         Ok(if step.adopt && action == Action::Same { Action::Update } else { action })
     }
 
@@ -451,8 +449,8 @@ impl Run<'_> {
                 token: token.clone(),
                 started_at: state::now(),
             };
-            state.set_pending(&step.address.module, &step.address.name, pending);
-            self.save(&mut state).map_err(|e| Self::fail(step, Action::Create, e))?;
+            let edit = Edit::Pending { module: step.address.module.clone(), name: step.address.name.clone(), pending };
+            self.record(&mut state, edit).map_err(|e| Self::fail(step, Action::Create, e))?;
         }
         let cx = cx.token(Some(&token));
         kind.create(&cx, desired).await.map_err(|e| Self::fail(step, Action::Create, e))
@@ -467,20 +465,17 @@ impl Run<'_> {
             kind.delete(cx, &prior.id, &prior.properties).await.map_err(|e| Self::fail(step, Action::Delete, e))?;
         }
         let mut state = lock(&self.state);
-        state.remove_resource(&step.address.module, &step.address.name);
-        state.clear_pending(&step.address.module, &step.address.name);
-        self.save(&mut state).map_err(|e| Self::fail(step, Action::Delete, e))
+        let edit = Edit::Remove { module: step.address.module.clone(), name: step.address.name.clone() };
+        self.record(&mut state, edit).map_err(|e| Self::fail(step, Action::Delete, e))
     }
 
     async fn delete(&self, step: &Step) -> Result<(), StepError> {
         let prior = Self::prior(step, Action::Delete)?;
         if self.exec.tearing_down.contains(&step.address.module) {
             let mut state = lock(&self.state);
-            if let Some(m) = state.modules.get_mut(&step.address.module) {
-                if !m.outputs.is_empty() {
-                    m.outputs.clear();
-                    self.save(&mut state).map_err(|e| Self::fail(step, Action::Delete, e))?;
-                }
+            if state.modules.get(&step.address.module).is_some_and(|m| !m.outputs.is_empty()) {
+                let edit = Edit::ClearOutputs { module: step.address.module.clone() };
+                self.record(&mut state, edit).map_err(|e| Self::fail(step, Action::Delete, e))?;
             }
         }
         let label = step.address.to_string();
@@ -500,7 +495,7 @@ impl Run<'_> {
     /// `on_delete = "retain"`: drop it from the state and leave it in AWS.
     fn forget(&self, step: &Step) -> Result<(), StepError> {
         let mut state = lock(&self.state);
-        state.remove_resource(&step.address.module, &step.address.name);
-        self.save(&mut state).map_err(|e| Self::fail(step, Action::Forget, e))
+        let edit = Edit::Remove { module: step.address.module.clone(), name: step.address.name.clone() };
+        self.record(&mut state, edit).map_err(|e| Self::fail(step, Action::Forget, e))
     }
 }

@@ -76,7 +76,10 @@ pub async fn run(
         tearing_down: settings.tearing_down,
         cancel: cancel.clone(),
     };
-    let (_state, report) = exec.apply(plan, state).await;
+    let (mut state, report) = exec.apply(plan, state).await;
+    // The whole document again, the journal gone; had this failed, the journal would
+    // still be replayed by the next load.
+    ws.store.compact(&mut state)?;
     let rewired: Vec<String> = report
         .done
         .iter()

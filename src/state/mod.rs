@@ -12,6 +12,23 @@ use serde_json::{Map, Value};
 
 pub use store::{LockInfo, StateError, StateLock, StateStore, Unlocked};
 
+/// One change to the state: what each finished step appends to the journal, so a save
+/// costs what the step changed rather than the whole document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "edit", rename_all = "snake_case")]
+pub enum Edit {
+    /// A resource applied (its create, if pending, confirmed).
+    Resource { module: String, name: String, resource: Box<ResourceState> },
+    /// A resource deleted or forgotten (and any pending create of it).
+    Remove { module: String, name: String },
+    /// A create about to be sent.
+    Pending { module: String, name: String, pending: PendingCreate },
+    /// One module output's new value.
+    Output { module: String, name: String, value: Value },
+    /// A module torn down: its outputs go.
+    ClearOutputs { module: String },
+}
+
 /// Bumped when the document's shape changes incompatibly.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -144,6 +161,30 @@ impl State {
     fn drop_if_empty(&mut self, module: &str) {
         if self.modules.get(module).is_some_and(|m| m.resources.is_empty() && m.pending.is_empty()) {
             self.modules.remove(module);
+        }
+    }
+
+    /// Apply one edit (from a step, or replayed from the journal). Replaying an edit
+    /// twice gives the same state.
+    pub fn apply(&mut self, edit: &Edit) {
+        match edit {
+            Edit::Resource { module, name, resource } => {
+                self.set_resource(module, name, (**resource).clone());
+                self.clear_pending(module, name);
+            }
+            Edit::Remove { module, name } => {
+                self.remove_resource(module, name);
+                self.clear_pending(module, name);
+            }
+            Edit::Pending { module, name, pending } => self.set_pending(module, name, pending.clone()),
+            Edit::Output { module, name, value } => {
+                self.modules.entry(module.clone()).or_default().outputs.insert(name.clone(), value.clone());
+            }
+            Edit::ClearOutputs { module } => {
+                if let Some(m) = self.modules.get_mut(module) {
+                    m.outputs.clear();
+                }
+            }
         }
     }
 

@@ -1,6 +1,12 @@
 //! Reading and writing `state/<environment>.json`: atomic writes (temp file, fsync,
 //! rename), a backup of the version a run started from, owner-only permissions, and
 //! an exclusive lock (`flock`, via `File::try_lock`) so two runs cannot interleave.
+//!
+//! During a run each finished step appends one [`Edit`] to `<env>.journal` (one JSON
+//! line, fsynced): a save costs what the step changed, not the whole document, and a
+//! crash loses at most the step in flight. The run's end writes the whole document
+//! again and removes the journal; a journal found when loading (the run died) is
+//! replayed onto the document first.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -10,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{State, SCHEMA_VERSION};
+use super::{Edit, State, SCHEMA_VERSION};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -29,6 +35,14 @@ pub enum StateError {
     Locked { path: PathBuf, holder: String },
     #[error("cannot lock state {path}: {source}")]
     Lock { path: PathBuf, source: std::io::Error },
+}
+
+/// One journal line.
+#[derive(Debug, Serialize, Deserialize)]
+struct Entry {
+    serial: u64,
+    #[serde(flatten)]
+    edit: Edit,
 }
 
 /// Who holds the lock, written into the lock file for the next run to read.
@@ -79,11 +93,57 @@ pub struct StateStore {
     dir: PathBuf,
     environment: String,
     backed_up: AtomicBool,
+    /// The journal of this run, open for appending once the document was written.
+    journal: std::sync::Mutex<Option<File>>,
 }
 
 impl StateStore {
     pub fn new(dir: impl Into<PathBuf>, environment: &str) -> Self {
-        StateStore { dir: dir.into(), environment: environment.to_string(), backed_up: AtomicBool::new(false) }
+        StateStore { dir: dir.into(), environment: environment.to_string(), backed_up: AtomicBool::new(false), journal: Default::default() }
+    }
+
+    pub fn journal_path(&self) -> PathBuf {
+        self.dir.join(format!("{}.journal", self.environment))
+    }
+
+    /// Record one step's change: the first of a run writes the whole document (with the
+    /// backup) and starts a journal; later ones append a line and fsync it.
+    pub fn record(&self, state: &mut State, edit: Edit) -> Result<(), StateError> {
+        state.apply(&edit);
+        state.serial += 1;
+        let path = self.journal_path();
+        let werr = |source| StateError::Write { path: path.clone(), source };
+        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(file) = journal.as_mut() else {
+            // Everything up to this edit, in the document itself; the journal starts empty.
+            state.serial -= 1;
+            self.save(state)?;
+            let mut options = OpenOptions::new();
+            options.create(true).append(true).truncate(false);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options.open(&path).map_err(werr)?;
+            file.set_len(0).map_err(werr)?;
+            *journal = Some(file);
+            return Ok(());
+        };
+        let mut line = serde_json::to_vec(&Entry { serial: state.serial, edit }).map_err(|e| werr(std::io::Error::other(e)))?;
+        line.push(b'\n');
+        file.write_all(&line).and_then(|_| file.sync_data()).map_err(werr)
+    }
+
+    /// The end of a run: the whole document written again, the journal removed.
+    pub fn compact(&self, state: &mut State) -> Result<(), StateError> {
+        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        if journal.take().is_none() {
+            return Ok(());
+        }
+        state.serial -= 1;
+        self.save(state)?;
+        match std::fs::remove_file(self.journal_path()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StateError::Write { path: self.journal_path(), source: e }),
+            _ => Ok(()),
+        }
     }
 
     pub fn path(&self) -> PathBuf {
@@ -116,7 +176,26 @@ impl StateStore {
         if version > SCHEMA_VERSION {
             return Err(StateError::TooNew { path, found: version });
         }
-        serde_json::from_value(value).map_err(|e| StateError::Corrupt { path, detail: e.to_string(), backup })
+        let mut state: State = serde_json::from_value(value).map_err(|e| StateError::Corrupt { path, detail: e.to_string(), backup })?;
+        self.replay(&mut state)?;
+        Ok(state)
+    }
+
+    /// Apply what a run that died left in the journal. A torn last line is the step
+    /// that was in flight: it never finished, so it is dropped.
+    fn replay(&self, state: &mut State) -> Result<(), StateError> {
+        let path = self.journal_path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => return Err(StateError::Read { path, source }),
+        };
+        for line in text.lines() {
+            let Ok(entry) = serde_json::from_str::<Entry>(line) else { break };
+            state.apply(&entry.edit);
+            state.serial = state.serial.max(entry.serial);
+        }
+        Ok(())
     }
 
     /// Write the state atomically, bumping its serial. The first write of a run keeps
@@ -225,6 +304,27 @@ fn atomic_write(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_journal_left_by_a_dead_run_is_replayed_and_a_torn_line_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path(), "dev");
+        let mut s = store.load().unwrap();
+        let out = |v: &str| Edit::Output { module: "m".into(), name: "o".into(), value: serde_json::json!(v) };
+        store.record(&mut s, out("first")).unwrap();
+        store.record(&mut s, out("second")).unwrap();
+        store.record(&mut s, Edit::ClearOutputs { module: "x".into() }).unwrap();
+        // The run dies here: the document holds the first edit, the journal the rest.
+        let mut journal = std::fs::OpenOptions::new().append(true).open(store.journal_path()).unwrap();
+        journal.write_all(b"{\"serial\": 99, \"edit\": \"out").unwrap();
+        let again = StateStore::new(dir.path(), "dev").load().unwrap();
+        assert_eq!(again.output("m", "o"), Some(&serde_json::json!("second")));
+        assert_eq!(again.serial, s.serial);
+        // A run ending normally leaves the document only.
+        store.compact(&mut s).unwrap();
+        assert!(!store.journal_path().exists());
+        assert_eq!(StateStore::new(dir.path(), "dev").load().unwrap().serial, s.serial);
+    }
 
     #[test]
     fn save_is_atomic_backed_up_and_private() {

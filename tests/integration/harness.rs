@@ -220,14 +220,18 @@ impl Env {
         self.state_of("dev")
     }
 
+    /// The state as infra itself loads it (the document, and the journal of a run still
+    /// going or killed).
     pub fn state_of(&self, environment: &str) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.path(&format!("state/{environment}.json"))).expect("state file");
-        serde_json::from_str(&text).expect("state is JSON")
+        assert!(self.path(&format!("state/{environment}.json")).exists(), "state file");
+        let state = infra::state::StateStore::new(self.path("state"), environment).load().expect("state loads");
+        serde_json::to_value(state).expect("state is JSON")
     }
 
-    /// The state file's text, if it exists yet.
+    /// The state's text (document and journal), if it exists yet.
     pub fn state_text_opt(&self) -> Option<String> {
-        std::fs::read_to_string(self.path("state/dev.json")).ok()
+        let doc = std::fs::read_to_string(self.path("state/dev.json")).ok()?;
+        Some(doc + &std::fs::read_to_string(self.path("state/dev.journal")).unwrap_or_default())
     }
 
     pub fn state_text(&self) -> String {
