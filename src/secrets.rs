@@ -85,6 +85,21 @@ fn mask_string(live: &str, recorded: &str) -> String {
     live.replacen(secret, &token(secret), 1)
 }
 
+/// Secret documents this process wrote, by the secret's ARN: a resource that needs the
+/// value (a cluster's master password) uses it instead of reading it back from AWS.
+static WRITTEN: RwLock<Vec<(String, String)>> = RwLock::new(Vec::new());
+
+/// Keep the value just written to the secret `arn` (already registered for masking).
+pub fn remember_written(arn: &str, value: &str) {
+    register(value);
+    WRITTEN.write().unwrap_or_else(|e| e.into_inner()).push((arn.to_string(), value.to_string()));
+}
+
+/// The value this process wrote to the secret `arn`, if it did.
+pub fn written(arn: &str) -> Option<String> {
+    WRITTEN.read().unwrap_or_else(|e| e.into_inner()).iter().rev().find(|(a, _)| a == arn).map(|(_, v)| v.clone())
+}
+
 /// Remember a secret so it is masked wherever it would be shown.
 pub fn register(value: &str) {
     if value.len() < MIN_LEN {

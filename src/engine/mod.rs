@@ -131,7 +131,7 @@ struct Run<'a> {
 
 impl Executor<'_> {
     /// Run the plan; returns the final state with the report.
-    pub async fn apply(&self, plan: Plan, state: State) -> (State, ApplyReport) {
+    pub async fn apply(&self, plan: &Plan, state: State) -> (State, ApplyReport) {
         let run = Run {
             exec: self,
             state: Mutex::new(state),
@@ -144,7 +144,7 @@ impl Executor<'_> {
         };
         let steps = &plan.steps;
         // The longest chains of (typical AWS) work first; each service within its limit.
-        let priority = crate::plan::schedule::remaining(steps.len(), &plan.edges, &crate::plan::estimate::weights(&plan));
+        let priority = crate::plan::schedule::remaining(steps.len(), &plan.edges, &crate::plan::estimate::weights(plan));
         let mut services: Vec<&str> = vec!["-"];
         let group: Vec<usize> = steps
             .iter()

@@ -17,6 +17,8 @@ pub struct ApplySettings {
     pub parallelism: usize,
     pub tearing_down: HashSet<String>,
     pub title: String,
+    /// Write step timings and the run's critical path here.
+    pub timings: Option<std::path::PathBuf>,
 }
 
 /// Ask on a terminal; refuse when nobody can answer.
@@ -52,7 +54,9 @@ pub async fn run(
 ) -> Result<ApplyReport, OpsError> {
     let planner = Planner { project: &ws.project, graph: &ws.graph, state: &state, aws, parallelism: settings.parallelism, refresh: true };
     let cancel = super::interrupt::token();
+    let planning = std::time::Instant::now();
     let plan = super::interrupt::unless_interrupted(planner.plan(sel)).await??;
+    let planned_in = planning.elapsed();
     printer.out(&render::plan(printer, &plan, &settings.title));
     if !plan.has_changes() {
         return Ok(ApplyReport::default());
@@ -76,10 +80,15 @@ pub async fn run(
         tearing_down: settings.tearing_down,
         cancel: cancel.clone(),
     };
-    let (mut state, report) = exec.apply(plan, state).await;
+    let (mut state, report) = exec.apply(&plan, state).await;
     // The whole document again, the journal gone; had this failed, the journal would
     // still be replayed by the next load.
     ws.store.compact(&mut state)?;
+    if let Some(path) = &settings.timings {
+        let doc = timings(&plan, &report, planned_in);
+        std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap_or_default())
+            .map_err(|e| OpsError::Usage(format!("cannot write {}: {e}", path.display())))?;
+    }
     let rewired: Vec<String> = report
         .done
         .iter()
@@ -111,4 +120,31 @@ pub async fn run(
         &format!("{} changed; state saved to {}", plural(changed, "resource"), ws.store.path().display()),
     );
     Ok(report)
+}
+
+/// `--timings`: when each step ran, the plan phase, and the critical path the run
+/// really took (the longest chain of its steps' own durations).
+fn timings(plan: &Plan, report: &ApplyReport, planned_in: std::time::Duration) -> serde_json::Value {
+    use serde_json::json;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let weight: Vec<u64> = report.timings.iter().map(|t| t.map(|(a, b)| (b.saturating_sub(a)).as_micros() as u64).unwrap_or(0)).collect();
+    let (critical, path) = crate::plan::schedule::critical_path(plan.steps.len(), &plan.edges, &weight);
+    let steps: Vec<serde_json::Value> = plan
+        .steps
+        .iter()
+        .zip(&report.timings)
+        .filter_map(|(s, t)| {
+            let (start, end) = (*t)?;
+            Some(json!({"address": s.address.to_string(), "action": s.action.verb(), "start_ms": ms(start), "end_ms": ms(end)}))
+        })
+        .collect();
+    let applied = report.timings.iter().flatten().map(|(_, end)| *end).max().unwrap_or_default();
+    json!({
+        "plan_ms": ms(planned_in),
+        "apply_ms": ms(applied),
+        "critical_path_ms": critical as f64 / 1000.0,
+        "critical_path": path.iter().map(|&i| plan.steps[i].address.to_string()).collect::<Vec<_>>(),
+        "early_edges": plan.early_edges.len(),
+        "steps": steps,
+    })
 }

@@ -21,6 +21,8 @@ pub struct DownOptions {
     pub lock_timeout: Option<std::time::Duration>,
     /// Plan and show, change nothing.
     pub dry_run: bool,
+    /// Where to write step timings (`--timings`).
+    pub timings: Option<std::path::PathBuf>,
 }
 
 pub async fn down(global: &GlobalOptions, opts: &DownOptions, printer: &'static Printer) -> Result<(), OpsError> {
@@ -67,6 +69,7 @@ Estimated saving: ${saving:.2}/month.
         parallelism: opts.parallelism,
         tearing_down: sel.modules.clone().into_iter().collect(),
         title,
+        timings: opts.timings.clone(),
     };
     apply::run(&ws, &aws, printer, state, &sel, settings).await?;
     if !kept.is_empty() {

@@ -12,6 +12,8 @@ pub struct PlanOptions {
     pub no_dependents: bool,
     pub parallelism: usize,
     pub refresh: bool,
+    /// Also print how long the plan should take on AWS, and its critical path.
+    pub estimate: bool,
 }
 
 pub async fn plan(global: &GlobalOptions, opts: &PlanOptions, printer: &Printer) -> Result<Exit, OpsError> {
@@ -26,5 +28,8 @@ pub async fn plan(global: &GlobalOptions, opts: &PlanOptions, printer: &Printer)
     let plan = super::interrupt::unless_interrupted(planner.plan(&sel)).await??;
     let title = format!("infra plan (environment {}):", global.environment);
     printer.out(&render::plan(printer, &plan, &title));
+    if opts.estimate && plan.has_changes() {
+        printer.out(&render::estimate(&crate::plan::estimate::estimate(&plan)));
+    }
     Ok(if plan.has_changes() { Exit::Changes } else { Exit::Ok })
 }

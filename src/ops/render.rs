@@ -110,6 +110,22 @@ pub fn plan(p: &Printer, plan: &Plan, title: &str) -> String {
     out.join("\n")
 }
 
+/// `plan --estimate`: the expected time on AWS and the chain that decides it.
+pub fn estimate(e: &crate::plan::estimate::Estimate) -> String {
+    let human = |d: std::time::Duration| humantime::format_duration(d).to_string();
+    let chain: Vec<String> = e.path.iter().map(|(addr, action, secs)| format!("{addr} ({} {secs} s)", action.verb())).collect();
+    let mut out = vec![
+        String::new(),
+        format!("Estimated time on AWS: {} along the critical path:", human(e.total)),
+        format!("  {}", if chain.is_empty() { "(no slow step)".to_string() } else { chain.join(" -> ") }),
+    ];
+    if e.without_early > e.total {
+        out.push(format!("Waiting for every dependency (no value known early) it would take {}.", human(e.without_early)));
+    }
+    out.push("Typical durations per type and their sources: src/plan/durations.toml.".into());
+    out.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

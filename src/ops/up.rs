@@ -21,6 +21,8 @@ pub struct UpOptions {
     pub lock_timeout: Option<std::time::Duration>,
     /// Plan and show, change nothing.
     pub dry_run: bool,
+    /// Where to write step timings (`--timings`).
+    pub timings: Option<std::path::PathBuf>,
 }
 
 pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Printer) -> Result<(), OpsError> {
@@ -46,7 +48,13 @@ pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Prin
     ws.bind(&mut state, aws.preflight().await?)?;
     let title =
         format!("{heading}infra up {} (environment {}):", sel.modules.iter().cloned().collect::<Vec<_>>().join(" "), global.environment);
-    let settings =
-        ApplySettings { yes: opts.yes, dry_run: opts.dry_run, parallelism: opts.parallelism, tearing_down: HashSet::new(), title };
+    let settings = ApplySettings {
+        yes: opts.yes,
+        dry_run: opts.dry_run,
+        parallelism: opts.parallelism,
+        tearing_down: HashSet::new(),
+        title,
+        timings: opts.timings.clone(),
+    };
     apply::run(&ws, &aws, printer, state, &sel, settings).await.map(|_| ())
 }

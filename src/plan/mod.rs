@@ -62,14 +62,73 @@ pub struct Planner<'a> {
 }
 
 impl Planner<'_> {
-    /// Read the live state of every recorded resource in the selection, concurrently.
+    /// Read the live state of every recorded resource in the selection, concurrently:
+    /// reads are cheaper than changes and AWS allows more of them, so more at a time.
     async fn refresh(&self, addrs: Vec<Address>) -> Result<HashMap<Address, Option<(Value, Attrs)>>, PlanError> {
         let mut out = HashMap::new();
-        for (address, live) in read_live(self.aws, self.project, self.state, addrs, self.parallelism).await {
+        for (address, live) in read_live(self.aws, self.project, self.state, addrs, self.parallelism * 2).await {
             let live = live.map_err(|source| PlanError::Refresh { address: address.clone(), source })?;
             out.insert(address, live);
         }
         Ok(out)
+    }
+
+    /// Data lookups whose inputs need no resource (only variables, `aws.*` and other
+    /// lookups), made ahead of the walk, each round of independent ones at once. The
+    /// rest (inputs from resources) are made in the walk.
+    async fn lookups(
+        &self,
+        order: &[petgraph::graph::NodeIndex],
+        identity: Option<&crate::aws::Identity>,
+    ) -> Result<HashMap<Address, Attrs>, PlanError> {
+        use crate::manifest::expr::Reference;
+        let mut data: HashMap<Address, Attrs> = HashMap::new();
+        let mut todo: Vec<Address> = order.iter().map(|&n| self.graph.node(n).address.clone()).filter(|a| a.kind == Kind::Data).collect();
+        loop {
+            let (ready, waiting): (Vec<Address>, Vec<Address>) = todo.into_iter().partition(|a| {
+                let decl = &self.project.modules[&a.module].data[&a.name];
+                self.project.modules[&a.module].expand_locals(decl.references.iter().map(|(r, _)| r)).iter().all(|r| match r {
+                    Reference::Data { name, .. } => data.contains_key(&Address::data(&a.module, name)),
+                    Reference::Resource { .. } | Reference::Module { .. } => false,
+                    _ => true,
+                })
+            });
+            todo = waiting;
+            if ready.is_empty() {
+                return Ok(data);
+            }
+            let (unknown, outputs, secrets, adopted, early) =
+                (HashSet::new(), HashMap::new(), HashMap::new(), HashMap::new(), HashMap::new());
+            let scope = Scope {
+                project: self.project,
+                state: self.state,
+                identity,
+                data: &data,
+                unknown: &unknown,
+                outputs: &outputs,
+                secrets: &secrets,
+                adopted: &adopted,
+                early: &early,
+            };
+            let mut calls = Vec::new();
+            for addr in ready {
+                let decl = &self.project.modules[&addr.module].data[&addr.name];
+                let invalid = |message: String| PlanError::Invalid { address: addr.clone(), message, loc: decl.loc.clone() };
+                let kind = registry::data_source(&decl.type_name).ok_or_else(|| invalid("unknown data type".into()))?;
+                let mut props = scope.resolve(&addr.module, &decl.properties_json()).map_err(|e| invalid(e.to_string()))?.value;
+                schema::normalize(&mut props, &kind.schema(), "").map_err(invalid)?;
+                calls.push(async move {
+                    let label = addr.to_string();
+                    let dir = self.project.module_dir(&addr.module);
+                    let attrs = kind.read(&Ctx::new(self.aws, &label, &dir), &props).await;
+                    (addr, attrs)
+                });
+            }
+            for (addr, attrs) in futures::future::join_all(calls).await {
+                let attrs = attrs.map_err(|source| PlanError::Data { address: addr.clone(), source })?;
+                data.insert(addr, attrs);
+            }
+        }
     }
 
     pub async fn plan(&self, sel: &Selection) -> Result<Plan, PlanError> {
@@ -80,7 +139,18 @@ impl Planner<'_> {
         }
         let recorded: Vec<Address> =
             order.iter().map(|&n| self.graph.node(n).address.clone()).filter(|a| a.kind == Kind::Resource).collect();
-        let mut live = if self.refresh { self.refresh(recorded).await? } else { HashMap::new() };
+        // Reading what exists and looking up what the manifests ask for (default VPC,
+        // subnets) do not wait for each other.
+        let reads = async {
+            if self.refresh {
+                self.refresh(recorded).await
+            } else {
+                Ok(HashMap::new())
+            }
+        };
+        let (live, lookups) = tokio::join!(reads, self.lookups(&order, plan.identity.as_ref()));
+        let mut live = live?;
+        plan.data = lookups?;
         for (addr, observed) in &live {
             if let (Some((_, attrs)), Some(prior)) = (observed, self.state.resource(&addr.module, &addr.name)) {
                 let (_, secret) = crate::resources::split_sensitive(&prior.type_name, attrs.clone());
@@ -123,6 +193,9 @@ impl Planner<'_> {
             };
             let invalid = |message: String| PlanError::Invalid { address: addr.clone(), message, loc: gnode.loc.clone() };
             let mut step = match addr.kind {
+                Kind::Data if plan.data.contains_key(&addr) => {
+                    Step::new(addr.clone(), &self.project.modules[&addr.module].data[&addr.name].type_name, Action::Read)
+                }
                 Kind::Data => {
                     let decl = &self.project.modules[&addr.module].data[&addr.name];
                     let kind = registry::data_source(&decl.type_name).ok_or_else(|| invalid("unknown data type".into()))?;

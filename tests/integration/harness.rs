@@ -24,6 +24,18 @@ pub fn moto_binary() -> PathBuf {
     local
 }
 
+/// The `infra` binary under test: cargo's for tests, `INFRA_BIN` or the debug build for
+/// the benchmark (which may measure a release build).
+pub fn infra_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("INFRA_BIN") {
+        return PathBuf::from(p);
+    }
+    match option_env!("CARGO_BIN_EXE_infra") {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug/infra"),
+    }
+}
+
 pub struct Moto {
     child: Child,
     pub url: String,
@@ -177,7 +189,19 @@ impl Env {
 
     /// The command, with the emulator's endpoint and dummy credentials only.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_infra"));
+        self.command_wrapped(&[], args)
+    }
+
+    /// The same, run by a wrapper program (`/usr/bin/time -f ...`) given first.
+    pub fn command_wrapped(&self, wrapper: &[&str], args: &[&str]) -> Command {
+        let mut cmd = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut c = Command::new(program);
+                c.args(rest).arg(infra_binary());
+                c
+            }
+            None => Command::new(infra_binary()),
+        };
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())

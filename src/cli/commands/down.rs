@@ -32,6 +32,7 @@ pub async fn run(args: Args, global: &GlobalOptions, printer: &'static Printer) 
         parallelism: args.run.concurrency.parallelism,
         lock_timeout: args.run.lock_timeout,
         dry_run: args.run.dry_run,
+        timings: args.run.timings,
     };
     ops::down(global, &opts, printer).await.map(|_| Exit::Ok)
 }

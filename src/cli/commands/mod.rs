@@ -57,6 +57,9 @@ pub struct RunArgs {
     /// Show the plan (and a preset's saving) and stop; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Write when each step ran, and the critical path the run took, to this JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub timings: Option<std::path::PathBuf>,
 }
 
 /// `--parallelism`: 1 to 64.

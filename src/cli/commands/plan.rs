@@ -16,6 +16,9 @@ pub struct Args {
     /// Compare with the state only, without reading AWS.
     #[arg(long)]
     pub no_refresh: bool,
+    /// Also estimate how long applying would take on AWS, and along which chain.
+    #[arg(long)]
+    pub estimate: bool,
     #[command(flatten)]
     pub concurrency: Concurrency,
 }
@@ -28,6 +31,7 @@ pub async fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Resul
         no_dependents: args.neighbours.no_dependents,
         parallelism: args.concurrency.parallelism,
         refresh: !args.no_refresh,
+        estimate: args.estimate,
     };
     let exit = ops::plan(global, &opts, printer).await?;
     Ok(if args.detailed_exitcode { exit } else { Exit::Ok })

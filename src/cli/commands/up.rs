@@ -28,6 +28,7 @@ pub async fn run(args: Args, global: &GlobalOptions, printer: &'static Printer) 
         parallelism: args.run.concurrency.parallelism,
         lock_timeout: args.run.lock_timeout,
         dry_run: args.run.dry_run,
+        timings: args.run.timings,
     };
     ops::up(global, &opts, printer).await.map(|_| Exit::Ok)
 }

@@ -113,44 +113,47 @@ fn minus(a: &[Rule], b: &[Rule]) -> Vec<Rule> {
 }
 
 impl SecurityGroup {
+    /// Revoke what goes, then authorize what comes; ingress and egress side by side.
     async fn apply_rules(cx: &Ctx<'_>, id: &str, old: &SecurityGroupProps, new: &SecurityGroupProps) -> Result<(), ResourceError> {
         let ec2 = cx.aws.ec2();
-        let revoke_in = minus(&old.ingress, &new.ingress);
-        if !revoke_in.is_empty() {
-            ec2.revoke_security_group_ingress()
-                .group_id(id)
-                .set_ip_permissions(Some(to_permissions(&revoke_in)))
-                .send()
-                .await
-                .api("RevokeSecurityGroupIngress")?;
-        }
-        let revoke_out = minus(&old.egress, &new.egress);
-        if !revoke_out.is_empty() {
-            ec2.revoke_security_group_egress()
-                .group_id(id)
-                .set_ip_permissions(Some(to_permissions(&revoke_out)))
-                .send()
-                .await
-                .api("RevokeSecurityGroupEgress")?;
-        }
-        let add_in = minus(&new.ingress, &old.ingress);
-        if !add_in.is_empty() {
-            ec2.authorize_security_group_ingress()
-                .group_id(id)
-                .set_ip_permissions(Some(to_permissions(&add_in)))
-                .send()
-                .await
-                .api("AuthorizeSecurityGroupIngress")?;
-        }
-        let add_out = minus(&new.egress, &old.egress);
-        if !add_out.is_empty() {
-            ec2.authorize_security_group_egress()
-                .group_id(id)
-                .set_ip_permissions(Some(to_permissions(&add_out)))
-                .send()
-                .await
-                .api("AuthorizeSecurityGroupEgress")?;
-        }
+        let (revoke_in, revoke_out) = (minus(&old.ingress, &new.ingress), minus(&old.egress, &new.egress));
+        let (a, b) = tokio::join!(
+            async {
+                if revoke_in.is_empty() {
+                    return Ok(());
+                }
+                let req = ec2.revoke_security_group_ingress().group_id(id).set_ip_permissions(Some(to_permissions(&revoke_in)));
+                req.send().await.api("RevokeSecurityGroupIngress").map(|_| ())
+            },
+            async {
+                if revoke_out.is_empty() {
+                    return Ok(());
+                }
+                let req = ec2.revoke_security_group_egress().group_id(id).set_ip_permissions(Some(to_permissions(&revoke_out)));
+                req.send().await.api("RevokeSecurityGroupEgress").map(|_| ())
+            }
+        );
+        a?;
+        b?;
+        let (add_in, add_out) = (minus(&new.ingress, &old.ingress), minus(&new.egress, &old.egress));
+        let (a, b) = tokio::join!(
+            async {
+                if add_in.is_empty() {
+                    return Ok(());
+                }
+                let req = ec2.authorize_security_group_ingress().group_id(id).set_ip_permissions(Some(to_permissions(&add_in)));
+                req.send().await.api("AuthorizeSecurityGroupIngress").map(|_| ())
+            },
+            async {
+                if add_out.is_empty() {
+                    return Ok(());
+                }
+                let req = ec2.authorize_security_group_egress().group_id(id).set_ip_permissions(Some(to_permissions(&add_out)));
+                req.send().await.api("AuthorizeSecurityGroupEgress").map(|_| ())
+            }
+        );
+        a?;
+        b?;
         Ok(())
     }
 }

@@ -65,6 +65,19 @@ impl Resource for EcrRepository {
         vec![("id", p.name.clone()), ("name", p.name.clone()), ("arn", arn)]
     }
 
+    /// One call, not a whole read (which also lists tags): is the name taken?
+    async fn find(&self, cx: &Ctx<'_>, p: &RepositoryProps) -> Result<Option<String>, ResourceError> {
+        let out = cx
+            .aws
+            .ecr()
+            .describe_repositories()
+            .repository_names(&p.name)
+            .send()
+            .await
+            .found("DescribeRepositories", |e| e.is_repository_not_found_exception())?;
+        Ok(out.filter(|o| !o.repositories().is_empty()).map(|_| p.name.clone()))
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &RepositoryProps) -> Result<Created<RepositoryAttrs>, ResourceError> {
         let tags = sdk_tags(&p.tags)?;
         let out = cx

@@ -160,6 +160,12 @@ Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }]
         ]
     }
 
+    /// One call, not a whole read: is the name taken?
+    async fn find(&self, cx: &Ctx<'_>, p: &RoleProps) -> Result<Option<String>, ResourceError> {
+        let out = cx.aws.iam().get_role().role_name(&p.name).send().await.found("GetRole", |e| e.is_no_such_entity_exception())?;
+        Ok(out.map(|_| p.name.clone()))
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &RoleProps) -> Result<Created<RoleAttrs>, ResourceError> {
         let out = cx
             .aws

@@ -241,36 +241,47 @@ environment = { MODE = "test" }
         let code = Self::package(cx, p).await?;
         // A role created moments ago is refused ("cannot be assumed by Lambda", an
         // InvalidParameterValueException) until IAM has propagated it.
-        cx.retry_eventual("the IAM role to reach Lambda", PROPAGATION_RETRY, || async {
-            let sent = cx
-                .aws
-                .lambda()
-                .create_function()
-                .function_name(&p.name)
-                .role(&p.role)
-                .runtime(Runtime::from(p.runtime.as_str()))
-                .handler(&p.handler)
-                .code(code.clone())
-                .memory_size(p.memory_size as i32)
-                .timeout(p.timeout as i32)
-                .environment(Environment::builder().set_variables(Some(p.environment.clone().into_iter().collect())).build())
-                .set_description(p.description.clone())
-                .set_tags(Some(p.tags.clone().into_iter().collect()))
-                .send()
-                .await;
-            match sent {
-                Ok(_) => Ok(()),
-                Err(e)
-                    if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception())
-                        && cx.role_is_fresh(&p.role).await =>
-                {
-                    Err(Attempt::retry("CreateFunction", e))
+        let created = cx
+            .retry_eventual("the IAM role to reach Lambda", PROPAGATION_RETRY, || async {
+                let sent = cx
+                    .aws
+                    .lambda()
+                    .create_function()
+                    .function_name(&p.name)
+                    .role(&p.role)
+                    .runtime(Runtime::from(p.runtime.as_str()))
+                    .handler(&p.handler)
+                    .code(code.clone())
+                    .memory_size(p.memory_size as i32)
+                    .timeout(p.timeout as i32)
+                    .environment(Environment::builder().set_variables(Some(p.environment.clone().into_iter().collect())).build())
+                    .set_description(p.description.clone())
+                    .set_tags(Some(p.tags.clone().into_iter().collect()))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(out) => Ok(out),
+                    Err(e)
+                        if e.as_service_error().is_some_and(|e| e.is_invalid_parameter_value_exception())
+                            && cx.role_is_fresh(&p.role).await =>
+                    {
+                        Err(Attempt::retry("CreateFunction", e))
+                    }
+                    Err(e) => Err(Attempt::fail("CreateFunction", e)),
                 }
-                Err(e) => Err(Attempt::fail("CreateFunction", e)),
-            }
-        })
-        .await?;
-        let config = Self::wait_ready(cx, &p.name).await?;
+            })
+            .await?;
+        // A function created Active needs no second look; a Pending one is waited for.
+        let settled = created.state().is_none_or(|s| *s == State::Active)
+            && created.last_update_status().is_none_or(|s| *s == LastUpdateStatus::Successful);
+        let config = if settled {
+            FunctionConfiguration::builder()
+                .function_name(created.function_name().unwrap_or(&p.name))
+                .set_function_arn(created.function_arn().map(str::to_string))
+                .build()
+        } else {
+            Self::wait_ready(cx, &p.name).await?
+        };
         Ok(Created::new(&p.name, attrs(&config, Self::partition_region(cx).await?)))
     }
 

@@ -73,6 +73,12 @@ retention_days = 7
         vec![("id", p.name.clone()), ("name", p.name.clone()), ("arn", arn)]
     }
 
+    /// One call, not a whole read (which also lists tags): is the name taken?
+    async fn find(&self, cx: &Ctx<'_>, p: &LogGroupProps) -> Result<Option<String>, ResourceError> {
+        let out = cx.aws.logs().describe_log_groups().log_group_name_prefix(&p.name).send().await.api("DescribeLogGroups")?;
+        Ok(out.log_groups().iter().any(|g| g.log_group_name() == Some(p.name.as_str())).then(|| p.name.clone()))
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &LogGroupProps) -> Result<Created<LogGroupAttrs>, ResourceError> {
         cx.aws
             .logs()

@@ -79,9 +79,17 @@ fn scaling(p: &ClusterProps) -> Option<ServerlessV2ScalingConfiguration> {
 }
 
 impl Cluster {
+    /// The password from the secret: as this run wrote it (no second call), else read.
     async fn master_password(cx: &Ctx<'_>, p: &ClusterProps) -> Result<String, ResourceError> {
-        let out = cx.aws.secretsmanager().get_secret_value().secret_id(&p.master_password_secret).send().await.api("GetSecretValue")?;
-        let raw = out.secret_string().unwrap_or_default();
+        let raw = match secrets::written(&p.master_password_secret) {
+            Some(v) => v,
+            None => {
+                let out =
+                    cx.aws.secretsmanager().get_secret_value().secret_id(&p.master_password_secret).send().await.api("GetSecretValue")?;
+                out.secret_string().unwrap_or_default().to_string()
+            }
+        };
+        let raw = raw.as_str();
         secrets::register(raw);
         let password = serde_json::from_str::<serde_json::Value>(raw)
             .ok()

@@ -209,16 +209,31 @@ force_destroy = true
             );
         }
         req.send().await.api("CreateBucket")?;
-        Self::put_tags(cx, &p.name, &p.tags).await?;
-        if p.versioning {
-            Self::put_versioning(cx, &p.name, true).await?;
-        }
-        if let Some(algorithm) = &p.sse_algorithm {
-            Self::put_encryption(cx, &p.name, Some(algorithm)).await?;
-        }
-        if p.block_public_access {
-            Self::put_public_access_block(cx, &p.name, true).await?;
-        }
+        // The bucket's settings are independent of each other: set them side by side.
+        let (tags, versioning, encryption, block) = tokio::join!(
+            Self::put_tags(cx, &p.name, &p.tags),
+            async {
+                if p.versioning {
+                    Self::put_versioning(cx, &p.name, true).await
+                } else {
+                    Ok(())
+                }
+            },
+            async {
+                match &p.sse_algorithm {
+                    Some(algorithm) => Self::put_encryption(cx, &p.name, Some(algorithm)).await,
+                    None => Ok(()),
+                }
+            },
+            async {
+                if p.block_public_access {
+                    Self::put_public_access_block(cx, &p.name, true).await
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        tags.and(versioning).and(encryption).and(block)?;
         Ok(Created::new(&p.name, attrs(&p.name, region)))
     }
 

@@ -30,10 +30,15 @@ attrs! {
 
 pub struct Endpoint;
 
+/// Whether an endpoint of this name exists (one listing call).
+async fn exists(cx: &Ctx<'_>, name: &str) -> Result<bool, ResourceError> {
+    let out = cx.aws.sagemaker().list_endpoints().name_contains(name).max_results(100).send().await.api("ListEndpoints")?;
+    Ok(out.endpoints().iter().any(|e| e.endpoint_name() == Some(name)))
+}
+
 /// Status and ARN, or `None` when the endpoint does not exist.
 async fn status(cx: &Ctx<'_>, name: &str) -> Result<Option<(EndpointStatus, String, String)>, ResourceError> {
-    let out = cx.aws.sagemaker().list_endpoints().name_contains(name).max_results(100).send().await.api("ListEndpoints")?;
-    if !out.endpoints().iter().any(|e| e.endpoint_name() == Some(name)) {
+    if !exists(cx, name).await? {
         return Ok(None);
     }
     let e = cx.aws.sagemaker().describe_endpoint().endpoint_name(name).send().await.api("DescribeEndpoint")?;
@@ -95,6 +100,10 @@ endpoint_config_name = "${resources.config.name}"
 
     fn early(&self, p: &EndpointProps, _at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
         vec![("id", p.name.clone()), ("name", p.name.clone())]
+    }
+
+    async fn find(&self, cx: &Ctx<'_>, p: &EndpointProps) -> Result<Option<String>, ResourceError> {
+        Ok(exists(cx, &p.name).await?.then(|| p.name.clone()))
     }
 
     async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &EndpointProps) -> Result<(), ResourceError> {

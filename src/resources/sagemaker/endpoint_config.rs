@@ -80,6 +80,10 @@ serverless = { memory_size_mb = 3072, max_concurrency = 2 }
         vec![("id", p.name.clone()), ("name", p.name.clone())]
     }
 
+    async fn find(&self, cx: &Ctx<'_>, p: &EndpointConfigProps) -> Result<Option<String>, ResourceError> {
+        Ok(exists(cx, &p.name).await?.then(|| p.name.clone()))
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &EndpointConfigProps) -> Result<Created<EndpointConfigAttrs>, ResourceError> {
         let variant = ProductionVariant::builder()
             .variant_name(&p.variant_name)

@@ -72,6 +72,10 @@ environment = { HF_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2", HF_TASK 
         vec![("id", p.name.clone()), ("name", p.name.clone())]
     }
 
+    async fn find(&self, cx: &Ctx<'_>, p: &ModelProps) -> Result<Option<String>, ResourceError> {
+        Ok(model_exists(cx, &p.name).await?.then(|| p.name.clone()))
+    }
+
     async fn create(&self, cx: &Ctx<'_>, p: &ModelProps) -> Result<Created<ModelAttrs>, ResourceError> {
         let container =
             ContainerDefinition::builder().image(&p.image).set_environment(Some(p.environment.clone().into_iter().collect())).build();

@@ -149,7 +149,12 @@ generate = { username = "admin", password_length = 24 }
                 .send()
                 .await;
             let err = match sent {
-                Ok(out) => return Ok(created(out.arn().unwrap_or_default(), out.name().unwrap_or(&p.name))),
+                Ok(out) => {
+                    if let (Some(arn), Some(v)) = (out.arn(), &value) {
+                        secrets::remember_written(arn, v);
+                    }
+                    return Ok(created(out.arn().unwrap_or_default(), out.name().unwrap_or(&p.name)));
+                }
                 Err(e) => e,
             };
             let blocked = err.as_service_error().is_some_and(|e| e.is_invalid_request_exception() || e.is_resource_exists_exception());
@@ -164,6 +169,7 @@ generate = { username = "admin", password_length = 24 }
                     let arn = sm.restore_secret().secret_id(&p.name).send().await.api("RestoreSecret")?.arn.unwrap_or_default();
                     if let Some(v) = &value {
                         sm.put_secret_value().secret_id(&arn).secret_string(v).send().await.api("PutSecretValue")?;
+                        secrets::remember_written(&arn, v);
                     }
                     sm.tag_resource().secret_id(&arn).set_tags(Some(tags.clone())).send().await.api("TagResource")?;
                     Ok(created(&arn, &p.name))

@@ -1,0 +1,371 @@
+//! Performance benchmarks: not tests. Each measures the real `infra` binary against the
+//! emulator behind the project's recording proxy, which adds a fixed latency to every
+//! request (50 ms is a fair stand-in for a client far from its region), and prints
+//! Markdown tables: docs/performance.md holds their output. `scripts/bench.sh` builds
+//! and runs it; `INFRA_BIN` picks the binary measured (a release build, an older one).
+//!
+//! Sections (each can be run alone, e.g. `scripts/bench.sh alex synthetic`):
+//! - `alex`: the Alex stack's `up --all`, no-op `up --all` and `plan --all`, `down
+//!   --all`, at 0 and 50 ms, with request counts and the critical-path bound from the
+//!   run's own step timings; and `plan --estimate` with and without early-known values.
+//! - `synthetic`: generated projects of 1,000 and 10,000 resources (chains and wide
+//!   fans of queues, dead-letter queues and log groups): `validate`, graph, creating and
+//!   no-op planning 1,000 at 50 ms (with CPU time), state load and peak memory at 10,000.
+//! - `terraform`: the Alex modules 5 and 6 in Terraform HCL (benches/terraform/), timed
+//!   beside infra on the same emulator and proxy; skipped with a message when Terraform
+//!   or its AWS provider is absent.
+
+#[allow(dead_code)]
+#[path = "../tests/integration/proxy.rs"]
+mod proxy;
+
+#[allow(dead_code)]
+#[path = "../tests/integration/harness.rs"]
+mod harness;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use harness::Env;
+
+/// One run of the binary: its wall time, the requests it made, and (when wrapped in
+/// `/usr/bin/time`) its CPU time and peak memory.
+struct Measure {
+    wall: Duration,
+    requests: usize,
+    cpu: Option<f64>,
+    rss_mb: Option<f64>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(env: &Env, args: &[&str]) -> Measure {
+    let stats = tempfile::NamedTempFile::new().expect("temp file");
+    let stats_path = stats.path().to_string_lossy().to_string();
+    let wrapper = ["/usr/bin/time", "-f", "%U %S %M", "-o", stats_path.as_str()];
+    let use_time = Path::new("/usr/bin/time").exists();
+    env.proxy.clear();
+    let start = Instant::now();
+    let mut cmd = if use_time { env.command_wrapped(&wrapper, args) } else { env.command(args) };
+    let out = cmd.output().expect("run infra");
+    let wall = start.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "infra {args:?} failed:\n{stdout}\n{stderr}");
+    let text = std::fs::read_to_string(stats.path()).unwrap_or_default();
+    let fields: Vec<f64> = text.lines().last().unwrap_or("").split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    let (cpu, rss_mb) = match fields.as_slice() {
+        [user, sys, rss] => (Some(user + sys), Some(rss / 1024.0)),
+        _ => (None, None),
+    };
+    Measure { wall, requests: env.proxy.calls().len(), cpu, rss_mb, stdout, stderr }
+}
+
+/// moto builds each service's backend on first use (IAM loads every AWS managed
+/// policy, EC2 its default VPC and images: seconds in all): done before anything is
+/// timed, so the figures are infra's, not the emulator's start-up.
+fn warm(env: &Env) {
+    env.block_on(async {
+        let _ = env.iam().list_roles().send().await;
+        let _ = env.ec2().describe_vpcs().send().await;
+        let _ = env.ec2().describe_subnets().send().await;
+        let _ = env.lambda().list_functions().send().await;
+        let _ = env.rds().describe_db_clusters().send().await;
+        let _ = env.sagemaker().list_models().send().await;
+        let _ = env.secrets().list_secrets().send().await;
+        let _ = env.sqs().list_queues().send().await;
+        let _ = env.s3().list_buckets().send().await;
+        let _ = env.logs().describe_log_groups().send().await;
+        let _ = env.apigateway().get_rest_apis().send().await;
+        let _ = env.cloudfront().list_distributions().send().await;
+        let _ = env.cloudwatch().list_dashboards().send().await;
+        let _ = env.ecr().describe_repositories().send().await;
+        let _ = env.scheduler().list_schedules().send().await;
+    });
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn supports(flag: &str, command: &str) -> bool {
+    let out = std::process::Command::new(harness::infra_binary()).args([command, "--help"]).output();
+    out.map(|o| String::from_utf8_lossy(&o.stdout).contains(flag)).unwrap_or(false)
+}
+
+/// The apply's critical path (ms) and the plan phase (ms), from `--timings`.
+fn timings(path: &Path) -> Option<(f64, f64)> {
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    Some((doc["critical_path_ms"].as_f64()?, doc["plan_ms"].as_f64()?))
+}
+
+fn alex() {
+    println!("## The Alex stack (49 resources, 7 modules)\n");
+    println!("| Latency | Command | Wall | Requests | Planning | Critical-path bound | Wall / bound |");
+    println!("|---:|---|---:|---:|---:|---:|---:|");
+    let with_timings = supports("--timings", "up");
+    for latency in [0u64, 50] {
+        let env = Env::new();
+        warm(&env);
+        env.proxy.set_latency(Duration::from_millis(latency));
+        let t = tempfile::NamedTempFile::new().expect("temp file");
+        let tpath = t.path().to_string_lossy().to_string();
+        let up_args: Vec<&str> = if with_timings { vec!["up", "--all", "--timings", &tpath] } else { vec!["up", "--all"] };
+        let up = run(&env, &up_args);
+        // The bound: the longest chain of this run's own steps, plus the round trips no
+        // plan can skip before the first create (caller identity, then the default VPC
+        // and its subnets, the names' lookups beside them): 4.
+        let measured = timings(t.path());
+        let bound = measured.map(|(critical, _)| Duration::from_secs_f64(critical / 1000.0) + Duration::from_millis(4 * latency));
+        let planning = measured.map(|(_, plan)| secs(Duration::from_secs_f64(plan / 1000.0))).unwrap_or_else(|| "-".into());
+        let ratio = bound.map(|b| format!("{:.2}x", up.wall.as_secs_f64() / b.as_secs_f64().max(1e-6))).unwrap_or_else(|| "-".into());
+        let bound_text = bound.map(secs).unwrap_or_else(|| "-".into());
+        println!("| {latency} ms | `up --all` | {} | {} | {planning} | {bound_text} | {ratio} |", secs(up.wall), up.requests);
+        let again = run(&env, &["up", "--all"]);
+        assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+        println!("| {latency} ms | `up --all`, nothing to do | {} | {} | | | |", secs(again.wall), again.requests);
+        let plan = run(&env, &["plan", "--all"]);
+        println!("| {latency} ms | `plan --all`, nothing to do | {} | {} | | | |", secs(plan.wall), plan.requests);
+        let status = run(&env, &["status", "--summary", "--offline"]);
+        println!("| {latency} ms | `status --summary --offline` | {} | {} | | | |", secs(status.wall), status.requests);
+        let down = run(&env, &["down", "--all", "--yes"]);
+        println!("| {latency} ms | `down --all` | {} | {} | | | |", secs(down.wall), down.requests);
+    }
+    if supports("--estimate", "plan") {
+        let env = Env::new();
+        warm(&env);
+        let est = run(&env, &["plan", "--all", "--estimate"]);
+        let line = |prefix: &str| est.stdout.lines().find(|l| l.starts_with(prefix)).unwrap_or("").to_string();
+        println!("\n`infra plan --all --estimate` on an empty account (real-AWS durations, src/plan/durations.toml):\n");
+        println!("    {}", line("Estimated time on AWS"));
+        println!("    {}", est.stdout.lines().skip_while(|l| !l.starts_with("Estimated time on AWS")).nth(1).unwrap_or("").trim());
+        let without = line("Waiting for every dependency");
+        println!("    {}", if without.is_empty() { "(the same without values known early)".to_string() } else { without });
+    }
+    println!();
+}
+
+/// `n` resources in `modules` modules: in each, a chain of queues (each redriving to
+/// the previous one), a wide fan of independent queues with their dead-letter queues,
+/// and log groups; each module reads the previous module's first queue (a cross-module
+/// edge).
+fn synthetic(dir: &Path, n: usize, modules: usize) {
+    std::fs::create_dir_all(dir.join("modules")).unwrap();
+    let per = n / modules;
+    for m in 0..modules {
+        let mut text = String::new();
+        let chain = per / 10;
+        let fan = (per - chain) / 3;
+        for i in 0..chain {
+            text.push_str(&format!("[resources.c{i}]\ntype = \"sqs.queue\"\nname = \"s{m}-chain-{i}\"\n"));
+            if i > 0 {
+                text.push_str(&format!(
+                    "redrive = {{ dead_letter_target_arn = \"${{resources.c{}.arn}}\", max_receive_count = 5 }}\n",
+                    i - 1
+                ));
+            } else if m > 0 {
+                text.push_str(&format!("tags = {{ upstream = \"${{module.s{}.first}}\" }}\n", m - 1));
+            }
+            text.push('\n');
+        }
+        for i in 0..fan {
+            text.push_str(&format!(
+                "[resources.d{i}]\ntype = \"sqs.queue\"\nname = \"s{m}-dlq-{i}\"\n\n[resources.q{i}]\ntype = \"sqs.queue\"\nname = \"s{m}-q-{i}\"\nredrive = {{ dead_letter_target_arn = \"${{resources.d{i}.arn}}\", max_receive_count = 3 }}\n\n[resources.l{i}]\ntype = \"logs.log_group\"\nname = \"/synthetic/s{m}/{i}\"\nretention_days = 7\n\n"
+            ));
+        }
+        let first = if chain > 0 { "c0" } else { "q0" };
+        text.push_str(&format!("[outputs]\nfirst = \"${{resources.{first}.arn}}\"\n"));
+        std::fs::write(dir.join(format!("modules/s{m}.toml")), text).unwrap();
+    }
+}
+
+fn count_resources(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("modules"))
+        .unwrap()
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default().matches("[resources.").count())
+        .sum()
+}
+
+fn synthetic_section() {
+    println!("## Generated projects\n");
+    println!("| Resources | Command | Latency | Wall | Requests | CPU | Peak memory |");
+    println!("|---:|---|---:|---:|---:|---:|---:|");
+    let row = |n: usize, what: &str, latency: u64, m: &Measure| {
+        let cpu = m.cpu.map(|c| format!("{c:.2} s")).unwrap_or_else(|| "-".into());
+        let rss = m.rss_mb.map(|r| format!("{r:.0} MB")).unwrap_or_else(|| "-".into());
+        println!("| {n} | {what} | {latency} ms | {} | {} | {cpu} | {rss} |", secs(m.wall), m.requests);
+    };
+    for (n, modules, deploy) in [(1000usize, 10usize, true), (10000, 50, false)] {
+        let env = Env::empty();
+        warm(&env);
+        std::fs::remove_dir_all(env.path("modules")).ok();
+        synthetic(env.dir.path(), n, modules);
+        let n = count_resources(env.dir.path());
+        row(n, "`validate`", 0, &run(&env, &["validate"]));
+        row(n, "`graph` (load, validate, build the DAG)", 0, &run(&env, &["graph"]));
+        if deploy {
+            env.proxy.set_latency(Duration::from_millis(50));
+            let up = run(&env, &["up", "--all"]);
+            assert!(!up.stderr.contains("error"), "{}", up.stderr);
+            row(n, "`up --all` (create everything)", 50, &up);
+            row(n, "`plan --all`, nothing to do", 50, &run(&env, &["plan", "--all"]));
+            row(n, "`up --all`, nothing to do", 50, &run(&env, &["up", "--all"]));
+            row(n, "`status --offline`", 50, &run(&env, &["status", "--offline"]));
+            env.proxy.set_latency(Duration::ZERO);
+            row(n, "`down --all`", 0, &run(&env, &["down", "--all", "--yes"]));
+        } else {
+            // A recorded state of this size, written by the library, then loaded by the binary.
+            let dir = env.path("state");
+            let store = infra::state::StateStore::new(&dir, "dev");
+            let mut state = infra::state::State::new();
+            for m in 0..modules {
+                for r in 0..(n / modules) {
+                    state.set_resource(
+                        &format!("s{m}"),
+                        &format!("r{r}"),
+                        serde_json::from_value(serde_json::json!({
+                            "type": "sqs.queue", "id": format!("https://sqs.us-east-1.amazonaws.com/123456789012/s{m}-q-{r}"),
+                            "properties": {"name": format!("s{m}-q-{r}"), "fifo": false, "visibility_timeout_seconds": 30,
+                                "message_retention_seconds": 345600, "max_message_size": 262144, "delay_seconds": 0,
+                                "receive_wait_time_seconds": 0, "sqs_managed_sse": true,
+                                "tags": {"ManagedBy": "infra", "infra:env": "dev", "infra:module": format!("s{m}"), "infra:resource": format!("r{r}")}},
+                            "attributes": {"arn": format!("arn:aws:sqs:us-east-1:123456789012:s{m}-q-{r}"), "name": format!("s{m}-q-{r}")},
+                            "dependencies": [], "updated_at": "2026-11-23T00:00:00Z"
+                        }))
+                        .unwrap(),
+                    );
+                }
+            }
+            store.save(&mut state).unwrap();
+            let size = std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0);
+            let start = Instant::now();
+            for _ in 0..5 {
+                store.load().unwrap();
+            }
+            let load = start.elapsed() / 5;
+            println!("| {n} | state load in process ({:.1} MB file, mean of 5) | 0 ms | {} | 0 | | |", size as f64 / 1e6, secs(load));
+            row(n, "`status --offline` (manifests, graph, state)", 0, &run(&env, &["status", "--offline"]));
+        }
+    }
+    println!();
+}
+
+/// The provider mirror this machine has, if any.
+fn provider_mirror() -> Option<PathBuf> {
+    ["/opt/tf-plugins", "/usr/share/terraform/plugins"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.join("registry.terraform.io/hashicorp/aws").is_dir())
+}
+
+fn terraform_section() {
+    println!("## Terraform beside infra (Alex modules 5 and 6, 50 ms per request)\n");
+    let has_terraform = std::process::Command::new("terraform").arg("version").output().is_ok_and(|o| o.status.success());
+    let Some(mirror) = provider_mirror().filter(|_| has_terraform) else {
+        println!("Skipped: `terraform` or the hashicorp/aws provider mirror is not on this machine.\n");
+        return;
+    };
+    let env = Env::new();
+    warm(&env);
+    // The upstream modules the agents read, by infra (not timed).
+    run(&env, &["up", "2_sagemaker", "3_ingestion"]);
+    env.proxy.set_latency(Duration::from_millis(50));
+    let db = run(&env, &["up", "5_database"]);
+    let agents = run(&env, &["up", "6_agents"]);
+    let plan_db = run(&env, &["plan", "5_database"]);
+    let plan_agents = run(&env, &["plan", "6_agents"]);
+    let down_agents = run(&env, &["down", "6_agents", "--yes"]);
+    let down_db = run(&env, &["down", "5_database", "--yes"]);
+
+    // The same in HCL, against the same emulator and proxy.
+    let work = tempfile::tempdir().unwrap();
+    let cli_config = work.path().join("terraformrc");
+    std::fs::write(
+        &cli_config,
+        format!("provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n", mirror.display()),
+    )
+    .unwrap();
+    let tf = |module: &str, args: &[&str]| -> Duration {
+        let dir = work.path().join(module);
+        let start = Instant::now();
+        let out = std::process::Command::new("terraform")
+            .args(args)
+            .current_dir(&dir)
+            .env("TF_CLI_CONFIG_FILE", &cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("TF_VAR_endpoint", &env.proxy.url)
+            .env("TF_VAR_code_zip", work.path().join("code.zip"))
+            .output()
+            .expect("run terraform");
+        assert!(
+            out.status.success() || out.status.code() == Some(2),
+            "terraform {args:?} in {module}:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        start.elapsed()
+    };
+    write_code_zip(&work.path().join("code.zip"));
+    let mut rows = Vec::new();
+    for module in ["5_database", "6_agents"] {
+        harness::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/terraform").join(module), &work.path().join(module));
+        env.proxy.set_latency(Duration::ZERO);
+        tf(module, &["init", "-input=false", "-no-color"]);
+        env.proxy.set_latency(Duration::from_millis(50));
+        let apply = tf(module, &["apply", "-auto-approve", "-input=false", "-no-color"]);
+        let plan = tf(module, &["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+        rows.push((module, apply, plan));
+    }
+    let destroy_agents = tf("6_agents", &["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    let destroy_db = tf("5_database", &["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    println!("| Module | Step | infra | Terraform 1.11 + AWS provider | Terraform / infra |");
+    println!("|---|---|---:|---:|---:|");
+    let cmp = |a: Duration, b: Duration| format!("{:.0}x", b.as_secs_f64() / a.as_secs_f64().max(1e-6));
+    let (db_apply, db_plan) = (rows[0].1, rows[0].2);
+    let (ag_apply, ag_plan) = (rows[1].1, rows[1].2);
+    println!("| 5_database | create | {} | {} | {} |", secs(db.wall), secs(db_apply), cmp(db.wall, db_apply));
+    println!("| 6_agents | create | {} | {} | {} |", secs(agents.wall), secs(ag_apply), cmp(agents.wall, ag_apply));
+    println!("| 5_database | no-op plan | {} | {} | {} |", secs(plan_db.wall), secs(db_plan), cmp(plan_db.wall, db_plan));
+    println!("| 6_agents | no-op plan | {} | {} | {} |", secs(plan_agents.wall), secs(ag_plan), cmp(plan_agents.wall, ag_plan));
+    println!("| 6_agents | destroy | {} | {} | {} |", secs(down_agents.wall), secs(destroy_agents), cmp(down_agents.wall, destroy_agents));
+    println!("| 5_database | destroy | {} | {} | {} |", secs(down_db.wall), secs(destroy_db), cmp(down_db.wall, destroy_db));
+    println!();
+}
+
+/// The agents' placeholder package, for Terraform's `filename`.
+fn write_code_zip(path: &Path) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("modules/code/placeholder");
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        use std::io::Write;
+        zip.start_file(entry.file_name().to_string_lossy(), zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(&std::fs::read(entry.path()).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let all = args.is_empty();
+    let want = |s: &str| all || args.iter().any(|a| a == s);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!("Binary: {}; machine: {cores} cores, {cpu}\n", harness::infra_binary().display());
+    if want("alex") {
+        alex();
+    }
+    if want("synthetic") {
+        synthetic_section();
+    }
+    if want("terraform") {
+        terraform_section();
+    }
+}

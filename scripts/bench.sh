@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the benchmarks (benches/perf.rs) and prints Markdown tables: what
+# docs/performance.md reports. Sections: alex, synthetic, terraform (all by default).
+#   ./scripts/bench.sh                  # debug build of infra, all sections
+#   ./scripts/bench.sh --release alex   # measure a release build
+# INFRA_BIN=/path/to/infra measures another binary (an older commit's, say).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-moto.sh >/dev/null
+target="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+profile=debug
+if [ "${1:-}" = "--release" ]; then
+  shift
+  cargo build --quiet --locked --release --bin infra
+  profile=release
+fi
+cargo build --quiet --locked --all-targets
+export INFRA_BIN="${INFRA_BIN:-$target/$profile/infra}"
+unset AWS_PROFILE AWS_ENDPOINT_URL
+exec "$target/debug/examples/perf" "$@"
