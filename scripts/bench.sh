@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (benches/perf.rs) and prints Markdown tables: what
-# docs/performance.md reports. Sections: alex, synthetic, terraform (all by default).
+# docs/performance.md reports. Sections: alex, state, synthetic, terraform (all by default).
 #   ./scripts/bench.sh                  # debug build of infra, all sections
 #   ./scripts/bench.sh --release alex   # measure a release build
 # INFRA_BIN=/path/to/infra measures another binary (an older commit's, say).
@@ -11,10 +11,12 @@ target="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,
 profile=debug
 if [ "${1:-}" = "--release" ]; then
   shift
-  cargo build --quiet --locked --release --bin infra
+  # The harness too, so that its in-process figures (state load) are release ones.
+  cargo build --quiet --locked --release --bin infra --example perf
   profile=release
+else
+  cargo build --quiet --locked --all-targets
 fi
-cargo build --quiet --locked --all-targets
 export INFRA_BIN="${INFRA_BIN:-$target/$profile/infra}"
 unset AWS_PROFILE AWS_ENDPOINT_URL
-exec "$target/debug/examples/perf" "$@"
+exec "$target/$profile/examples/perf" "$@"

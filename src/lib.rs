@@ -33,7 +33,7 @@ mod layers {
         ("resources", &["aws", "schema", "secrets"]),
         ("manifest", &["resources", "schema", "secrets"]),
         ("graph", &["manifest"]),
-        ("state", &["manifest", "schema"]),
+        ("state", &["aws", "manifest", "schema"]),
         ("cost", &["manifest", "resources", "schema"]),
         ("plan", &["aws", "graph", "manifest", "resources", "schema", "secrets", "state"]),
         ("engine", &["aws", "graph", "manifest", "plan", "resources", "schema", "secrets", "state"]),

@@ -159,6 +159,22 @@ impl Aws {
         })
     }
 
+    /// The endpoint S3 calls go to when it is not AWS's own (an emulator), if any.
+    pub fn s3_endpoint(&self) -> Option<String> {
+        std::env::var("AWS_ENDPOINT_URL_S3").ok().or_else(|| self.config.endpoint_url().map(str::to_string))
+    }
+
+    /// An S3 client for a bucket in `region` (the run's when `None`), e.g. the state's.
+    pub fn s3_in(&self, region: Option<&str>) -> aws_sdk_s3::Client {
+        let Some(region) = region else { return self.s3().clone() };
+        let custom_endpoint = self.config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let conf = aws_sdk_s3::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .force_path_style(custom_endpoint)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
     /// The caller's account and partition, asked of STS once per run.
     pub async fn identity(&self) -> Result<&Identity, AwsError> {
         self.identity

@@ -64,6 +64,8 @@ pub enum Command {
     Output(commands::output::Args),
     /// Clear a lock left by a run that died (or break a stuck one with --force).
     Unlock(commands::unlock::Args),
+    /// Read, repair, move the state: list, show, rm, mv, pull, history, restore, migrate, init-backend.
+    State(commands::state::Args),
     /// Print the resource reference (docs/resources.md) for every type.
     Docs,
     /// Print one type's reference: properties, attributes, rules, example.
@@ -115,9 +117,20 @@ pub async fn run(cli: Cli, printer: &'static Printer) -> Result<Exit, OpsError> 
         Command::Up(args) => commands::up::run(args, &global, printer).await,
         Command::Down(args) => commands::down::run(args, &global, printer).await,
         Command::Status(args) => commands::status::run(args, &global, printer).await,
-        Command::Output(args) => commands::output::run(args, &global, printer),
-        Command::Unlock(args) => commands::unlock::run(args, &global, printer),
+        Command::Output(args) => commands::output::run(args, &global, printer).await,
+        Command::Unlock(args) => commands::unlock::run(args, &global, printer).await,
+        Command::State(args) => commands::state::run(args, &global, printer).await,
         Command::Docs => commands::docs::run(printer),
         Command::Schema(args) => commands::schema::run(args, printer),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap checks argument names only when a command is built; this builds them all.
+    #[test]
+    fn every_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

@@ -127,6 +127,8 @@ struct Run<'a> {
     /// their source use them.
     early: HashMap<Address, Attrs>,
     early_outputs: HashMap<Address, Value>,
+    /// Cancelled when the state can no longer be saved: no further step starts.
+    halt: CancellationToken,
 }
 
 impl Executor<'_> {
@@ -141,6 +143,7 @@ impl Executor<'_> {
             secrets: Mutex::new(plan.secrets.clone()),
             early: plan.early.clone(),
             early_outputs: plan.early_outputs.clone(),
+            halt: self.cancel.child_token(),
         };
         let steps = &plan.steps;
         // The longest chains of (typical AWS) work first; each service within its limit.
@@ -160,7 +163,7 @@ impl Executor<'_> {
         let limits = Limits { parallelism: self.parallelism, priority: &priority, group: &group, group_limit: &group_limit };
         let began = Instant::now();
         let timings = Mutex::new(vec![None; steps.len()]);
-        let outcomes = walk(steps.len(), &plan.edges, &limits, &self.cancel, |i| {
+        let outcomes = walk(steps.len(), &plan.edges, &limits, &run.halt, |i| {
             let (run, timings) = (&run, &timings);
             async move {
                 let step = &steps[i];
@@ -221,7 +224,11 @@ impl Run<'_> {
     }
 
     fn record(&self, state: &mut State, edit: Edit) -> Result<(), StateError> {
-        self.exec.store.record(state, edit)
+        let result = self.exec.store.record(state, edit);
+        if result.as_ref().is_err_and(StateError::is_fatal) {
+            self.halt.cancel();
+        }
+        result
     }
 
     async fn step(&self, step: &Step) -> Result<Action, StepError> {

@@ -163,7 +163,7 @@ fn expect_str<'n>(file: &Arc<SourceFile>, node: &'n Node, what: &str, diags: &mu
 }
 
 fn load_module(file: &Arc<SourceFile>, root: &Node, dir: &Path, diags: &mut Vec<Diagnostic>) -> Option<Module> {
-    const TOP: &[&str] = &["module", "variables", "locals", "data", "resources", "outputs"];
+    const TOP: &[&str] = &["module", "variables", "locals", "data", "resources", "outputs", "moved"];
     let stem = file.display.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let mut module = Module {
         name: stem.clone(),
@@ -177,11 +177,13 @@ fn load_module(file: &Arc<SourceFile>, root: &Node, dir: &Path, diags: &mut Vec<
         resources: IndexMap::new(),
         disabled: IndexMap::new(),
         outputs: IndexMap::new(),
+        moved: Vec::new(),
     };
     let before = diags.len();
     let table = expect_table(file, root, "a module file", diags)?;
     // An unknown top-level table is reported but does not stop the module's other checks.
     let mut stray = Vec::new();
+    let mut moved = Vec::new();
     for (key, value) in table {
         match key.name.as_str() {
             "module" => load_module_meta(file, value, &stem, &mut module, diags),
@@ -190,8 +192,12 @@ fn load_module(file: &Arc<SourceFile>, root: &Node, dir: &Path, diags: &mut Vec<
             "data" => module.data = load_decls(file, value, "data", diags),
             "resources" => module.resources = load_decls(file, value, "resources", diags),
             "outputs" => load_outputs(file, value, &mut module, diags),
+            "moved" => moved.push(value),
             _ => stray.push(unknown_key(file, key, "top-level table", TOP)),
         }
+    }
+    for node in moved {
+        load_moved(file, node, &mut module, diags);
     }
     if !is_name(&module.name) {
         diags
@@ -200,6 +206,50 @@ fn load_module(file: &Arc<SourceFile>, root: &Node, dir: &Path, diags: &mut Vec<
     let ok = diags.len() == before;
     diags.extend(stray);
     ok.then_some(module)
+}
+
+/// `[[moved]] from = "old" to = "new"`: `from` may name another module's resource
+/// (`4_old.queue`); `to` is a resource this module declares.
+fn load_moved(file: &Arc<SourceFile>, node: &Node, module: &mut Module, diags: &mut Vec<Diagnostic>) {
+    let entries: Vec<&Node> = match &node.kind {
+        NodeKind::Array(items) => items.iter().collect(),
+        _ => vec![node],
+    };
+    for entry in entries {
+        let Some(table) = expect_table(file, entry, "[[moved]]", diags) else { continue };
+        let (mut from, mut to) = (None, None);
+        for (key, value) in table {
+            match key.name.as_str() {
+                "from" => from = expect_str(file, value, "moved.from", diags).map(|s| (s.to_string(), value.span.clone())),
+                "to" => to = expect_str(file, value, "moved.to", diags).map(|s| (s.to_string(), value.span.clone())),
+                _ => diags.push(unknown_key(file, key, "key in [[moved]]", &["from", "to"])),
+            }
+        }
+        let (Some((from, from_span)), Some((to, to_span))) = (from, to) else {
+            diags.push(Diagnostic::at(Loc::new(file, entry.span.clone()), "[[moved]] needs both `from` and `to`"));
+            continue;
+        };
+        let full = |s: &str| if s.contains('.') { s.to_string() } else { format!("{}.{s}", module.name) };
+        let (from, to) = (full(&from), full(&to));
+        let bad = |s: &str| s.split('.').count() != 2 || !s.split('.').all(is_name);
+        if bad(&from) {
+            diags.push(Diagnostic::at(Loc::new(file, from_span), format!("`{from}` is not a resource address (NAME or MODULE.NAME)")));
+            continue;
+        }
+        let to_name = to.strip_prefix(&format!("{}.", module.name)).filter(|n| module.resources.contains_key(*n));
+        if to_name.is_none() {
+            diags.push(
+                Diagnostic::at(Loc::new(file, to_span.clone()), format!("`to = \"{to}\"` is not a resource of this module"))
+                    .with_help("`to` names the resource as this file now declares it"),
+            );
+            continue;
+        }
+        if from == to {
+            diags.push(Diagnostic::at(Loc::new(file, to_span), "`from` and `to` are the same resource"));
+            continue;
+        }
+        module.moved.push(super::Moved { from, to, loc: Loc::new(file, entry.span.clone()) });
+    }
 }
 
 fn load_module_meta(file: &Arc<SourceFile>, node: &Node, stem: &str, module: &mut Module, diags: &mut Vec<Diagnostic>) {

@@ -6,6 +6,7 @@ pub mod expr;
 mod fuzz;
 pub mod load;
 pub mod presets;
+pub mod settings;
 pub mod source;
 mod validate;
 
@@ -66,6 +67,17 @@ pub struct Module {
     /// Resources switched off with `enabled`: not part of the graph; deleted if recorded.
     pub disabled: IndexMap<String, Decl>,
     pub outputs: IndexMap<String, Output>,
+    /// `[[moved]]`: resources renamed in this module's file, so the state follows.
+    pub moved: Vec<Moved>,
+}
+
+/// A rename that travels with the code: the resource recorded at `from` is the one
+/// this module now declares as `to` (both `module.name`).
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub from: String,
+    pub to: String,
+    pub loc: Loc,
 }
 
 impl Module {

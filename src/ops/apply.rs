@@ -83,7 +83,7 @@ pub async fn run(
     let (mut state, report) = exec.apply(&plan, state).await;
     // The whole document again, the journal gone; had this failed, the journal would
     // still be replayed by the next load.
-    ws.store.compact(&mut state)?;
+    ws.store.compact(&mut state).await?;
     if let Some(path) = &settings.timings {
         let doc = timings(&plan, &report, planned_in);
         std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap_or_default())
@@ -114,11 +114,7 @@ pub async fn run(
         return Err(OpsError::Apply(report.errors));
     }
     let changed = report.changed();
-    printer.status(
-        "Finished",
-        Style::Green,
-        &format!("{} changed; state saved to {}", plural(changed, "resource"), ws.store.path().display()),
-    );
+    printer.status("Finished", Style::Green, &format!("{} changed; state saved to {}", plural(changed, "resource"), ws.store.describe()));
     Ok(report)
 }
 

@@ -30,8 +30,8 @@ pub async fn down(global: &GlobalOptions, opts: &DownOptions, printer: &'static 
         return Err(OpsError::Usage("--with-dependents and --keep-dependents exclude each other".into()));
     }
     let ws = Workspace::open(global)?;
-    let _lock = ws.lock(opts.lock_timeout, "infra down", printer)?;
-    let mut state = ws.store.load()?;
+    let _lock = ws.lock(opts.lock_timeout, "infra down", printer).await?;
+    let mut state = ws.load_state_locked(printer).await?;
     let (modules, keep, heading) = match &opts.preset {
         Some(name) => {
             let preset = ws.preset(name, PresetAction::Down)?;

@@ -10,6 +10,7 @@ mod output;
 mod plan;
 mod render;
 mod report;
+mod state;
 mod status;
 mod unlock;
 mod up;
@@ -25,7 +26,7 @@ use crate::manifest::presets::{Preset, PresetAction};
 use crate::manifest::{self, Diagnostic, LoadOptions, Project};
 use crate::plan::{PlanError, SelectError};
 use crate::printer::{Printer, Style};
-use crate::state::{State, StateError, StateLock, StateStore};
+use crate::state::{Edit, State, StateError, StateLock, StateStore};
 
 pub use crate::aws::AwsOptions;
 pub use crate::engine::DEFAULT_PARALLELISM;
@@ -36,6 +37,7 @@ pub use down::{down, DownOptions};
 pub use graph::{graph, GraphFormat};
 pub use output::output;
 pub use plan::{plan, PlanOptions};
+pub use state::{state, StateCommand};
 pub use status::{status, StatusOptions};
 pub use unlock::unlock;
 pub use up::{up, UpOptions};
@@ -143,7 +145,7 @@ pub struct Workspace {
 }
 
 /// The directory holding `modules/`: the given one, else the nearest from here up.
-fn find_root(explicit: Option<&Path>) -> Result<PathBuf, OpsError> {
+pub(crate) fn find_root(explicit: Option<&Path>) -> Result<PathBuf, OpsError> {
     if let Some(dir) = explicit {
         return Ok(dir.to_path_buf());
     }
@@ -157,7 +159,7 @@ impl Workspace {
         let load = LoadOptions { root: root.clone(), environment: opts.environment.clone(), vars: opts.vars.clone() };
         let project = manifest::load(&load).map_err(OpsError::Manifest)?;
         let graph = Graph::build(&project).map_err(OpsError::Manifest)?;
-        let store = StateStore::new(root.join("state"), &opts.environment);
+        let store = open_store(&root, opts)?;
         Ok(Workspace { project, graph, store })
     }
 
@@ -184,7 +186,7 @@ impl Workspace {
         match (&state.account, &state.region) {
             (Some(a), Some(r)) if (a != &identity.account_id || r != &identity.region) && !state.is_empty() => {
                 Err(OpsError::WrongAccount {
-                    path: self.store.path().display().to_string(),
+                    path: self.store.describe(),
                     state_account: a.clone(),
                     state_region: r.clone(),
                     account: identity.account_id.clone(),
@@ -222,14 +224,79 @@ impl Workspace {
 impl Workspace {
     /// Take the state lock (waiting up to `timeout`), saying so when the previous run
     /// died holding it: its interrupted creates are then checked by this run's plan.
-    pub fn lock(&self, timeout: Option<Duration>, command: &str, printer: &Printer) -> Result<StateLock, OpsError> {
-        let lock = self.store.lock(timeout.unwrap_or(Duration::ZERO), command)?;
-        if let Some(dead) = &lock.abandoned_by {
+    pub async fn lock(&self, timeout: Option<Duration>, command: &str, printer: &Printer) -> Result<StateLock, OpsError> {
+        lock_store(&self.store, timeout, command, printer).await
+    }
+
+    /// The state, with what loading it found worth a warning, and the manifests'
+    /// `[[moved]]` renames applied in memory (plan, status).
+    pub async fn load_state(&self, printer: &Printer) -> Result<State, OpsError> {
+        let mut state = load_state(&self.store, printer).await?;
+        self.follow_moves(&mut state, false, printer).await?;
+        Ok(state)
+    }
+
+    /// The state for a run that changes things (holding the lock): `[[moved]]` renames
+    /// are saved before anything else happens.
+    pub async fn load_state_locked(&self, printer: &Printer) -> Result<State, OpsError> {
+        let mut state = load_state(&self.store, printer).await?;
+        self.follow_moves(&mut state, true, printer).await?;
+        Ok(state)
+    }
+
+    async fn follow_moves(&self, state: &mut State, persist: bool, printer: &Printer) -> Result<(), OpsError> {
+        let mut saved = false;
+        for moved in self.project.modules.values().flat_map(|m| &m.moved) {
+            let (Some((fm, fname)), Some((tm, tname))) = (moved.from.split_once('.'), moved.to.split_once('.')) else { continue };
+            if state.resource(fm, fname).is_none() {
+                continue;
+            }
+            if state.resource(tm, tname).is_some() {
+                printer.warn(&format!("{}: both {} and {} are recorded; the moved entry is ignored", moved.loc, moved.from, moved.to));
+                continue;
+            }
+            let edit = Edit::Move { from: moved.from.clone(), to: moved.to.clone() };
+            if persist {
+                self.store.record(state, edit)?;
+                saved = true;
+            } else {
+                state.apply(&edit);
+            }
+            let how = if persist { "in the state" } else { "for this plan" };
+            printer.status("Moved", Style::Cyan, &format!("{} to {} {how} ({}); AWS is not touched", moved.from, moved.to, moved.loc));
+        }
+        if saved {
+            self.store.compact(state).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The state store `infra.toml` chose for this environment.
+pub fn open_store(root: &Path, opts: &GlobalOptions) -> Result<StateStore, OpsError> {
+    let backend = manifest::settings::load(root).map_err(OpsError::Manifest)?;
+    Ok(StateStore::open(root, &opts.environment, &backend, &opts.aws))
+}
+
+pub async fn load_state(store: &StateStore, printer: &Printer) -> Result<State, OpsError> {
+    let state = interrupt::unless_interrupted(store.load()).await??;
+    for w in store.warnings() {
+        printer.warn(&w);
+    }
+    Ok(state)
+}
+
+/// Take the lock, saying so when the previous run died holding it (local backend):
+/// its interrupted creates are then checked by this run's plan.
+pub async fn lock_store(store: &StateStore, timeout: Option<Duration>, command: &str, printer: &Printer) -> Result<StateLock, OpsError> {
+    let lock = interrupt::unless_interrupted(store.lock(timeout.unwrap_or(Duration::ZERO), command)).await??;
+    {
+        if let Some(dead) = lock.abandoned_by() {
             printer.warn(&format!(
                 "the previous run ({dead}) ended without releasing the lock (killed or crashed); \
                  anything it left half-done is checked now"
             ));
         }
-        Ok(lock)
     }
+    Ok(lock)
 }

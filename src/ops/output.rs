@@ -12,9 +12,9 @@ fn raw(v: &Value) -> String {
     }
 }
 
-pub fn output(global: &GlobalOptions, module: &str, name: Option<&str>, json: bool, printer: &Printer) -> Result<(), OpsError> {
+pub async fn output(global: &GlobalOptions, module: &str, name: Option<&str>, json: bool, printer: &Printer) -> Result<(), OpsError> {
     let ws = Workspace::open(global)?;
-    let state = ws.store.load()?;
+    let state = ws.load_state(printer).await?;
     let manifest = ws.project.module(module).ok_or_else(|| OpsError::Usage(format!("unknown module `{module}`")))?;
     let recorded = state.modules.get(module).map(|m| m.outputs.clone()).unwrap_or_default();
     if !state.is_deployed(module) {

@@ -18,7 +18,7 @@ pub struct PlanOptions {
 
 pub async fn plan(global: &GlobalOptions, opts: &PlanOptions, printer: &Printer) -> Result<Exit, OpsError> {
     let ws = Workspace::open(global)?;
-    let mut state = ws.store.load()?;
+    let mut state = ws.load_state(printer).await?;
     let modules = ws.modules(&opts.modules, opts.all, &state)?;
     let sel = select_up(&ws.project, &ws.graph, &state, &modules, opts.with_deps || opts.all, !opts.no_dependents)?;
     let aws = super::connect(global, printer).await?;

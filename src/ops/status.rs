@@ -144,7 +144,7 @@ fn savings(ws: &Workspace, rows: &[ModuleRow]) -> Vec<(String, Vec<String>, f64)
 
 pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Printer) -> Result<(), OpsError> {
     let ws = Workspace::open(global)?;
-    let mut state = ws.store.load()?;
+    let mut state = ws.load_state(printer).await?;
     let pricing = Pricing::load(&ws.project.root).map_err(OpsError::Manifest)?;
     let live = if opts.offline || state.modules.is_empty() {
         None
@@ -183,7 +183,7 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
         (Some(_), 0) => "checked against AWS".to_string(),
         (Some(_), n) => format!("checked against AWS; {} could not be checked", super::plural(n, "resource")),
     };
-    printer.out(&format!("Environment {} ({}, serial {}), {how}\n", global.environment, ws.store.path().display(), state.serial));
+    printer.out(&format!("Environment {} ({}, serial {}), {how}\n", global.environment, ws.store.describe(), state.serial));
     let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(6).max(6);
     let cost_head = if opts.summary { format!("{:>9}  ", "$/MONTH") } else { String::new() };
     printer.out(&format!("{:<width$}  {:<9} {:>9}  {cost_head}DETAIL", "MODULE", "STATE", "RESOURCES"));

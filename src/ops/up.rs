@@ -27,8 +27,8 @@ pub struct UpOptions {
 
 pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Printer) -> Result<(), OpsError> {
     let ws = Workspace::open(global)?;
-    let _lock = ws.lock(opts.lock_timeout, "infra up", printer)?;
-    let mut state = ws.store.load()?;
+    let _lock = ws.lock(opts.lock_timeout, "infra up", printer).await?;
+    let mut state = ws.load_state_locked(printer).await?;
     let (modules, heading) = match &opts.preset {
         Some(name) => {
             let preset = ws.preset(name, PresetAction::Up)?;

@@ -45,7 +45,15 @@ pub fn desired_properties(scope: &Scope<'_>, project: &Project, address: &Addres
             None => Tags::new(),
         };
         let own = tag_table(value.get("tags"));
-        let infra = tags::own(&project.environment, &scope.state.lineage, &address.module, &address.name);
+        // infra:module and infra:resource say where the resource was created: a rename
+        // (`infra state mv`, `[[moved]]`) changes nothing in AWS.
+        let created_as = |key: &str| {
+            let recorded = scope.state.resource(&address.module, &address.name)?;
+            recorded.properties.get("tags")?.get(key)?.as_str().map(str::to_string)
+        };
+        let module_tag = created_as(tags::MODULE).unwrap_or_else(|| address.module.clone());
+        let name_tag = created_as(tags::RESOURCE).unwrap_or_else(|| address.name.clone());
+        let infra = tags::own(&project.environment, &scope.state.lineage, &module_tag, &name_tag);
         let merged = tags::merge([&project.tags, &module_tags, &own, &infra]);
         if let Value::Object(map) = &mut value {
             map.insert("tags".into(), serde_json::to_value(merged).unwrap_or_default());

@@ -1,8 +1,11 @@
-//! The local state: per environment one JSON document recording, per module, each
+//! The state: per environment one JSON document recording, per module, each
 //! resource's type, physical id, the properties last applied, its attributes, what it
 //! depends on, the cross-module values it consumed, and the module's outputs.
-//! Secret values never enter it.
+//! Secret values never enter it. It lives in `state/` or in S3 ([`StateStore`]).
 
+mod journal;
+mod local;
+mod s3;
 mod store;
 
 use std::collections::BTreeMap;
@@ -10,6 +13,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use local::LocalStore;
+pub use s3::{S3Store, Version};
 pub use store::{LockInfo, StateError, StateLock, StateStore, Unlocked};
 
 /// One change to the state: what each finished step appends to the journal, so a save
@@ -27,6 +32,8 @@ pub enum Edit {
     Output { module: String, name: String, value: Value },
     /// A module torn down: its outputs go.
     ClearOutputs { module: String },
+    /// A resource renamed (`infra state mv`, a `moved` entry): same AWS resource.
+    Move { from: String, to: String },
 }
 
 /// Bumped when the document's shape changes incompatibly.
@@ -185,6 +192,25 @@ impl State {
                     m.outputs.clear();
                 }
             }
+            Edit::Move { from, to } => self.rename(from, to),
+        }
+    }
+
+    /// Move a resource's record from one address (`module.name`) to another, and every
+    /// dependency on it with it. Nothing happens when `from` is not recorded.
+    fn rename(&mut self, from: &str, to: &str) {
+        let (Some((fm, fname)), Some((tm, tname))) = (from.split_once('.'), to.split_once('.')) else { return };
+        let Some(resource) = self.remove_resource(fm, fname) else { return };
+        let pending = self.modules.get_mut(fm).and_then(|m| m.pending.remove(fname));
+        self.drop_if_empty(fm);
+        self.set_resource(tm, tname, resource);
+        if let Some(p) = pending {
+            self.set_pending(tm, tname, p);
+        }
+        for r in self.modules.values_mut().flat_map(|m| m.resources.values_mut()) {
+            for d in r.dependencies.iter_mut().filter(|d| d.as_str() == from) {
+                *d = to.to_string();
+            }
         }
     }
 
@@ -213,6 +239,24 @@ impl Default for State {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The document as stored: pretty JSON with a final newline.
+pub fn encode(state: &State) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(state).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Parse a stored document; `what` names it in errors (a path or an `s3://` URI).
+pub fn decode(bytes: &[u8], what: &str, backup: Option<std::path::PathBuf>) -> Result<State, StateError> {
+    let corrupt = |detail: String, backup| StateError::Corrupt { what: what.to_string(), detail, backup };
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string(), backup.clone()))?;
+    let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+    if version > SCHEMA_VERSION {
+        return Err(StateError::TooNew { what: what.to_string(), found: version });
+    }
+    serde_json::from_value(value).map_err(|e| corrupt(e.to_string(), backup))
 }
 
 pub fn now() -> String {

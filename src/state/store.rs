@@ -1,80 +1,141 @@
-//! Reading and writing `state/<environment>.json`: atomic writes (temp file, fsync,
-//! rename), a backup of the version a run started from, owner-only permissions, and
-//! an exclusive lock (`flock`, via `File::try_lock`) so two runs cannot interleave.
-//!
-//! During a run each finished step appends one [`Edit`] to `<env>.journal` (one JSON
-//! line, fsynced): a save costs what the step changed, not the whole document, and a
-//! crash loses at most the step in flight. The run's end writes the whole document
-//! again and removes the journal; a journal found when loading (the run died) is
-//! replayed onto the document first.
+//! Where an environment's state lives, behind one type: [`StateStore`] is the local
+//! file or the S3 object chosen in `infra.toml`, with the same load, per-step record,
+//! end-of-run compaction, whole-document save, lock and unlock on both.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Edit, State, SCHEMA_VERSION};
+use super::local::{LocalLock, LocalStore};
+use super::s3::{S3Lock, S3Store};
+use super::State;
+use crate::aws::{AwsOptions, ConnectError};
+use crate::manifest::settings::StateBackend;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error("cannot read state file {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error(
-        "state file {path} is not valid: {detail}\n  It was left untouched. {}",
-        match backup { Some(b) => format!("The previous version is in {}; inspect it and copy it back if it is right.", b.display()), None => "There is no backup.".into() }
+        "state {what} is not valid: {detail}\n  It was left untouched. {}",
+        match backup { Some(b) => format!("The previous version is in {}; inspect it and copy it back if it is right.", b.display()), None => "Earlier versions: `infra state history`.".into() }
     )]
-    Corrupt { path: PathBuf, detail: String, backup: Option<PathBuf> },
-    #[error("state file {path} has schema version {found}, newer than this infra understands ({SCHEMA_VERSION}); upgrade infra")]
-    TooNew { path: PathBuf, found: u32 },
+    Corrupt { what: String, detail: String, backup: Option<PathBuf> },
+    #[error("state {what} has schema version {found}, newer than this infra understands ({}); upgrade infra", super::SCHEMA_VERSION)]
+    TooNew { what: String, found: u32 },
     #[error("cannot write state file {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
-    #[error("state {path} is locked by {holder}\n  Wait for that run to finish (or pass --lock-timeout 5m to wait). If it is stuck, `infra unlock --force` breaks the lock.")]
-    Locked { path: PathBuf, holder: String },
+    #[error("state {what} is locked by {holder}\n  {}", if *.dead {
+        "That run is no longer running. `infra unlock` clears its lock after showing it; then run again.".to_string()
+    } else {
+        "Wait for that run to finish (or pass --lock-timeout 5m to wait). If it is stuck, `infra unlock --force` breaks the lock.".to_string()
+    })]
+    Locked { what: String, holder: String, dead: bool },
     #[error("cannot lock state {path}: {source}")]
     Lock { path: PathBuf, source: std::io::Error },
+    #[error("state {what}: {action}: {source}")]
+    Remote { what: String, action: &'static str, source: ConnectError },
+    /// Someone else wrote the document since this run read it (the lock was broken).
+    #[error(
+        "state {what} was changed by another run since this one read it (was the lock broken?); \
+         nothing was overwritten.\n  Everything this run recorded is in {}: compare it with `infra state pull` and \
+         put back what is missing (`infra state restore`, `infra import`).", recovery.display()
+    )]
+    Conflict { what: String, recovery: PathBuf },
+    #[error("{0}")]
+    Refused(String),
 }
 
-/// One journal line.
-#[derive(Debug, Serialize, Deserialize)]
-struct Entry {
-    serial: u64,
-    #[serde(flatten)]
-    edit: Edit,
+impl StateError {
+    /// Errors after which no further step may run: the state can no longer be saved.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, StateError::Conflict { .. } | StateError::Remote { .. })
+    }
 }
 
-/// Who holds the lock, written into the lock file for the next run to read.
+/// Who holds a lock, written into it for the next run to read.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LockInfo {
     pub pid: u32,
     pub host: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub user: String,
     pub since: String,
     pub command: String,
+    /// This run's id (S3: tells a lock this run wrote from one written over it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub run: String,
+    /// S3: refreshed while the run lives, every `heartbeat_secs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_secs: Option<u64>,
+}
+
+impl LockInfo {
+    pub fn mine(command: &str) -> Self {
+        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default();
+        LockInfo {
+            pid: std::process::id(),
+            host: hostname(),
+            user,
+            since: super::now(),
+            command: command.to_string(),
+            run: String::new(),
+            heartbeat: None,
+            heartbeat_secs: None,
+        }
+    }
+
+    /// How long ago the lock was taken, in words.
+    pub fn age(&self) -> Option<String> {
+        let since = humantime::parse_rfc3339(&self.since).ok()?;
+        let secs = std::time::SystemTime::now().duration_since(since).ok()?.as_secs();
+        Some(humantime::format_duration(Duration::from_secs(secs)).to_string())
+    }
+
+    /// Whether the holder is known to have stopped: on this host its process is gone;
+    /// elsewhere its heartbeat stopped (three intervals missed).
+    pub fn is_dead(&self) -> bool {
+        if self.host == hostname() {
+            return !process_alive(self.pid);
+        }
+        match (&self.heartbeat, self.heartbeat_secs) {
+            (Some(beat), Some(every)) => humantime::parse_rfc3339(beat)
+                .ok()
+                .and_then(|t| std::time::SystemTime::now().duration_since(t).ok())
+                .is_some_and(|quiet| quiet > Duration::from_secs(every * 3)),
+            _ => false,
+        }
+    }
 }
 
 impl std::fmt::Display for LockInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "pid {} on {} since {} (`{}`)", self.pid, self.host, self.since, self.command)
+        let who = if self.user.is_empty() { String::new() } else { format!("{} ", self.user) };
+        write!(f, "{who}pid {} on {} since {}", self.pid, self.host, self.since)?;
+        if let Some(age) = self.age() {
+            write!(f, " ({age} ago)")?;
+        }
+        write!(f, " (`{}`)", self.command)
     }
 }
 
-/// Held for the whole run; the operating system releases it if the process dies.
-/// A clean exit empties the lock file, so content found on taking it means the last
-/// holder died holding it.
-#[derive(Debug)]
-pub struct StateLock {
-    file: File,
-    /// The run that held the lock last and died without releasing it.
-    pub abandoned_by: Option<LockInfo>,
+pub fn hostname() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
 }
 
-impl Drop for StateLock {
-    fn drop(&mut self) {
-        let _ = self.file.set_len(0);
-        let _ = self.file.unlock();
-    }
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    // Signal 0 checks existence; EPERM means it exists under another user.
+    let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// What `infra unlock` did.
@@ -84,302 +145,139 @@ pub enum Unlocked {
     NotLocked,
     /// Cleared the record of a run that died holding the lock.
     Abandoned(LockInfo),
-    /// Removed the lock file of a run that is still running (`--force`).
+    /// Removed the lock of a run that may still be running (`--force`).
     Forced(String),
 }
 
+/// One environment's state, wherever it lives.
 #[derive(Debug)]
-pub struct StateStore {
-    dir: PathBuf,
-    environment: String,
-    backed_up: AtomicBool,
-    /// The journal of this run, open for appending once the document was written.
-    journal: std::sync::Mutex<Option<File>>,
+pub enum StateStore {
+    Local(LocalStore),
+    S3(S3Store),
+}
+
+/// Held for the whole run; released when dropped.
+#[derive(Debug)]
+pub enum StateLock {
+    Local(LocalLock),
+    S3(S3Lock),
+}
+
+impl StateLock {
+    /// The run that held the lock last and died without releasing it (local backend:
+    /// the operating system released its lock; S3 refuses instead).
+    pub fn abandoned_by(&self) -> Option<&LockInfo> {
+        match self {
+            StateLock::Local(l) => l.abandoned_by.as_ref(),
+            StateLock::S3(_) => None,
+        }
+    }
+
+    /// Give the lock back now (S3: delete the lock object) rather than when dropped.
+    pub async fn release(self) {
+        if let StateLock::S3(l) = self {
+            l.release().await;
+        }
+    }
 }
 
 impl StateStore {
-    pub fn new(dir: impl Into<PathBuf>, environment: &str) -> Self {
-        StateStore { dir: dir.into(), environment: environment.to_string(), backed_up: AtomicBool::new(false), journal: Default::default() }
+    pub fn local(dir: impl Into<PathBuf>, environment: &str) -> Self {
+        StateStore::Local(LocalStore::new(dir, environment))
     }
 
-    pub fn journal_path(&self) -> PathBuf {
-        self.dir.join(format!("{}.journal", self.environment))
-    }
-
-    /// Record one step's change: the first of a run writes the whole document (with the
-    /// backup) and starts a journal; later ones append a line and fsync it.
-    pub fn record(&self, state: &mut State, edit: Edit) -> Result<(), StateError> {
-        state.apply(&edit);
-        state.serial += 1;
-        let path = self.journal_path();
-        let werr = |source| StateError::Write { path: path.clone(), source };
-        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(file) = journal.as_mut() else {
-            // Everything up to this edit, in the document itself; the journal starts empty.
-            state.serial -= 1;
-            self.save(state)?;
-            let mut options = OpenOptions::new();
-            options.create(true).append(true).truncate(false);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let file = options.open(&path).map_err(werr)?;
-            file.set_len(0).map_err(werr)?;
-            *journal = Some(file);
-            return Ok(());
-        };
-        let mut line = serde_json::to_vec(&Entry { serial: state.serial, edit }).map_err(|e| werr(std::io::Error::other(e)))?;
-        line.push(b'\n');
-        file.write_all(&line).and_then(|_| file.sync_data()).map_err(werr)
-    }
-
-    /// The end of a run: the whole document written again, the journal removed.
-    pub fn compact(&self, state: &mut State) -> Result<(), StateError> {
-        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
-        if journal.take().is_none() {
-            return Ok(());
-        }
-        state.serial -= 1;
-        self.save(state)?;
-        match std::fs::remove_file(self.journal_path()) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StateError::Write { path: self.journal_path(), source: e }),
-            _ => Ok(()),
+    /// The store `infra.toml` chose. Local files (the local state, or the S3 backend's
+    /// journal and recovery files) go to `<root>/state`.
+    pub fn open(root: &Path, environment: &str, backend: &StateBackend, aws: &AwsOptions) -> Self {
+        match backend {
+            StateBackend::Local => StateStore::local(root.join("state"), environment),
+            StateBackend::S3(s3) => StateStore::S3(S3Store::new(s3.clone(), environment, aws.clone(), root.join("state"))),
         }
     }
 
-    pub fn path(&self) -> PathBuf {
-        self.dir.join(format!("{}.json", self.environment))
-    }
-
-    pub fn backup_path(&self) -> PathBuf {
-        self.dir.join(format!("{}.json.backup", self.environment))
-    }
-
-    pub fn lock_path(&self) -> PathBuf {
-        self.dir.join(format!("{}.lock", self.environment))
-    }
-
-    /// The current state; an absent file is an empty state.
-    pub fn load(&self) -> Result<State, StateError> {
-        let path = self.path();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::new()),
-            Err(source) => return Err(StateError::Read { path, source }),
-        };
-        let backup = Some(self.backup_path()).filter(|b| b.exists());
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| StateError::Corrupt {
-            path: path.clone(),
-            detail: e.to_string(),
-            backup: backup.clone(),
-        })?;
-        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-        if version > SCHEMA_VERSION {
-            return Err(StateError::TooNew { path, found: version });
+    /// The file path or `s3://` URI, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            StateStore::Local(l) => l.path().display().to_string(),
+            StateStore::S3(s) => s.uri(),
         }
-        let mut state: State = serde_json::from_value(value).map_err(|e| StateError::Corrupt { path, detail: e.to_string(), backup })?;
-        self.replay(&mut state)?;
-        Ok(state)
     }
 
-    /// Apply what a run that died left in the journal. A torn last line is the step
-    /// that was in flight: it never finished, so it is dropped.
-    fn replay(&self, state: &mut State) -> Result<(), StateError> {
-        let path = self.journal_path();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(source) => return Err(StateError::Read { path, source }),
-        };
-        for line in text.lines() {
-            let Ok(entry) = serde_json::from_str::<Entry>(line) else { break };
-            state.apply(&entry.edit);
-            state.serial = state.serial.max(entry.serial);
+    pub fn environment(&self) -> &str {
+        match self {
+            StateStore::Local(l) => l.environment(),
+            StateStore::S3(s) => s.environment(),
         }
-        Ok(())
     }
 
-    /// Write the state atomically, bumping its serial. The first write of a run keeps
-    /// the file it replaces as `<env>.json.backup`.
-    pub fn save(&self, state: &mut State) -> Result<(), StateError> {
-        let path = self.path();
-        let werr = |source| StateError::Write { path: path.clone(), source };
-        std::fs::create_dir_all(&self.dir).map_err(werr)?;
-        if !self.backed_up.swap(true, Ordering::SeqCst) && path.exists() {
-            atomic_write(&self.dir, &self.backup_path(), &std::fs::read(&path).map_err(werr)?).map_err(werr)?;
+    /// The current state (a journal left by a dead run replayed onto it).
+    pub async fn load(&self) -> Result<State, StateError> {
+        match self {
+            StateStore::Local(l) => l.load(),
+            StateStore::S3(s) => s.load().await,
         }
-        state.serial += 1;
-        let mut bytes = serde_json::to_vec_pretty(state).map_err(|e| werr(std::io::Error::other(e)))?;
-        bytes.push(b'\n');
-        atomic_write(&self.dir, &path, &bytes).map_err(werr)
+    }
+
+    /// Warnings about what loading found (a journal that could not be replayed).
+    pub fn warnings(&self) -> Vec<String> {
+        match self {
+            StateStore::Local(_) => Vec::new(),
+            StateStore::S3(s) => s.warnings(),
+        }
+    }
+
+    /// Record one finished step's change; a crash after this loses nothing of it.
+    pub fn record(&self, state: &mut State, edit: super::Edit) -> Result<(), StateError> {
+        match self {
+            StateStore::Local(l) => l.record(state, edit),
+            StateStore::S3(s) => s.record(state, edit),
+        }
+    }
+
+    /// The end of a run: the whole document written, the journal removed.
+    pub async fn compact(&self, state: &mut State) -> Result<(), StateError> {
+        match self {
+            StateStore::Local(l) => l.compact(state),
+            StateStore::S3(s) => s.compact(state).await,
+        }
+    }
+
+    /// Write the whole document now (state commands), bumping its serial.
+    pub async fn save(&self, state: &mut State) -> Result<(), StateError> {
+        match self {
+            StateStore::Local(l) => l.save(state),
+            StateStore::S3(s) => s.save(state).await,
+        }
     }
 
     /// Take the lock, waiting up to `wait` for another run to release it.
-    pub fn lock(&self, wait: Duration, command: &str) -> Result<StateLock, StateError> {
-        let path = self.lock_path();
-        let lerr = |source| StateError::Lock { path: path.clone(), source };
-        std::fs::create_dir_all(&self.dir).map_err(lerr)?;
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        // The holder record names the host and command: owner only, like the state.
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&path).map_err(lerr)?;
-        let start = Instant::now();
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    if start.elapsed() >= wait {
-                        return Err(StateError::Locked { path: self.path(), holder: read_holder(&mut file) });
-                    }
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(lerr(e)),
-            }
+    pub async fn lock(&self, wait: Duration, command: &str) -> Result<StateLock, StateError> {
+        match self {
+            StateStore::Local(l) => l.lock(wait, command).map(StateLock::Local),
+            StateStore::S3(s) => s.lock(wait, command).await.map(StateLock::S3),
         }
-        let abandoned_by = read_info(&mut file);
-        let info = LockInfo {
-            pid: std::process::id(),
-            host: gethostname::gethostname().to_string_lossy().into_owned(),
-            since: super::now(),
-            command: command.to_string(),
-        };
-        let text = serde_json::to_string(&info).unwrap_or_default();
-        file.set_len(0).map_err(lerr)?;
-        file.rewind().map_err(lerr)?;
-        file.write_all(text.as_bytes()).and_then(|_| file.sync_all()).map_err(lerr)?;
-        Ok(StateLock { file, abandoned_by })
     }
 
-    /// Break the lock: clear what a dead run left, or with `force` remove the lock of
-    /// a live one (which then no longer excludes a new run: only when it is stuck).
-    pub fn unlock(&self, force: bool) -> Result<Unlocked, StateError> {
-        let path = self.lock_path();
-        let lerr = |source| StateError::Lock { path: path.clone(), source };
-        let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Unlocked::NotLocked),
-            Err(e) => return Err(lerr(e)),
-        };
-        match file.try_lock() {
-            Ok(()) => {
-                let info = read_info(&mut file);
-                file.set_len(0).map_err(lerr)?;
-                let _ = file.unlock();
-                Ok(info.map(Unlocked::Abandoned).unwrap_or(Unlocked::NotLocked))
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let holder = read_holder(&mut file);
-                if !force {
-                    return Err(StateError::Locked { path: self.path(), holder });
-                }
-                std::fs::remove_file(&path).map_err(lerr)?;
-                Ok(Unlocked::Forced(holder))
-            }
-            Err(std::fs::TryLockError::Error(e)) => Err(lerr(e)),
+    /// Who holds the lock now, if anyone (to show before breaking it).
+    pub async fn holder(&self) -> Result<Option<LockInfo>, StateError> {
+        match self {
+            StateStore::Local(l) => Ok(l.holder()),
+            StateStore::S3(s) => s.holder().await,
+        }
+    }
+
+    /// Clear a lock left by a dead run, or with `force` a live one's.
+    pub async fn unlock(&self, force: bool) -> Result<Unlocked, StateError> {
+        match self {
+            StateStore::Local(l) => l.unlock(force),
+            StateStore::S3(s) => s.unlock(force).await,
         }
     }
 }
 
-fn read_info(file: &mut File) -> Option<LockInfo> {
-    let mut text = String::new();
-    file.rewind().and_then(|_| file.read_to_string(&mut text)).ok()?;
-    serde_json::from_str(&text).ok()
-}
-
-fn read_holder(file: &mut File) -> String {
-    read_info(file).map(|i| i.to_string()).unwrap_or_else(|| "another infra process".into())
-}
-
-/// temp file in the same directory, fsync, rename, fsync the directory. The temp file
-/// is created owner-only, so the result is too.
-fn atomic_write(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut tmp = tempfile::Builder::new().prefix(".state-").suffix(".tmp").tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_journal_left_by_a_dead_run_is_replayed_and_a_torn_line_dropped() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::new(dir.path(), "dev");
-        let mut s = store.load().unwrap();
-        let out = |v: &str| Edit::Output { module: "m".into(), name: "o".into(), value: serde_json::json!(v) };
-        store.record(&mut s, out("first")).unwrap();
-        store.record(&mut s, out("second")).unwrap();
-        store.record(&mut s, Edit::ClearOutputs { module: "x".into() }).unwrap();
-        // The run dies here: the document holds the first edit, the journal the rest.
-        let mut journal = std::fs::OpenOptions::new().append(true).open(store.journal_path()).unwrap();
-        journal.write_all(b"{\"serial\": 99, \"edit\": \"out").unwrap();
-        let again = StateStore::new(dir.path(), "dev").load().unwrap();
-        assert_eq!(again.output("m", "o"), Some(&serde_json::json!("second")));
-        assert_eq!(again.serial, s.serial);
-        // A run ending normally leaves the document only.
-        store.compact(&mut s).unwrap();
-        assert!(!store.journal_path().exists());
-        assert_eq!(StateStore::new(dir.path(), "dev").load().unwrap().serial, s.serial);
-    }
-
-    #[test]
-    fn save_is_atomic_backed_up_and_private() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::new(dir.path(), "dev");
-        let mut s = store.load().unwrap();
-        assert_eq!(s.serial, 0);
-        store.save(&mut s).unwrap();
-        store.save(&mut s).unwrap();
-        assert_eq!(store.load().unwrap().serial, 2);
-        let store2 = StateStore::new(dir.path(), "dev");
-        store2.save(&mut s).unwrap();
-        let backup: State = serde_json::from_str(&std::fs::read_to_string(store.backup_path()).unwrap()).unwrap();
-        assert_eq!(backup.serial, 2);
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
-        let _lock = store.lock(Duration::ZERO, "test").unwrap();
-        let mode = std::fs::metadata(store.lock_path()).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "lock file mode {mode:o}");
-    }
-
-    #[test]
-    fn corrupt_state_is_refused_and_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::new(dir.path(), "dev");
-        std::fs::write(store.path(), "{\"version\": 1, \"serial\": 3,").unwrap();
-        let err = store.load().unwrap_err().to_string();
-        assert!(err.contains("not valid"), "{err}");
-        assert_eq!(std::fs::read_to_string(store.path()).unwrap(), "{\"version\": 1, \"serial\": 3,");
-    }
-
-    #[test]
-    fn second_lock_names_the_holder() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::new(dir.path(), "dev");
-        let held = store.lock(Duration::ZERO, "infra up").unwrap();
-        let err = store.lock(Duration::ZERO, "infra down").unwrap_err().to_string();
-        assert!(err.contains(&format!("pid {}", std::process::id())) && err.contains("infra up"), "{err}");
-        drop(held);
-        let again = store.lock(Duration::ZERO, "infra down").unwrap();
-        assert!(again.abandoned_by.is_none(), "a clean release leaves nothing behind");
-    }
-
-    #[test]
-    fn a_lock_left_by_a_dead_run_is_reported_and_can_be_cleared() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::new(dir.path(), "dev");
-        let dead = LockInfo { pid: 999_999, host: "h".into(), since: "t".into(), command: "infra up".into() };
-        std::fs::write(store.lock_path(), serde_json::to_string(&dead).unwrap()).unwrap();
-        let lock = store.lock(Duration::ZERO, "infra up").unwrap();
-        assert_eq!(lock.abandoned_by.as_ref().map(|i| i.pid), Some(999_999));
-        drop(lock);
-        std::fs::write(store.lock_path(), serde_json::to_string(&dead).unwrap()).unwrap();
-        assert!(matches!(store.unlock(false).unwrap(), Unlocked::Abandoned(_)));
-        assert!(matches!(store.unlock(false).unwrap(), Unlocked::NotLocked));
-    }
+/// Build an S3 client for the backend, from the usual credential chain.
+/// A client for the state bucket, and the endpoint override it talks to (if any).
+pub(super) async fn s3_client(aws: &AwsOptions, region: Option<&str>) -> Result<(aws_sdk_s3::Client, Option<String>), ConnectError> {
+    let loaded = crate::aws::Aws::load(aws).await?;
+    Ok((loaded.s3_in(region), loaded.s3_endpoint()))
 }

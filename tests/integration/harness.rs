@@ -248,7 +248,7 @@ impl Env {
     /// going or killed).
     pub fn state_of(&self, environment: &str) -> serde_json::Value {
         assert!(self.path(&format!("state/{environment}.json")).exists(), "state file");
-        let state = infra::state::StateStore::new(self.path("state"), environment).load().expect("state loads");
+        let state = infra::state::LocalStore::new(self.path("state"), environment).load().expect("state loads");
         serde_json::to_value(state).expect("state is JSON")
     }
 

@@ -11,6 +11,7 @@ mod conformance;
 mod drift;
 mod ownership;
 mod reliability;
+mod remote_state;
 mod safety;
 mod secrets;
 mod tags_protection;

@@ -7,6 +7,7 @@ pub mod graph;
 pub mod output;
 pub mod plan;
 pub mod schema;
+pub mod state;
 pub mod status;
 pub mod unlock;
 pub mod up;

@@ -12,6 +12,6 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Result<Exit, OpsError> {
-    ops::output(global, &args.module, args.name.as_deref(), args.json, printer).map(|_| Exit::Ok)
+pub async fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Result<Exit, OpsError> {
+    ops::output(global, &args.module, args.name.as_deref(), args.json, printer).await.map(|_| Exit::Ok)
 }
