@@ -4,6 +4,7 @@
 #   ./scripts/bench.sh                  # debug build of infra, all sections
 #   ./scripts/bench.sh --release alex   # measure a release build
 # INFRA_BIN=/path/to/infra measures another binary (an older commit's, say).
+# BENCH_MAX_RESOURCES=1000 skips the 10,000-resource project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-moto.sh >/dev/null

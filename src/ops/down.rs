@@ -30,8 +30,7 @@ pub async fn down(global: &GlobalOptions, opts: &DownOptions, printer: &'static 
         return Err(OpsError::Usage("--with-dependents and --keep-dependents exclude each other".into()));
     }
     let ws = Workspace::open(global)?;
-    let _lock = ws.lock(opts.lock_timeout, "infra down", printer).await?;
-    let mut state = ws.load_state_locked(printer).await?;
+    let (_lock, mut state, early) = ws.begin(global, opts.lock_timeout, "infra down", printer).await?;
     let (modules, keep, heading) = match &opts.preset {
         Some(name) => {
             let preset = ws.preset(name, PresetAction::Down)?;
@@ -59,8 +58,7 @@ Estimated saving: ${saving:.2}/month.
         return Ok(());
     }
     let kept = dependents(&ws.project, &state, &sel.modules);
-    let aws = super::connect(global, printer).await?;
-    ws.bind(&mut state, aws.preflight().await?)?;
+    let aws = ws.connected(early, &mut state, global, printer).await?;
     let title =
         format!("{heading}infra down {} (environment {}):", sel.modules.iter().cloned().collect::<Vec<_>>().join(" "), global.environment);
     let settings = ApplySettings {

@@ -228,6 +228,54 @@ impl Workspace {
         lock_store(&self.store, timeout, command, printer).await
     }
 
+    /// The start of a run that changes things: the lock and the state. With remote state
+    /// AWS is asked who we are at the same time (both are round trips; AWS's own error
+    /// comes first, the clearer one when nothing answers); with local state nothing is
+    /// sent until [`Workspace::connected`], so a refused lock or a bad selection fails
+    /// before any request.
+    pub async fn begin(
+        &self,
+        global: &GlobalOptions,
+        timeout: Option<Duration>,
+        command: &str,
+        printer: &Printer,
+    ) -> Result<(StateLock, State, Option<Aws>), OpsError> {
+        let locked = async {
+            let lock = self.lock(timeout, command, printer).await?;
+            let state = self.load_state_locked(printer).await?;
+            Ok::<_, OpsError>((lock, state))
+        };
+        match &self.store {
+            StateStore::Local(_) => {
+                let (lock, state) = locked.await?;
+                Ok((lock, state, None))
+            }
+            StateStore::S3(_) => {
+                let (locked, aws) = tokio::join!(locked, connect(global, printer));
+                let aws = aws?;
+                let (lock, state) = locked?;
+                Ok((lock, state, Some(aws)))
+            }
+        }
+    }
+
+    /// AWS for this run (connected now unless [`Workspace::begin`] already did), checked
+    /// against the account and region the state belongs to.
+    pub async fn connected(
+        &self,
+        early: Option<Aws>,
+        state: &mut State,
+        global: &GlobalOptions,
+        printer: &Printer,
+    ) -> Result<Aws, OpsError> {
+        let aws = match early {
+            Some(aws) => aws,
+            None => connect(global, printer).await?,
+        };
+        self.bind(state, aws.preflight().await?)?;
+        Ok(aws)
+    }
+
     /// The state, with what loading it found worth a warning, and the manifests'
     /// `[[moved]]` renames applied in memory (plan, status).
     pub async fn load_state(&self, printer: &Printer) -> Result<State, OpsError> {

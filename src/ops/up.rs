@@ -27,8 +27,7 @@ pub struct UpOptions {
 
 pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Printer) -> Result<(), OpsError> {
     let ws = Workspace::open(global)?;
-    let _lock = ws.lock(opts.lock_timeout, "infra up", printer).await?;
-    let mut state = ws.load_state_locked(printer).await?;
+    let (_lock, mut state, early) = ws.begin(global, opts.lock_timeout, "infra up", printer).await?;
     let (modules, heading) = match &opts.preset {
         Some(name) => {
             let preset = ws.preset(name, PresetAction::Up)?;
@@ -44,8 +43,7 @@ pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Prin
         None => (ws.modules(&opts.modules, opts.all, &state)?, String::new()),
     };
     let sel = select_up(&ws.project, &ws.graph, &state, &modules, opts.with_deps || opts.all, !opts.no_dependents)?;
-    let aws = super::connect(global, printer).await?;
-    ws.bind(&mut state, aws.preflight().await?)?;
+    let aws = ws.connected(early, &mut state, global, printer).await?;
     let title =
         format!("{heading}infra up {} (environment {}):", sel.modules.iter().cloned().collect::<Vec<_>>().join(" "), global.environment);
     let settings = ApplySettings {

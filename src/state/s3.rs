@@ -6,10 +6,10 @@
 //! and leaves its own view in a recovery file.
 //!
 //! Each finished step is journaled locally first (fsynced, as with the local backend)
-//! and uploaded by a background task that coalesces: at most one upload is in flight
-//! and the next one carries every step finished meanwhile, so steps never wait for S3.
-//! The run's end uploads the final document (marked `final` in its metadata, which
-//! `infra state history` lists).
+//! and uploaded by a background task that coalesces: at most one upload a second, the
+//! next one carrying every step finished meanwhile, so steps never wait for S3. The
+//! run's end uploads the final document (marked `final` in its metadata, which `infra
+//! state history` lists).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -422,14 +422,11 @@ impl S3Store {
         loop {
             let body = serde_json::to_vec_pretty(&info).unwrap_or_default();
             match remote.put(&key, body, None, HashMap::new()).await {
+                // S3 lets exactly one `If-None-Match: *` create through (strongly
+                // consistent since 2020, conditional since 2024): no read-back needed.
                 Ok(etag) => {
-                    // Read it back: an emulator may let two creates through; S3 does not.
-                    let mine = remote.get(&key, None).await?.and_then(|(b, _, _)| serde_json::from_slice::<LockInfo>(&b).ok());
-                    if mine.is_some_and(|m| m.run == remote.run) {
-                        self.locked.store(true, Ordering::SeqCst);
-                        let lock = S3Lock::start(Arc::clone(&self.shared), key, etag, info, every);
-                        return Ok(lock);
-                    }
+                    self.locked.store(true, Ordering::SeqCst);
+                    return Ok(S3Lock::start(Arc::clone(&self.shared), key, etag, info, every));
                 }
                 Err(PutError::Other(e)) => return Err(e),
                 Err(PutError::Precondition) => {}
@@ -714,10 +711,20 @@ pub fn tls_only_policy(bucket: &str) -> String {
     .to_string()
 }
 
+/// At most one upload per interval while a run goes on: the journal already keeps every
+/// step on this machine, so S3 only needs to be close behind (at most this much, plus an
+/// upload), and each upload is a whole document. Terraform persists every 20 s.
+const UPLOAD_EVERY: Duration = Duration::from_secs(1);
+
 async fn upload_loop(shared: Arc<Shared>) {
+    let stopping = || shared.stop.load(Ordering::SeqCst);
     loop {
         shared.wake.notified().await;
         loop {
+            // The run's end uploads the final document itself: nothing more here.
+            if stopping() {
+                return;
+            }
             let view = {
                 let mut pending = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
                 if pending.failed.is_some() || !pending.dirty {
@@ -727,6 +734,7 @@ async fn upload_loop(shared: Arc<Shared>) {
                 pending.state.clone()
             };
             let Some(view) = view else { break };
+            let next = Instant::now() + UPLOAD_EVERY;
             if let Err(e) = shared.remote.put_state(&view, false).await {
                 let failed = match e {
                     PutError::Precondition => FailedUpload::Conflict,
@@ -735,8 +743,11 @@ async fn upload_loop(shared: Arc<Shared>) {
                 shared.pending.lock().unwrap_or_else(|e| e.into_inner()).failed = Some(failed);
                 return;
             }
+            while !stopping() && Instant::now() < next {
+                let _ = tokio::time::timeout(next - Instant::now(), shared.wake.notified()).await;
+            }
         }
-        if shared.stop.load(Ordering::SeqCst) || shared.pending.lock().unwrap_or_else(|e| e.into_inner()).failed.is_some() {
+        if stopping() || shared.pending.lock().unwrap_or_else(|e| e.into_inner()).failed.is_some() {
             return;
         }
     }

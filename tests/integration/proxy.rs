@@ -31,6 +31,11 @@ pub struct Call {
     pub fault: Option<&'static str>,
     /// The request body as text (what the binary asked AWS for).
     pub body: String,
+    /// When it arrived and when its answer left: the benchmarks' timelines.
+    #[allow(dead_code)]
+    pub arrived: std::time::Instant,
+    #[allow(dead_code)]
+    pub answered: Option<std::time::Instant>,
 }
 
 impl Call {
@@ -236,6 +241,8 @@ async fn handle(
         status: 0,
         fault: None,
         body: String::from_utf8_lossy(&body).into_owned(),
+        arrived: std::time::Instant::now(),
+        answered: None,
     };
     let json = parts.headers.contains_key("x-amz-target");
     let query = !json && !call.operation.contains(' ');
@@ -286,6 +293,7 @@ async fn handle(
         }
     };
     call.status = response.status().as_u16();
+    call.answered = Some(std::time::Instant::now());
     calls.lock().unwrap().push(call);
     Ok::<_, std::io::Error>(response)
 }
