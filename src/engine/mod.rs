@@ -73,6 +73,8 @@ pub trait Reporter: Send + Sync {
     fn skipped(&self, step: &Step, because: &Address);
     /// Something the user should know that is not an error.
     fn warning(&self, message: &str);
+    /// What a step did beyond its action (a cluster restored from a snapshot).
+    fn noted(&self, address: &str, what: &str);
 }
 
 struct ReporterProgress<'a>(&'a dyn Reporter);
@@ -80,6 +82,10 @@ struct ReporterProgress<'a>(&'a dyn Reporter);
 impl Progress for ReporterProgress<'_> {
     fn waiting(&self, address: &str, what: &str, elapsed: Duration) {
         self.0.waiting(address, what, elapsed);
+    }
+
+    fn note(&self, address: &str, what: &str) {
+        self.0.noted(address, what);
     }
 }
 

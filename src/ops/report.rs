@@ -82,6 +82,10 @@ impl Reporter for Progress<'_> {
         self.0.warn(message);
     }
 
+    fn noted(&self, address: &str, what: &str) {
+        self.0.status("Note", Style::Cyan, &format!("{address}: {what}"));
+    }
+
     fn skipped(&self, step: &Step, because: &Address) {
         if step.action.is_change() {
             self.0.status("Skipped", Style::Yellow, &format!("{} (because {because} failed)", step.address));

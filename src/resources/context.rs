@@ -17,6 +17,8 @@ use crate::aws::{Aws, AwsError};
 /// Reports long waits (an Aurora cluster becoming available) while they happen.
 pub trait Progress: Send + Sync {
     fn waiting(&self, address: &str, what: &str, elapsed: Duration);
+    /// Something a step did that the user should hear of (a restore from a snapshot).
+    fn note(&self, _address: &str, _what: &str) {}
 }
 
 /// No progress to show (reads, tests).

@@ -9,6 +9,7 @@ mod alex_stack;
 mod cli;
 mod conformance;
 mod drift;
+mod keep_data;
 mod ownership;
 mod reliability;
 mod remote_state;

@@ -131,6 +131,11 @@ impl Proxy {
         self.faults.lock().unwrap().latency = latency;
     }
 
+    #[allow(dead_code)]
+    pub fn latency(&self) -> Duration {
+        self.faults.lock().unwrap().latency
+    }
+
     /// Answer the next `times` calls of `operation` with this response.
     pub fn script(&self, s: Scripted) {
         self.faults.lock().unwrap().scripted.push(s);

@@ -1,9 +1,11 @@
 //! `rds.cluster`: an Aurora cluster (Serverless v2 scaling, Data API flag, backups,
 //! deletion protection). The master password is read from a Secrets Manager secret at
-//! create time and passed straight to RDS; it is never stored.
+//! create time and passed straight to RDS; it is never stored. Deleting takes a final
+//! snapshot (unless told not to) and creating restores the newest one, so the data
+//! outlives a `down` / `up` cycle.
 
 use async_trait::async_trait;
-use aws_sdk_rds::types::{DbCluster, ServerlessV2ScalingConfiguration};
+use aws_sdk_rds::types::{DbCluster, DbClusterSnapshot, ServerlessV2ScalingConfiguration};
 
 use super::{live_tags, sdk_tags, sync_tags};
 use crate::aws::SdkResultExt;
@@ -40,8 +42,13 @@ props! {
         /// Days automated backups are kept.
         backup_retention_days: i64 => default(1), check(Check::Range { min: 1, max: 35 });
         deletion_protection: bool => default(false);
-        /// Delete without a final snapshot (development stacks).
+        /// Delete without a final snapshot: the data goes with the cluster.
         skip_final_snapshot: bool => default(false);
+        /// Create from the newest final snapshot this cluster left (`<identifier>-final-<time>`,
+        /// tagged as this environment's), so data survives `down` and `up`; `false` starts empty.
+        restore_from_final_snapshot: bool => default(true);
+        /// Final snapshots kept; older ones are deleted when a new one is taken.
+        final_snapshots_kept: i64 => default(3), check(Check::Range { min: 1, max: 100 });
         storage_encrypted: bool => default(true), replace;
         /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
         tags: Tags => default({});
@@ -130,6 +137,96 @@ impl Cluster {
         }
     }
 
+    /// The final snapshots `delete` left for this cluster of this environment, newest
+    /// first (the time in their names sorts). Another environment's are never used.
+    async fn final_snapshots(cx: &Ctx<'_>, id: &str, tags: &Tags) -> Result<Vec<DbClusterSnapshot>, ResourceError> {
+        let out = cx
+            .aws
+            .rds()
+            .describe_db_cluster_snapshots()
+            .db_cluster_identifier(id)
+            .snapshot_type("manual")
+            .send()
+            .await
+            .api("DescribeDBClusterSnapshots")?;
+        let prefix = format!("{id}-final-");
+        let mut ours: Vec<DbClusterSnapshot> = out
+            .db_cluster_snapshots
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| s.db_cluster_snapshot_identifier().is_some_and(|n| n.starts_with(&prefix)))
+            .filter(|s| crate::resources::tags::same_owner(&live_tags(s.tag_list()), tags))
+            .collect();
+        ours.sort_by(|a, b| b.db_cluster_snapshot_identifier().cmp(&a.db_cluster_snapshot_identifier()));
+        Ok(ours)
+    }
+
+    /// Create the cluster from `snapshot` (its data, its old master password), then set
+    /// the password of the secret this run wired to it and what a restore cannot take.
+    async fn restore(cx: &Ctx<'_>, p: &ClusterProps, snapshot: &str) -> Result<DbCluster, ResourceError> {
+        let password = Self::master_password(cx, p).await?;
+        cx.aws
+            .rds()
+            .restore_db_cluster_from_snapshot()
+            .db_cluster_identifier(&p.identifier)
+            .snapshot_identifier(snapshot)
+            .engine(&p.engine)
+            .set_engine_version(p.engine_version.clone())
+            .set_db_subnet_group_name(p.subnet_group.clone())
+            .set_vpc_security_group_ids(Some(p.security_group_ids.clone()))
+            .set_serverless_v2_scaling_configuration(scaling(p))
+            .deletion_protection(p.deletion_protection)
+            .set_tags(Some(sdk_tags(&p.tags)))
+            .send()
+            .await
+            .api("RestoreDBClusterFromSnapshot")?;
+        cx.progress.note(
+            cx.address,
+            &format!("restored from snapshot {snapshot} (its data kept); the master password set from the current secret"),
+        );
+        Self::wait_available(cx, &p.identifier).await?;
+        cx.aws
+            .rds()
+            .modify_db_cluster()
+            .db_cluster_identifier(&p.identifier)
+            .apply_immediately(true)
+            .master_user_password(password)
+            .backup_retention_period(p.backup_retention_days as i32)
+            .enable_http_endpoint(p.enable_http_endpoint)
+            .send()
+            .await
+            .api("ModifyDBCluster")?;
+        Self::wait_available(cx, &p.identifier).await
+    }
+
+    /// Tag the final snapshot as the cluster was (so a later create finds it as this
+    /// environment's), then delete the oldest beyond the number kept.
+    async fn keep_final_snapshot(cx: &Ctx<'_>, id: &str, snapshot: &str, p: &ClusterProps) -> Result<(), ResourceError> {
+        let rds = cx.aws.rds();
+        let out = rds
+            .describe_db_cluster_snapshots()
+            .db_cluster_snapshot_identifier(snapshot)
+            .send()
+            .await
+            .found("DescribeDBClusterSnapshots", |e| e.is_db_cluster_snapshot_not_found_fault())?;
+        let Some(arn) = out.and_then(|o| o.db_cluster_snapshots.and_then(|mut s| s.pop())).and_then(|s| s.db_cluster_snapshot_arn) else {
+            return Err(ResourceError::Invalid(format!("the final snapshot {snapshot} of cluster {id} is missing")));
+        };
+        rds.add_tags_to_resource().resource_name(&arn).set_tags(Some(sdk_tags(&p.tags))).send().await.api("AddTagsToResource")?;
+        let kept = usize::try_from(p.final_snapshots_kept).unwrap_or(1).max(1);
+        for old in Self::final_snapshots(cx, id, &p.tags).await?.iter().skip(kept) {
+            if let Some(name) = old.db_cluster_snapshot_identifier() {
+                rds.delete_db_cluster_snapshot()
+                    .db_cluster_snapshot_identifier(name)
+                    .send()
+                    .await
+                    .found("DeleteDBClusterSnapshot", |e| e.is_db_cluster_snapshot_not_found_fault())?;
+                cx.progress.note(cx.address, &format!("deleted snapshot {name} (more than {kept} kept)"));
+            }
+        }
+        Ok(())
+    }
+
     async fn wait_available(cx: &Ctx<'_>, id: &str) -> Result<DbCluster, ResourceError> {
         cx.wait_ready(&format!("cluster {id}"), || async {
             Ok(match Self::describe(cx, id).await? {
@@ -199,6 +296,14 @@ skip_final_snapshot = true
     }
 
     async fn create(&self, cx: &Ctx<'_>, p: &ClusterProps) -> Result<Created<ClusterAttrs>, ResourceError> {
+        if p.restore_from_final_snapshot {
+            if let Some(name) =
+                Self::final_snapshots(cx, &p.identifier, &p.tags).await?.first().and_then(|s| s.db_cluster_snapshot_identifier())
+            {
+                let cluster = Self::restore(cx, p, name).await?;
+                return Ok(Created::new(&p.identifier, attrs(&cluster)));
+            }
+        }
         let password = Self::master_password(cx, p).await?;
         cx.aws
             .rds()
@@ -262,7 +367,14 @@ skip_final_snapshot = true
             let arn = Self::describe(cx, id).await?.and_then(|c| c.db_cluster_arn).unwrap_or_default();
             sync_tags(cx, &arn, &old.tags, &new.tags).await?;
         }
-        let unchanged = ClusterProps { tags: new.tags.clone(), ..old.clone() };
+        // What happens at delete and create (snapshots) is infra's, not the cluster's: recorded only.
+        let unchanged = ClusterProps {
+            tags: new.tags.clone(),
+            skip_final_snapshot: new.skip_final_snapshot,
+            restore_from_final_snapshot: new.restore_from_final_snapshot,
+            final_snapshots_kept: new.final_snapshots_kept,
+            ..old.clone()
+        };
         if &unchanged == new {
             return Ok(None);
         }
@@ -300,17 +412,23 @@ skip_final_snapshot = true
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, p: &ClusterProps) -> Result<(), ResourceError> {
         let mut req = cx.aws.rds().delete_db_cluster().db_cluster_identifier(id).delete_automated_backups(true);
-        req = if p.skip_final_snapshot {
-            req.skip_final_snapshot(true)
-        } else {
+        let snapshot = (!p.skip_final_snapshot).then(|| {
             let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
             let stamp: String = stamp.chars().filter(char::is_ascii_alphanumeric).collect();
-            req.final_db_snapshot_identifier(format!("{id}-final-{}", stamp.to_lowercase()))
+            format!("{id}-final-{}", stamp.to_lowercase())
+        });
+        req = match &snapshot {
+            None => req.skip_final_snapshot(true),
+            Some(name) => req.final_db_snapshot_identifier(name),
         };
         let deleted = req.send().await.found("DeleteDBCluster", |e| e.is_db_cluster_not_found_fault())?;
         if deleted.is_some() {
             cx.wait_gone(&format!("cluster {id}"), || async { Ok(Self::describe(cx, id).await?.is_some()) }).await?;
             Self::forget_automated_snapshots(cx, id).await;
+            if let Some(name) = &snapshot {
+                Self::keep_final_snapshot(cx, id, name, p).await?;
+                cx.progress.note(cx.address, &format!("data kept in snapshot {name}; the next create restores it"));
+            }
         }
         Ok(())
     }

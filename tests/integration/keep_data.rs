@@ -1,0 +1,135 @@
+//! Saving money without losing data: `down` of a database takes a tagged final snapshot,
+//! the next create restores the newest one (the restore call, not a create) and sets
+//! the password of the secret re-created beside it, old snapshots beyond the number
+//! kept are deleted, and `restore_data = false` starts empty. The emulator has no SQL
+//! engine, so the data itself cannot be checked here: the AWS calls are.
+
+use crate::harness::{Env, Run};
+
+const CLUSTER: &str = "alex-aurora-cluster";
+
+/// The final snapshots of the Aurora cluster, oldest first, with their tags.
+fn snapshots(env: &Env) -> Vec<(String, Vec<(String, String)>)> {
+    env.block_on(async {
+        let out = env.rds().describe_db_cluster_snapshots().db_cluster_identifier(CLUSTER).snapshot_type("manual").send().await.unwrap();
+        let mut all: Vec<(String, Vec<(String, String)>)> = Vec::new();
+        for s in out.db_cluster_snapshots() {
+            let arn = s.db_cluster_snapshot_arn().unwrap_or_default();
+            let tags = env.rds().list_tags_for_resource().resource_name(arn).send().await.unwrap();
+            let tags = tags.tag_list().iter().map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()));
+            all.push((s.db_cluster_snapshot_identifier().unwrap_or_default().to_string(), tags.collect()));
+        }
+        all.sort();
+        all
+    })
+}
+
+fn infra_with(env: &Env, vars: &[(&str, &str)], args: &[&str]) -> Run {
+    let mut cmd = env.command(args);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run infra");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A form-encoded value (`%XX`, `+`) decoded.
+fn form_decode(value: &str) -> String {
+    let mut out = Vec::new();
+    let mut rest = value.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        match b {
+            b'%' if tail.len() >= 2 => {
+                let hex = std::str::from_utf8(&tail[..2]).unwrap_or("3f");
+                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                rest = &tail[2..];
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn operations(env: &Env) -> Vec<String> {
+    env.proxy.calls().into_iter().filter(|c| c.fault.is_none()).map(|c| c.operation).collect()
+}
+
+#[test]
+fn minimize_costs_keeps_the_database_in_a_snapshot_that_daily_restores_with_the_new_secret() {
+    let env = Env::new();
+    env.infra(&["up", "5_database"]).ok();
+    let old_secret = env.state()["modules"]["5_database"]["outputs"]["aurora_secret_arn"].as_str().unwrap().to_string();
+
+    let down = env.infra(&["down", "--preset", "minimize-costs", "--yes"]);
+    down.ok();
+    let taken = snapshots(&env);
+    assert_eq!(taken.len(), 1, "one final snapshot: {taken:?}");
+    let (name, tags) = &taken[0];
+    assert!(name.starts_with("alex-aurora-cluster-final-"), "{name}");
+    assert!(
+        tags.contains(&("infra:module".into(), "5_database".into())) && tags.contains(&("infra:resource".into(), "aurora".into())),
+        "{tags:?}"
+    );
+    assert!(down.all().contains(&format!("data kept in snapshot {name}")), "{}", down.all());
+
+    env.proxy.clear();
+    let up = env.infra(&["up", "--preset", "daily"]);
+    up.ok();
+    let ops = operations(&env);
+    assert!(ops.iter().any(|o| o == "RestoreDBClusterFromSnapshot"), "restored: {ops:?}");
+    assert!(!ops.iter().any(|o| o == "CreateDBCluster"), "not created empty: {ops:?}");
+    assert!(up.all().contains(&format!("restored from snapshot {name}")), "{}", up.all());
+    // The restored cluster takes the password of the secret re-created in the same run.
+    let new_secret = env.state()["modules"]["5_database"]["outputs"]["aurora_secret_arn"].as_str().unwrap().to_string();
+    assert_ne!(new_secret, old_secret, "the secret was re-created");
+    let password = env.block_on(async {
+        let v = env.secrets().get_secret_value().secret_id(&new_secret).send().await.unwrap();
+        let v: serde_json::Value = serde_json::from_str(v.secret_string().unwrap()).unwrap();
+        v["password"].as_str().unwrap().to_string()
+    });
+    let modify = env.proxy.calls().into_iter().find(|c| c.operation == "ModifyDBCluster").expect("the password is set after the restore");
+    let sent = modify.body.split('&').find_map(|pair| pair.strip_prefix("MasterUserPassword=")).map(form_decode);
+    assert!(sent.as_deref() == Some(password.as_str()), "ModifyDBCluster sets the new secret's password");
+    assert!(!up.all().contains(&password), "the password is never shown");
+    env.block_on(async {
+        let c = env.rds().describe_db_clusters().db_cluster_identifier(CLUSTER).send().await.unwrap();
+        assert_eq!(c.db_clusters()[0].status(), Some("available"));
+    });
+    let again = env.infra(&["up", "5_database"]);
+    assert!(again.ok().stdout.contains("No changes"), "a restored cluster matches its manifest: {}", again.all());
+
+    // Kept: only the newest `snapshots_kept`. Like `skip_final_snapshot`, it acts at
+    // delete time as last applied, so it is applied first (no AWS change: recorded only).
+    env.proxy.clear();
+    infra_with(&env, &[("INFRA_VAR_SNAPSHOTS_KEPT", "1")], &["up", "5_database"]).ok();
+    assert!(env.proxy.writes().is_empty(), "{:?}", env.proxy.writes());
+    infra_with(&env, &[("INFRA_VAR_SNAPSHOTS_KEPT", "1")], &["down", "5_database", "--yes"]).ok();
+    let kept = snapshots(&env);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].0 > *name, "the newer one stays: {kept:?}");
+
+    // Starting empty is explicit.
+    env.proxy.clear();
+    infra_with(&env, &[("INFRA_VAR_RESTORE_DATA", "false")], &["up", "5_database"]).ok();
+    let ops = operations(&env);
+    assert!(ops.iter().any(|o| o == "CreateDBCluster") && !ops.iter().any(|o| o == "RestoreDBClusterFromSnapshot"), "{ops:?}");
+}
+
+#[test]
+fn another_environments_snapshot_is_never_restored() {
+    let env = Env::new();
+    env.infra(&["up", "5_database"]).ok();
+    env.infra(&["down", "5_database", "--yes"]).ok();
+    assert_eq!(snapshots(&env).len(), 1);
+    // `prod` uses the same cluster name here; the snapshot is dev's.
+    env.proxy.clear();
+    env.infra(&["up", "5_database", "--env", "prod"]).ok();
+    let ops = operations(&env);
+    assert!(ops.iter().any(|o| o == "CreateDBCluster") && !ops.iter().any(|o| o == "RestoreDBClusterFromSnapshot"), "{ops:?}");
+}
