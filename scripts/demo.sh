@@ -36,11 +36,15 @@ step() { printf '\n\033[1m$ infra %s\033[0m\n' "$*"; "$INFRA" "$@"; }
 
 step up --all
 step status --summary
+step up --preset pause
+step status --summary
 step down --preset minimize-costs --dry-run
 step down --preset minimize-costs --yes
 step status --summary
 step up --preset daily
 step status --summary
 step output 5_database aurora_secret_arn
-printf '\nDemo finished: Aurora and SageMaker were removed and restored, and every module using them\n'
-printf 'was re-wired in the same run (the agents now carry the new secret ARN above).\n'
+printf '\nDemo finished: pause kept everything with Aurora at 0 ACU; then Aurora and SageMaker were\n'
+printf 'removed and restored (Aurora from the final snapshot\n'
+printf 'minimize-costs took, so its data is kept), and every module using them was re-wired in the\n'
+printf 'same run (the agents now carry the new secret ARN above).\n'

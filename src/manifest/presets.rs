@@ -34,6 +34,9 @@ pub struct Preset {
     pub description: String,
     pub action: PresetAction,
     pub modules: Vec<String>,
+    /// Variables an `up` preset sets (`MODULE.NAME=VALUE`, as `--var` takes them): a
+    /// `pause` that keeps everything deployed at its cheapest settings.
+    pub vars: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +52,9 @@ struct Def {
     description: String,
     action: PresetAction,
     modules: Vec<Spanned<String>>,
+    /// `{ "MODULE.NAME" = value }`.
+    #[serde(default)]
+    vars: IndexMap<String, Spanned<toml::Value>>,
 }
 
 /// Load presets; a missing file means no presets.
@@ -74,8 +80,26 @@ pub fn load(root: &Path, modules: &IndexMap<String, Module>) -> Result<IndexMap<
                 diags.push(d);
             }
         }
+        let mut vars = Vec::new();
+        for (key, value) in &def.vars {
+            let known = key.split_once('.').and_then(|(m, v)| modules.get(m).map(|module| module.variables.contains_key(v)));
+            if known != Some(true) || def.action != PresetAction::Up {
+                let why = if def.action != PresetAction::Up {
+                    "only an `up` preset sets variables"
+                } else {
+                    "is not a variable of a module (MODULE.NAME)"
+                };
+                diags.push(Diagnostic::at(Loc::new(&file, value.span()), format!("preset `{name}`: `{key}` {why}")));
+                continue;
+            }
+            let text = match value.get_ref() {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            vars.push(format!("{key}={text}"));
+        }
         let modules = def.modules.into_iter().map(Spanned::into_inner).collect();
-        out.insert(name.clone(), Preset { name, description: def.description, action: def.action, modules });
+        out.insert(name.clone(), Preset { name, description: def.description, action: def.action, modules, vars });
     }
     if diags.is_empty() {
         Ok(out)

@@ -26,7 +26,20 @@ pub struct UpOptions {
 }
 
 pub async fn up(global: &GlobalOptions, opts: &UpOptions, printer: &'static Printer) -> Result<(), OpsError> {
-    let ws = Workspace::open(global)?;
+    let mut ws = Workspace::open(global)?;
+    // A preset's variables come before the command line's, which win.
+    let preset_vars = match &opts.preset {
+        Some(name) => ws.preset(name, PresetAction::Up)?.vars.clone(),
+        None => Vec::new(),
+    };
+    let with_vars;
+    let global = if preset_vars.is_empty() {
+        global
+    } else {
+        with_vars = GlobalOptions { vars: preset_vars.into_iter().chain(global.vars.iter().cloned()).collect(), ..global.clone() };
+        ws = Workspace::open(&with_vars)?;
+        &with_vars
+    };
     let (_lock, mut state, early) = ws.begin(global, opts.lock_timeout, "infra up", printer).await?;
     let (modules, heading) = match &opts.preset {
         Some(name) => {

@@ -133,3 +133,39 @@ fn another_environments_snapshot_is_never_restored() {
     let ops = operations(&env);
     assert!(ops.iter().any(|o| o == "CreateDBCluster") && !ops.iter().any(|o| o == "RestoreDBClusterFromSnapshot"), "{ops:?}");
 }
+
+/// Aurora's scaling as AWS reports it: (min, max, seconds until auto-pause).
+fn scaling(env: &Env) -> (Option<f64>, Option<f64>, Option<i32>) {
+    env.block_on(async {
+        let out = env.rds().describe_db_clusters().db_cluster_identifier(CLUSTER).send().await.unwrap();
+        let s = out.db_clusters()[0].serverless_v2_scaling_configuration().cloned().unwrap();
+        (s.min_capacity(), s.max_capacity(), s.seconds_until_auto_pause())
+    })
+}
+
+fn monthly_cost(env: &Env) -> f64 {
+    let run = env.infra(&["status", "--summary", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.ok().stdout).unwrap();
+    doc["total_monthly_cost"].as_f64().unwrap()
+}
+
+#[test]
+fn pause_keeps_aurora_deployed_at_zero_acu_and_daily_restores_its_capacity() {
+    let env = Env::new();
+    env.infra(&["up", "5_database"]).ok();
+    let running = monthly_cost(&env);
+    assert_eq!(scaling(&env), (Some(0.5), Some(1.0), None));
+
+    env.proxy.clear();
+    env.infra(&["up", "--preset", "pause"]).ok();
+    assert!(env.proxy.writes().iter().all(|c| !c.operation.starts_with("Delete")), "nothing is deleted: {:?}", env.proxy.writes());
+    assert_eq!(scaling(&env), (Some(0.0), Some(1.0), Some(300)), "0 ACU, pausing after 5 idle minutes");
+    let paused = monthly_cost(&env);
+    assert!(running - paused > 40.0, "paused Aurora bills storage only: {running} -> {paused}");
+    assert!(env.infra(&["up", "--preset", "pause"]).ok().stdout.contains("No changes"));
+
+    env.infra(&["up", "--preset", "daily"]).ok();
+    assert_eq!(scaling(&env).0, Some(0.5), "the configured capacity is back");
+    assert!(env.infra(&["up", "5_database"]).ok().stdout.contains("No changes"));
+    assert!((monthly_cost(&env) - running).abs() < 15.0, "daily also brought back SageMaker's few dollars only");
+}

@@ -20,6 +20,9 @@ props! {
     pub struct Scaling {
         min_capacity: f64 => required, check(Check::FloatRange { min: 0.0, max: 256.0 });
         max_capacity: f64 => required, check(Check::FloatRange { min: 1.0, max: 256.0 });
+        /// With `min_capacity = 0`: idle seconds before the cluster pauses (compute
+        /// billed at 0 until the next connection, which resumes it in about 15 s).
+        seconds_until_auto_pause: Option<i64> => optional, check(Check::Range { min: 300, max: 86400 });
     }
 }
 
@@ -79,10 +82,19 @@ fn attrs(c: &DbCluster) -> ClusterAttrs {
     }
 }
 
+/// Auto-pause means something only at 0 ACU: above it, it is neither sent nor compared.
+fn auto_pause(s: &Scaling) -> Option<i32> {
+    (s.min_capacity == 0.0).then_some(s.seconds_until_auto_pause).flatten().map(|v| v as i32)
+}
+
 fn scaling(p: &ClusterProps) -> Option<ServerlessV2ScalingConfiguration> {
-    p.serverless_v2
-        .as_ref()
-        .map(|s| ServerlessV2ScalingConfiguration::builder().min_capacity(s.min_capacity).max_capacity(s.max_capacity).build())
+    p.serverless_v2.as_ref().map(|s| {
+        ServerlessV2ScalingConfiguration::builder()
+            .min_capacity(s.min_capacity)
+            .max_capacity(s.max_capacity)
+            .set_seconds_until_auto_pause(auto_pause(s))
+            .build()
+    })
 }
 
 impl Cluster {
@@ -346,9 +358,15 @@ skip_final_snapshot = true
             master_username: c.master_username().unwrap_or(&p.master_username).to_string(),
             subnet_group: p.subnet_group.as_ref().and(c.db_subnet_group()).map(str::to_string),
             security_group_ids,
-            serverless_v2: c.serverless_v2_scaling_configuration().map(|s| Scaling {
-                min_capacity: s.min_capacity().unwrap_or_default(),
-                max_capacity: s.max_capacity().unwrap_or_default(),
+            serverless_v2: c.serverless_v2_scaling_configuration().map(|s| {
+                let min_capacity = s.min_capacity().unwrap_or_default();
+                let wanted = p.serverless_v2.as_ref().and_then(|w| w.seconds_until_auto_pause);
+                Scaling {
+                    min_capacity,
+                    max_capacity: s.max_capacity().unwrap_or_default(),
+                    // Compared at 0 ACU only; otherwise what the manifest says stands.
+                    seconds_until_auto_pause: if min_capacity == 0.0 { s.seconds_until_auto_pause().map(i64::from) } else { wanted },
+                }
             }),
             // `false` is not trusted: moto (and Serverless v1 rules it models) report the
             // Data API off for Serverless v2 even when it was requested at creation.
