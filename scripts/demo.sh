@@ -45,6 +45,6 @@ step up --preset daily
 step status --summary
 step output 5_database aurora_secret_arn
 printf '\nDemo finished: pause kept everything with Aurora at 0 ACU; then Aurora and SageMaker were\n'
-printf 'removed and restored (Aurora from the final snapshot\n'
-printf 'minimize-costs took, so its data is kept), and every module using them was re-wired in the\n'
-printf 'same run (the agents now carry the new secret ARN above).\n'
+printf 'removed and restored (Aurora from the final snapshot minimize-costs took, so its data is\n'
+printf 'kept), and every module using them was re-wired in the same run (the agents now carry the\n'
+printf 'new secret ARN above).\n'
