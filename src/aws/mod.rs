@@ -64,6 +64,7 @@ clients! {
     apprunner: aws_sdk_apprunner,
     cloudfront: aws_sdk_cloudfront,
     cloudwatch: aws_sdk_cloudwatch,
+    costexplorer: aws_sdk_costexplorer,
     ec2: aws_sdk_ec2,
     ecr: aws_sdk_ecr,
     iam: aws_sdk_iam,

@@ -23,6 +23,8 @@ use crate::state::State;
 pub struct StatusOptions {
     pub json: bool,
     pub summary: bool,
+    /// Last month's cost per module from Cost Explorer, beside the estimate.
+    pub actual: bool,
     pub offline: bool,
     pub parallelism: usize,
 }
@@ -131,32 +133,168 @@ fn rows(ws: &Workspace, state: &State, pricing: &Pricing, live: Option<&HashMap<
         .collect()
 }
 
-/// What each `down` preset would save now: `(name, modules, monthly saving)`.
-fn savings(ws: &Workspace, rows: &[ModuleRow]) -> Vec<(String, Vec<String>, f64)> {
+/// What each preset would save now: `(name, action, modules, monthly saving)`. A `down`
+/// preset saves what its modules cost; an `up` preset with variables (`pause`) saves the
+/// difference its values make to the applied properties that take them whole
+/// (`min_capacity = "${var.min_capacity}"`).
+fn savings(ws: &Workspace, state: &State, pricing: &Pricing, rows: &[ModuleRow]) -> Vec<(String, PresetAction, Vec<String>, f64)> {
     let cost: BTreeMap<&str, f64> = rows.iter().map(|r| (r.name.as_str(), r.monthly)).collect();
-    ws.project
-        .presets
-        .values()
-        .filter(|p| p.action == PresetAction::Down)
-        .map(|p| (p.name.clone(), p.modules.clone(), p.modules.iter().map(|m| cost.get(m.as_str()).copied().unwrap_or(0.0)).sum()))
-        .collect()
+    let mut out = Vec::new();
+    for p in ws.project.presets.values() {
+        let saving = match p.action {
+            PresetAction::Down => p.modules.iter().map(|m| cost.get(m.as_str()).copied().unwrap_or(0.0)).sum(),
+            PresetAction::Up if p.vars.is_empty() => continue,
+            PresetAction::Up => {
+                let mut saving = 0.0;
+                for (module, decls) in ws.project.modules.iter().filter(|(m, _)| p.modules.contains(m)) {
+                    for (name, decl) in &decls.resources {
+                        let Some(applied) = state.resource(module, name) else { continue };
+                        let mut paths = Vec::new();
+                        var_paths(&decl.properties, &mut Vec::new(), &mut paths);
+                        let mut changed = applied.properties.clone();
+                        for (path, var) in paths {
+                            let set = p.vars.iter().find_map(|v| v.strip_prefix(&format!("{module}.{var}=")));
+                            if let (Some(value), Some(slot)) = (set, pointer(&mut changed, &path)) {
+                                *slot = value.parse::<f64>().map(|f| json!(f)).unwrap_or_else(|_| json!(value));
+                            }
+                        }
+                        saving += pricing.monthly(&applied.type_name, &applied.properties) - pricing.monthly(&applied.type_name, &changed);
+                    }
+                }
+                saving
+            }
+        };
+        out.push((p.name.clone(), p.action, p.modules.clone(), saving));
+    }
+    out
+}
+
+/// Last month's costs from Cost Explorer, per `infra:module` tag, or why there are none.
+struct Actual {
+    /// `YYYY-MM-01` to `YYYY-MM-01` (end exclusive).
+    period: (String, String),
+    by_module: BTreeMap<String, f64>,
+    /// Why nothing is shown (no access, no data); `None` when there are figures.
+    missing: Option<String>,
+}
+
+/// The previous calendar month, as Cost Explorer takes it.
+fn last_month() -> (String, String) {
+    let today = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let (year, month) = (today[0..4].parse::<i32>().unwrap_or(1970), today[5..7].parse::<u32>().unwrap_or(1));
+    let (py, pm) = if month == 1 { (year - 1, 12) } else { (year, month - 1) };
+    (format!("{py:04}-{pm:02}-01"), format!("{year:04}-{month:02}-01"))
+}
+
+/// Ask Cost Explorer for last month's unblended cost of this environment's resources,
+/// grouped by the `infra:module` tag infra writes on everything. Cost Explorer only
+/// knows tags activated as cost allocation tags; without access or data, say so.
+async fn actual_costs(aws: &Aws, environment: &str) -> Actual {
+    use aws_sdk_costexplorer::types::{DateInterval, Expression, Granularity, GroupDefinition, GroupDefinitionType, TagValues};
+    let period = last_month();
+    let mut actual = Actual { period: period.clone(), by_module: BTreeMap::new(), missing: None };
+    let Ok(interval) = DateInterval::builder().start(&period.0).end(&period.1).build() else {
+        actual.missing = Some("cannot build the Cost Explorer request".into());
+        return actual;
+    };
+    let group = GroupDefinition::builder().r#type(GroupDefinitionType::Tag).key(crate::resources::tags::MODULE).build();
+    let only_this_env =
+        Expression::builder().tags(TagValues::builder().key(crate::resources::tags::ENV).values(environment).build()).build();
+    let asked = aws
+        .costexplorer()
+        .get_cost_and_usage()
+        .time_period(interval)
+        .granularity(Granularity::Monthly)
+        .metrics("UnblendedCost")
+        .group_by(group)
+        .filter(only_this_env)
+        .send()
+        .await;
+    let out = match asked {
+        Ok(out) => out,
+        Err(e) => {
+            use aws_sdk_costexplorer::error::ProvideErrorMetadata;
+            let code = e.as_service_error().and_then(|s| s.code()).unwrap_or("no answer").to_string();
+            let why = if crate::aws::DENIED.contains(&code.as_str()) {
+                "these credentials may not read Cost Explorer (ce:GetCostAndUsage)".to_string()
+            } else {
+                format!("Cost Explorer did not answer ({code})")
+            };
+            actual.missing = Some(why);
+            return actual;
+        }
+    };
+    for result in out.results_by_time() {
+        for group in result.groups() {
+            let module = group.keys().first().map(|k| k.split_once('$').map(|(_, v)| v).unwrap_or(k)).unwrap_or_default();
+            let amount = group.metrics().and_then(|m| m.get("UnblendedCost")).and_then(|m| m.amount()).and_then(|a| a.parse::<f64>().ok());
+            if let (false, Some(amount)) = (module.is_empty(), amount) {
+                *actual.by_module.entry(module.to_string()).or_default() += amount;
+            }
+        }
+    }
+    if actual.by_module.is_empty() {
+        actual.missing = Some(format!(
+            "Cost Explorer has no costs from {} to {} tagged infra:env={environment} (tags count once activated as cost allocation tags, and from then on)",
+            period.0, period.1
+        ));
+    }
+    actual
+}
+
+/// Where a declaration's properties are exactly `${var.NAME}`: (path, NAME).
+fn var_paths(node: &crate::manifest::source::Node, at: &mut Vec<String>, out: &mut Vec<(Vec<String>, String)>) {
+    use crate::manifest::source::NodeKind;
+    match &node.kind {
+        NodeKind::Str(s) => {
+            if let Some(var) = s.strip_prefix("${var.").and_then(|r| r.strip_suffix('}')).filter(|v| !v.contains(['$', '{', '}'])) {
+                out.push((at.clone(), var.to_string()));
+            }
+        }
+        NodeKind::Table(entries) => {
+            for (key, value) in entries {
+                at.push(key.name.clone());
+                var_paths(value, at, out);
+                at.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn pointer<'v>(value: &'v mut Value, path: &[String]) -> Option<&'v mut Value> {
+    path.iter().try_fold(value, |v, key| v.get_mut(key.as_str()))
 }
 
 pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Printer) -> Result<(), OpsError> {
     let ws = Workspace::open(global)?;
     let mut state = ws.load_state(printer).await?;
     let pricing = Pricing::load(&ws.project.root).map_err(OpsError::Manifest)?;
-    let live = if opts.offline || state.modules.is_empty() {
-        None
+    let (live, actual) = if opts.offline || (state.modules.is_empty() && !opts.actual) {
+        (None, None)
     } else {
         let aws = super::connect(global, printer).await?;
         ws.bind(&mut state, aws.preflight().await?)?;
-        Some(super::interrupt::unless_interrupted(live_check(&ws, &aws, &state, opts.parallelism)).await?)
+        let check = async {
+            if state.modules.is_empty() {
+                None
+            } else {
+                Some(live_check(&ws, &aws, &state, opts.parallelism).await)
+            }
+        };
+        let asked = async {
+            if opts.actual {
+                Some(actual_costs(&aws, &global.environment).await)
+            } else {
+                None
+            }
+        };
+        super::interrupt::unless_interrupted(async { tokio::join!(check, asked) }).await?
     };
     let unchecked: usize = live.iter().flat_map(|l| l.values()).map(|l| l.unreadable.len()).sum();
     let rows = rows(&ws, &state, &pricing, live.as_ref());
     let total: f64 = rows.iter().map(|r| r.monthly).sum();
-    let savings = savings(&ws, &rows);
+    let savings = savings(&ws, &state, &pricing, &rows);
 
     if opts.json {
         let modules: Vec<Value> = rows
@@ -168,12 +306,23 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
                 })
             })
             .collect();
-        let presets: serde_json::Map<String, Value> =
-            savings.iter().map(|(n, m, s)| (n.clone(), json!({"modules": m, "monthly_saving": round(*s)}))).collect();
-        let doc = json!({
+        let presets: serde_json::Map<String, Value> = savings
+            .iter()
+            .map(|(n, a, m, s)| (n.clone(), json!({"action": a.as_str(), "modules": m, "monthly_saving": round(*s)})))
+            .collect();
+        let mut doc = json!({
             "environment": global.environment, "serial": state.serial, "checked_live": live.is_some(),
             "currency": pricing.currency, "modules": modules, "total_monthly_cost": round(total), "presets": presets,
         });
+        if let Some(a) = &actual {
+            doc["actual"] = json!({
+                "source": "Cost Explorer, UnblendedCost grouped by tag infra:module",
+                "start": a.period.0, "end": a.period.1,
+                "modules": a.by_module.iter().map(|(m, c)| (m.clone(), json!(round(*c)))).collect::<serde_json::Map<String, Value>>(),
+                "total": round(a.by_module.values().sum()),
+                "missing": a.missing,
+            });
+        }
         printer.out(&serde_json::to_string_pretty(&doc).unwrap_or_default());
         return if unchecked > 0 { Err(OpsError::Unchecked(unchecked)) } else { Ok(()) };
     }
@@ -185,7 +334,12 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
     };
     printer.out(&format!("Environment {} ({}, serial {}), {how}\n", global.environment, ws.store.describe(), state.serial));
     let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(6).max(6);
-    let cost_head = if opts.summary { format!("{:>9}  ", "$/MONTH") } else { String::new() };
+    let shown = actual.as_ref().filter(|a| a.missing.is_none());
+    let cost_head = match (opts.summary, shown) {
+        (true, Some(_)) => format!("{:>9}  {:>10}  ", "$/MONTH", "LAST MONTH"),
+        (true, None) => format!("{:>9}  ", "$/MONTH"),
+        _ => String::new(),
+    };
     printer.out(&format!("{:<width$}  {:<9} {:>9}  {cost_head}DETAIL", "MODULE", "STATE", "RESOURCES"));
     for r in &rows {
         let style = match r.status {
@@ -195,19 +349,34 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
         };
         let state_col = printer.paint(style, &format!("{:<9}", r.status.as_str()));
         let count = format!("{}/{}", r.recorded, r.declared);
-        let cost = if opts.summary { format!("{:>9.2}  ", r.monthly) } else { String::new() };
+        let cost = match (opts.summary, shown) {
+            (true, Some(a)) => format!("{:>9.2}  {:>10.2}  ", r.monthly, a.by_module.get(&r.name).copied().unwrap_or(0.0)),
+            (true, None) => format!("{:>9.2}  ", r.monthly),
+            _ => String::new(),
+        };
         printer.out(format!("{:<width$}  {state_col} {count:>9}  {cost}{}", r.name, r.detail.join("; ")).trim_end());
     }
     if opts.summary {
         let recorded: usize = rows.iter().map(|r| r.recorded).sum();
         let declared: usize = rows.iter().map(|r| r.declared).sum();
-        printer.out(&format!("{:<width$}  {:<9} {:>9}  {:>9.2}", "TOTAL", "", format!("{recorded}/{declared}"), total));
+        let last = shown.map(|a| format!("  {:>10.2}", a.by_module.values().sum::<f64>())).unwrap_or_default();
+        printer.out(&format!("{:<width$}  {:<9} {:>9}  {:>9.2}{last}", "TOTAL", "", format!("{recorded}/{declared}"), total));
         printer.out("");
-        for (name, modules, saving) in &savings {
-            let line = if *saving > 0.0 {
-                format!("`infra down --preset {name}` would save ${saving:.2}/month (removes {}).", modules.join(", "))
-            } else {
-                format!("`infra down --preset {name}`: nothing to save now ({} not deployed).", modules.join(", "))
+        for (name, action, modules, saving) in &savings {
+            let line = match (action, *saving > 0.005) {
+                (PresetAction::Down, true) => {
+                    format!("`infra down --preset {name}` would save ${saving:.2}/month (removes {}).", modules.join(", "))
+                }
+                (PresetAction::Down, false) => {
+                    format!("`infra down --preset {name}`: nothing to save now ({} not deployed).", modules.join(", "))
+                }
+                (PresetAction::Up, true) => {
+                    format!(
+                        "`infra up --preset {name}` would save ${saving:.2}/month (keeps {} deployed, data intact).",
+                        modules.join(", ")
+                    )
+                }
+                (PresetAction::Up, false) => format!("`infra up --preset {name}`: nothing to save now."),
             };
             printer.out(&line);
         }
@@ -215,6 +384,14 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
             "Estimates: {} list prices in {} with the usage assumptions in modules/pricing.toml (docs/costs.md).",
             pricing.region, pricing.currency
         ));
+        match &actual {
+            Some(Actual { missing: Some(why), .. }) => printer.out(&format!("Last month's actual cost: not shown: {why}.")),
+            Some(a) => printer.out(&format!(
+                "LAST MONTH: Cost Explorer's unblended cost from {} to {} of resources tagged infra:env={}, by tag infra:module.",
+                a.period.0, a.period.1, global.environment
+            )),
+            None => {}
+        }
     }
     if unchecked > 0 {
         return Err(OpsError::Unchecked(unchecked));

@@ -322,6 +322,24 @@ impl Env {
         out
     }
 
+    /// An unsigned POST of JSON to the emulator's own API (`/moto-api/...`), e.g. to
+    /// queue the Cost Explorer answers moto cannot compute.
+    #[allow(dead_code)]
+    pub fn moto_post(&self, path: &str, json: &str) -> String {
+        use std::io::{Read, Write};
+        let addr = self.moto.url.trim_start_matches("http://").to_string();
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            stream,
+            "POST {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
+            json.len()
+        )
+        .unwrap();
+        let mut out = String::new();
+        stream.read_to_string(&mut out).unwrap();
+        out
+    }
+
     pub fn s3(&self) -> aws_sdk_s3::Client {
         aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&self.sdk).force_path_style(true).build())
     }

@@ -143,10 +143,13 @@ fn scaling(env: &Env) -> (Option<f64>, Option<f64>, Option<i32>) {
     })
 }
 
-fn monthly_cost(env: &Env) -> f64 {
+fn summary(env: &Env) -> serde_json::Value {
     let run = env.infra(&["status", "--summary", "--json"]);
-    let doc: serde_json::Value = serde_json::from_str(&run.ok().stdout).unwrap();
-    doc["total_monthly_cost"].as_f64().unwrap()
+    serde_json::from_str(&run.ok().stdout).unwrap()
+}
+
+fn monthly_cost(env: &Env) -> f64 {
+    summary(env)["total_monthly_cost"].as_f64().unwrap()
 }
 
 #[test]
@@ -155,6 +158,11 @@ fn pause_keeps_aurora_deployed_at_zero_acu_and_daily_restores_its_capacity() {
     env.infra(&["up", "5_database"]).ok();
     let running = monthly_cost(&env);
     assert_eq!(scaling(&env), (Some(0.5), Some(1.0), None));
+    // The summary says what pause would save, beside what minimize-costs would.
+    let promised = summary(&env)["presets"]["pause"]["monthly_saving"].as_f64().unwrap();
+    let text = env.infra(&["status", "--summary"]);
+    assert!(text.ok().stdout.contains(&format!("`infra up --preset pause` would save ${promised:.2}/month")), "{}", text.stdout);
+    assert!(text.stdout.contains("`infra down --preset minimize-costs` would save"), "{}", text.stdout);
 
     env.proxy.clear();
     env.infra(&["up", "--preset", "pause"]).ok();
@@ -162,6 +170,7 @@ fn pause_keeps_aurora_deployed_at_zero_acu_and_daily_restores_its_capacity() {
     assert_eq!(scaling(&env), (Some(0.0), Some(1.0), Some(300)), "0 ACU, pausing after 5 idle minutes");
     let paused = monthly_cost(&env);
     assert!(running - paused > 40.0, "paused Aurora bills storage only: {running} -> {paused}");
+    assert!((running - paused - promised).abs() < 0.01, "the summary's promise was kept: {running} - {paused} != {promised}");
     assert!(env.infra(&["up", "--preset", "pause"]).ok().stdout.contains("No changes"));
 
     env.infra(&["up", "--preset", "daily"]).ok();

@@ -4,6 +4,7 @@
 mod harness;
 mod proxy;
 
+mod actual_costs;
 mod alex_core;
 mod alex_stack;
 mod cli;

@@ -1,4 +1,4 @@
-//! `infra status [--summary] [--offline] [--json]`.
+//! `infra status [--summary [--actual]] [--offline] [--json]`.
 
 use super::Concurrency;
 use crate::ops::{self, Exit, GlobalOptions, OpsError, StatusOptions};
@@ -6,9 +6,12 @@ use crate::printer::Printer;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Add estimated monthly costs, the total, and what each `down` preset would save.
+    /// Add estimated monthly costs, the total, and what each preset would save.
     #[arg(long)]
     pub summary: bool,
+    /// With --summary: last month's cost per module from Cost Explorer (tag infra:module) beside the estimate.
+    #[arg(long, requires = "summary", conflicts_with = "offline")]
+    pub actual: bool,
     /// Read the state only; do not check AWS.
     #[arg(long)]
     pub offline: bool,
@@ -20,6 +23,12 @@ pub struct Args {
 }
 
 pub async fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Result<Exit, OpsError> {
-    let opts = StatusOptions { json: args.json, summary: args.summary, offline: args.offline, parallelism: args.concurrency.parallelism };
+    let opts = StatusOptions {
+        json: args.json,
+        summary: args.summary,
+        actual: args.actual,
+        offline: args.offline,
+        parallelism: args.concurrency.parallelism,
+    };
     ops::status(global, &opts, printer).await.map(|_| Exit::Ok)
 }
