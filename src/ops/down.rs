@@ -23,6 +23,8 @@ pub struct DownOptions {
     pub dry_run: bool,
     /// Where to write step timings (`--timings`).
     pub timings: Option<std::path::PathBuf>,
+    /// With `--all`: also delete the final snapshots databases left (their data).
+    pub delete_snapshots: bool,
 }
 
 pub async fn down(global: &GlobalOptions, opts: &DownOptions, printer: &'static Printer) -> Result<(), OpsError> {
@@ -55,6 +57,11 @@ Estimated saving: ${saving:.2}/month.
     let sel = select_down(&ws.project, &state, &modules, opts.with_dependents, keep)?;
     if sel.deletes.is_empty() {
         printer.out("Nothing to delete: none of these modules is deployed.");
+        if opts.all && opts.delete_snapshots && !opts.dry_run {
+            let lineage = state.lineage.clone();
+            let aws = ws.connected(early, &mut state, global, printer).await?;
+            snapshots(&aws, &lineage, opts, printer).await?;
+        }
         return Ok(());
     }
     let kept = dependents(&ws.project, &state, &sel.modules);
@@ -69,7 +76,11 @@ Estimated saving: ${saving:.2}/month.
         title,
         timings: opts.timings.clone(),
     };
+    let lineage = state.lineage.clone();
     apply::run(&ws, &aws, printer, state, &sel, settings).await?;
+    if opts.all && opts.preset.is_none() && !opts.dry_run {
+        snapshots(&aws, &lineage, opts, printer).await?;
+    }
     if !kept.is_empty() {
         let kept_list = kept.iter().cloned().collect::<Vec<_>>().join(", ");
         let removed = sel.modules.iter().cloned().collect::<Vec<_>>().join(", ");
@@ -81,6 +92,39 @@ Estimated saving: ${saving:.2}/month.
                 if kept.len() == 1 { "it is" } else { "they are" },
             ));
         }
+    }
+    Ok(())
+}
+
+/// After `down --all`: the final snapshots this environment's databases left hold their
+/// data, so they go only when asked: `--delete-snapshots`, or `yes` typed at the prompt.
+async fn snapshots(aws: &crate::aws::Aws, lineage: &str, opts: &DownOptions, printer: &Printer) -> Result<(), OpsError> {
+    use std::io::IsTerminal;
+    let kept =
+        crate::resources::kept_snapshots(aws, lineage).await.map_err(|e| OpsError::Refused(format!("listing final snapshots: {e}")))?;
+    if kept.is_empty() {
+        return Ok(());
+    }
+    let list = kept.join(", ");
+    let delete = opts.delete_snapshots
+        || (!opts.yes
+            && std::io::stdin().is_terminal()
+            && printer
+                .prompt(&format!(
+                    "Also delete {} ({list}), and the data in them? Type 'yes': ",
+                    super::plural(kept.len(), "final snapshot")
+                ))
+                .is_ok_and(|a| a.trim() == "yes"));
+    if !delete {
+        printer.note(&format!(
+            "kept {} of the deleted databases' data: {list}; `infra down --all --delete-snapshots` deletes them",
+            super::plural(kept.len(), "final snapshot")
+        ));
+        return Ok(());
+    }
+    for name in &kept {
+        crate::resources::delete_snapshot(aws, name).await.map_err(|e| OpsError::Refused(format!("deleting snapshot {name}: {e}")))?;
+        printer.status("Deleted", crate::printer::Style::Red, &format!("snapshot {name}"));
     }
     Ok(())
 }

@@ -270,7 +270,11 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
     let ws = Workspace::open(global)?;
     let mut state = ws.load_state(printer).await?;
     let pricing = Pricing::load(&ws.project.root).map_err(OpsError::Manifest)?;
-    let (live, actual) = if opts.offline || (state.modules.is_empty() && !opts.actual) {
+    // Final snapshots the databases of this state left (their data), priced apart.
+    let mut snapshots: Vec<String> = Vec::new();
+    // A torn-down environment (written before, empty now) may still have snapshots to price.
+    let look = !state.modules.is_empty() || opts.actual || (opts.summary && state.serial > 0);
+    let (live, actual) = if opts.offline || !look {
         (None, None)
     } else {
         let aws = super::connect(global, printer).await?;
@@ -289,12 +293,27 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
                 None
             }
         };
-        super::interrupt::unless_interrupted(async { tokio::join!(check, asked) }).await?
+        let kept = async {
+            if opts.summary {
+                crate::resources::kept_snapshots(&aws, &state.lineage).await.unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        };
+        let (live, actual, kept) = super::interrupt::unless_interrupted(async { tokio::join!(check, asked, kept) }).await?;
+        snapshots = kept;
+        (live, actual)
     };
     let unchecked: usize = live.iter().flat_map(|l| l.values()).map(|l| l.unreadable.len()).sum();
     let rows = rows(&ws, &state, &pricing, live.as_ref());
     let total: f64 = rows.iter().map(|r| r.monthly).sum();
     let savings = savings(&ws, &state, &pricing, &rows);
+    // Each kept snapshot is priced as a copy of the assumed Aurora volume.
+    let per_snapshot = ["aurora_storage_gb", "aurora_snapshot_price_per_gb_month"]
+        .iter()
+        .map(|k| pricing.assumptions.get(*k).copied().unwrap_or(0.0))
+        .product::<f64>();
+    let snapshot_cost = snapshots.len() as f64 * per_snapshot;
 
     if opts.json {
         let modules: Vec<Value> = rows
@@ -314,6 +333,9 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
             "environment": global.environment, "serial": state.serial, "checked_live": live.is_some(),
             "currency": pricing.currency, "modules": modules, "total_monthly_cost": round(total), "presets": presets,
         });
+        if !snapshots.is_empty() {
+            doc["kept_snapshots"] = json!({"names": snapshots, "monthly_cost": round(snapshot_cost)});
+        }
         if let Some(a) = &actual {
             doc["actual"] = json!({
                 "source": "Cost Explorer, UnblendedCost grouped by tag infra:module",
@@ -379,6 +401,13 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
                 (PresetAction::Up, false) => format!("`infra up --preset {name}`: nothing to save now."),
             };
             printer.out(&line);
+        }
+        if !snapshots.is_empty() {
+            printer.out(&format!(
+                "Kept final snapshots (deleted databases' data, not in the total): {} at ~${snapshot_cost:.2}/month ({}).",
+                snapshots.len(),
+                snapshots.join(", ")
+            ));
         }
         printer.out(&format!(
             "Estimates: {} list prices in {} with the usage assumptions in modules/pricing.toml (docs/costs.md).",

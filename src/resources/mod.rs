@@ -10,6 +10,9 @@ mod dynamic;
 pub mod registry;
 pub mod tags;
 
+/// Database snapshots outlive their resources: `down --all` offers to delete them.
+pub use rds::cluster::{delete_snapshot, kept_snapshots};
+
 mod apigateway;
 mod apprunner;
 mod cloudfront;

@@ -314,8 +314,13 @@ fn down_all_leaves_nothing_behind() {
         // Objects (and their versions) must not keep a bucket alive.
         env.s3().put_object().bucket(format!("alex-vectors-{ACCOUNT}")).key("doc.txt").body(b"x".to_vec().into()).send().await.unwrap();
     });
-    env.infra(&["down", "--all", "--yes"]).ok();
+    // The whole teardown, the databases' final snapshots included (asked for by flag).
+    env.infra(&["down", "--all", "--yes", "--delete-snapshots"]).ok();
     assert_nothing_left(&env);
+    env.block_on(async {
+        let snapshots = env.rds().describe_db_cluster_snapshots().snapshot_type("manual").send().await.unwrap();
+        assert!(snapshots.db_cluster_snapshots().is_empty(), "snapshots");
+    });
 }
 
 /// Every service the stack uses is empty of `alex-*` resources, and the state is empty.

@@ -77,6 +77,16 @@ fn minimize_costs_keeps_the_database_in_a_snapshot_that_daily_restores_with_the_
         "{tags:?}"
     );
     assert!(down.all().contains(&format!("data kept in snapshot {name}")), "{}", down.all());
+    // The summary prices what is kept (10 GB assumed at $0.021/GB-month), apart from the total.
+    let summary = env.infra(&["status", "--summary"]);
+    assert!(
+        summary
+            .ok()
+            .stdout
+            .contains(&format!("Kept final snapshots (deleted databases' data, not in the total): 1 at ~$0.21/month ({name})")),
+        "{}",
+        summary.stdout
+    );
 
     env.proxy.clear();
     let up = env.infra(&["up", "--preset", "daily"]);
@@ -177,4 +187,23 @@ fn pause_keeps_aurora_deployed_at_zero_acu_and_daily_restores_its_capacity() {
     assert_eq!(scaling(&env).0, Some(0.5), "the configured capacity is back");
     assert!(env.infra(&["up", "5_database"]).ok().stdout.contains("No changes"));
     assert!((monthly_cost(&env) - running).abs() < 15.0, "daily also brought back SageMaker's few dollars only");
+}
+
+#[test]
+fn down_all_keeps_the_snapshots_unless_asked_to_delete_them() {
+    let env = Env::new();
+    env.infra(&["up", "5_database"]).ok();
+    // Not a terminal and no --delete-snapshots: the data stays, and the way to drop it is named.
+    let down = env.infra(&["down", "--all", "--yes"]);
+    down.ok();
+    let kept = snapshots(&env);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(down.all().contains("`infra down --all --delete-snapshots` deletes them") && down.all().contains(&kept[0].0), "{}", down.all());
+    // Asked explicitly: gone, though nothing else was left to delete.
+    let again = env.infra(&["down", "--all", "--yes", "--delete-snapshots"]);
+    again.ok();
+    assert!(again.all().contains(&format!("Deleted snapshot {}", kept[0].0)), "{}", again.all());
+    assert!(snapshots(&env).is_empty());
+    // The flag means nothing without --all.
+    env.infra(&["down", "5_database", "--delete-snapshots"]).code(1);
 }

@@ -17,6 +17,9 @@ pub struct Args {
     /// Keep deployed modules that use these modules' outputs (they become stale).
     #[arg(long)]
     pub keep_dependents: bool,
+    /// With --all: also delete the final snapshots that hold deleted databases' data.
+    #[arg(long, requires = "all")]
+    pub delete_snapshots: bool,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -33,6 +36,7 @@ pub async fn run(args: Args, global: &GlobalOptions, printer: &'static Printer) 
         lock_timeout: args.run.lock_timeout,
         dry_run: args.run.dry_run,
         timings: args.run.timings,
+        delete_snapshots: args.delete_snapshots,
     };
     ops::down(global, &opts, printer).await.map(|_| Exit::Ok)
 }

@@ -254,6 +254,30 @@ impl Cluster {
     }
 }
 
+/// The final snapshots a state's clusters left behind (tag `infra:state`), oldest first:
+/// what `down --all` offers to delete.
+pub async fn kept_snapshots(aws: &crate::aws::Aws, lineage: &str) -> Result<Vec<String>, ResourceError> {
+    let out = aws.rds().describe_db_cluster_snapshots().snapshot_type("manual").send().await.api("DescribeDBClusterSnapshots")?;
+    let mut names: Vec<String> = out
+        .db_cluster_snapshots()
+        .iter()
+        .filter(|s| live_tags(s.tag_list()).get(crate::resources::tags::STATE).map(String::as_str) == Some(lineage))
+        .filter_map(|s| s.db_cluster_snapshot_identifier().filter(|n| n.contains("-final-")).map(str::to_string))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+pub async fn delete_snapshot(aws: &crate::aws::Aws, name: &str) -> Result<(), ResourceError> {
+    aws.rds()
+        .delete_db_cluster_snapshot()
+        .db_cluster_snapshot_identifier(name)
+        .send()
+        .await
+        .found("DeleteDBClusterSnapshot", |e| e.is_db_cluster_snapshot_not_found_fault())?;
+    Ok(())
+}
+
 #[async_trait]
 impl Resource for Cluster {
     type Props = ClusterProps;
