@@ -106,7 +106,7 @@ impl Remote {
                 self.settings.bucket
             ));
         }
-        let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "S3".into());
+        let endpoint = self.client.get().and_then(|(_, endpoint)| endpoint.clone()).unwrap_or_else(|| "S3".into());
         StateError::Remote { what: self.uri(), action, source: classify(&endpoint, action, err, "default") }
     }
 
@@ -608,7 +608,7 @@ impl S3Store {
                         CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(region.as_str())).build();
                     req = req.create_bucket_configuration(conf);
                 }
-                req.send().await.map_err(|e| err("CreateBucket", show(&e)))?;
+                req.send().await.map_err(|e| remote.remote_err("CreateBucket", &e))?;
                 done.push(format!("bucket {bucket} created in {region}"));
             }
             Err(e) => {
@@ -622,7 +622,7 @@ impl S3Store {
             .versioning_configuration(versioning)
             .send()
             .await
-            .map_err(|e| err("PutBucketVersioning", show(&e)))?;
+            .map_err(|e| remote.remote_err("PutBucketVersioning", &e))?;
         done.push("versioning on (every state version kept: `infra state history`)".into());
         let default = match &remote.settings.kms_key_id {
             Some(key) => {
@@ -640,7 +640,7 @@ impl S3Store {
             .server_side_encryption_configuration(sse)
             .send()
             .await
-            .map_err(|e| err("PutBucketEncryption", show(&e)))?;
+            .map_err(|e| remote.remote_err("PutBucketEncryption", &e))?;
         done.push(match &remote.settings.kms_key_id {
             Some(key) => format!("default encryption SSE-KMS with {key}"),
             None => "default encryption SSE-S3".into(),
@@ -657,7 +657,7 @@ impl S3Store {
             .public_access_block_configuration(block)
             .send()
             .await
-            .map_err(|e| err("PutPublicAccessBlock", show(&e)))?;
+            .map_err(|e| remote.remote_err("PutPublicAccessBlock", &e))?;
         done.push("all public access blocked".into());
         let owner = OwnershipControlsRule::builder()
             .object_ownership(ObjectOwnership::BucketOwnerEnforced)
@@ -670,7 +670,7 @@ impl S3Store {
             .ownership_controls(controls)
             .send()
             .await
-            .map_err(|e| err("PutBucketOwnershipControls", show(&e)))?;
+            .map_err(|e| remote.remote_err("PutBucketOwnershipControls", &e))?;
         done.push("ACLs disabled (bucket owner enforced)".into());
         // The policy refuses every plain-HTTP request, this client's included: against an
         // emulator served over http:// it would lock the state out, so it waits for TLS.
@@ -687,7 +687,7 @@ impl S3Store {
                     .policy(tls_only_policy(bucket))
                     .send()
                     .await
-                    .map_err(|e| err("PutBucketPolicy", show(&e)))?;
+                    .map_err(|e| remote.remote_err("PutBucketPolicy", &e))?;
                 done.push("bucket policy: TLS only".into());
             }
         }

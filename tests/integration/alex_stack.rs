@@ -227,7 +227,8 @@ fn the_scheduler_exists_only_when_enabled() {
     });
 }
 
-fn summary(env: &Env) -> serde_json::Value {
+/// `status --summary --json`, parsed.
+pub fn summary(env: &Env) -> serde_json::Value {
     let run = env.infra(&["status", "--summary", "--json"]);
     serde_json::from_str(&run.ok().stdout).unwrap()
 }

@@ -221,7 +221,14 @@ impl Env {
     }
 
     pub fn infra(&self, args: &[&str]) -> Run {
-        let out = self.command(args).output().expect("run infra");
+        self.infra_with(&[], args)
+    }
+
+    /// The same with extra environment variables (`INFRA_VAR_...`).
+    pub fn infra_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut cmd = self.command(args);
+        cmd.envs(vars.iter().copied());
+        let out = cmd.output().expect("run infra");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

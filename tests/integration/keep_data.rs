@@ -4,7 +4,8 @@
 //! kept are deleted, and `restore_data = false` starts empty. The emulator has no SQL
 //! engine, so the data itself cannot be checked here: the AWS calls are.
 
-use crate::harness::{Env, Run};
+use crate::alex_stack::summary;
+use crate::harness::Env;
 
 const CLUSTER: &str = "alex-aurora-cluster";
 
@@ -22,19 +23,6 @@ fn snapshots(env: &Env) -> Vec<(String, Vec<(String, String)>)> {
         all.sort();
         all
     })
-}
-
-fn infra_with(env: &Env, vars: &[(&str, &str)], args: &[&str]) -> Run {
-    let mut cmd = env.command(args);
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run infra");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 /// A form-encoded value (`%XX`, `+`) decoded.
@@ -117,16 +105,16 @@ fn minimize_costs_keeps_the_database_in_a_snapshot_that_daily_restores_with_the_
     // Kept: only the newest `snapshots_kept`. Like `skip_final_snapshot`, it acts at
     // delete time as last applied, so it is applied first (no AWS change: recorded only).
     env.proxy.clear();
-    infra_with(&env, &[("INFRA_VAR_SNAPSHOTS_KEPT", "1")], &["up", "5_database"]).ok();
+    env.infra_with(&[("INFRA_VAR_SNAPSHOTS_KEPT", "1")], &["up", "5_database"]).ok();
     assert!(env.proxy.writes().is_empty(), "{:?}", env.proxy.writes());
-    infra_with(&env, &[("INFRA_VAR_SNAPSHOTS_KEPT", "1")], &["down", "5_database", "--yes"]).ok();
+    env.infra_with(&[("INFRA_VAR_SNAPSHOTS_KEPT", "1")], &["down", "5_database", "--yes"]).ok();
     let kept = snapshots(&env);
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert!(kept[0].0 > *name, "the newer one stays: {kept:?}");
 
     // Starting empty is explicit.
     env.proxy.clear();
-    infra_with(&env, &[("INFRA_VAR_RESTORE_DATA", "false")], &["up", "5_database"]).ok();
+    env.infra_with(&[("INFRA_VAR_RESTORE_DATA", "false")], &["up", "5_database"]).ok();
     let ops = operations(&env);
     assert!(ops.iter().any(|o| o == "CreateDBCluster") && !ops.iter().any(|o| o == "RestoreDBClusterFromSnapshot"), "{ops:?}");
 }
@@ -151,11 +139,6 @@ fn scaling(env: &Env) -> (Option<f64>, Option<f64>, Option<i32>) {
         let s = out.db_clusters()[0].serverless_v2_scaling_configuration().cloned().unwrap();
         (s.min_capacity(), s.max_capacity(), s.seconds_until_auto_pause())
     })
-}
-
-fn summary(env: &Env) -> serde_json::Value {
-    let run = env.infra(&["status", "--summary", "--json"]);
-    serde_json::from_str(&run.ok().stdout).unwrap()
 }
 
 fn monthly_cost(env: &Env) -> f64 {

@@ -150,27 +150,10 @@ impl Cluster {
     }
 
     /// The final snapshots `delete` left for this cluster of this environment, newest
-    /// first (the time in their names sorts). Another environment's are never used.
+    /// first. Another environment's are never used.
     async fn final_snapshots(cx: &Ctx<'_>, id: &str, tags: &Tags) -> Result<Vec<DbClusterSnapshot>, ResourceError> {
-        let out = cx
-            .aws
-            .rds()
-            .describe_db_cluster_snapshots()
-            .db_cluster_identifier(id)
-            .snapshot_type("manual")
-            .send()
-            .await
-            .api("DescribeDBClusterSnapshots")?;
-        let prefix = format!("{id}-final-");
-        let mut ours: Vec<DbClusterSnapshot> = out
-            .db_cluster_snapshots
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|s| s.db_cluster_snapshot_identifier().is_some_and(|n| n.starts_with(&prefix)))
-            .filter(|s| crate::resources::tags::same_owner(&live_tags(s.tag_list()), tags))
-            .collect();
-        ours.sort_by(|a, b| b.db_cluster_snapshot_identifier().cmp(&a.db_cluster_snapshot_identifier()));
-        Ok(ours)
+        let listed = listed_final_snapshots(cx.aws, Some(id)).await?;
+        Ok(listed.into_iter().rev().filter(|s| crate::resources::tags::same_owner(&live_tags(s.tag_list()), tags)).collect())
     }
 
     /// Create the cluster from `snapshot` (its data, its old master password), then set
@@ -228,11 +211,7 @@ impl Cluster {
         let kept = usize::try_from(p.final_snapshots_kept).unwrap_or(1).max(1);
         for old in Self::final_snapshots(cx, id, &p.tags).await?.iter().skip(kept) {
             if let Some(name) = old.db_cluster_snapshot_identifier() {
-                rds.delete_db_cluster_snapshot()
-                    .db_cluster_snapshot_identifier(name)
-                    .send()
-                    .await
-                    .found("DeleteDBClusterSnapshot", |e| e.is_db_cluster_snapshot_not_found_fault())?;
+                delete_snapshot(cx.aws, name).await?;
                 cx.progress.note(cx.address, &format!("deleted snapshot {name} (more than {kept} kept)"));
             }
         }
@@ -254,18 +233,40 @@ impl Cluster {
     }
 }
 
+/// The manual snapshots `delete` names `<cluster>-final-<time>`, of one cluster or of
+/// all, oldest first (the time in the name sorts).
+async fn listed_final_snapshots(aws: &crate::aws::Aws, cluster: Option<&str>) -> Result<Vec<DbClusterSnapshot>, ResourceError> {
+    let out = aws
+        .rds()
+        .describe_db_cluster_snapshots()
+        .set_db_cluster_identifier(cluster.map(str::to_string))
+        .snapshot_type("manual")
+        .send()
+        .await
+        .api("DescribeDBClusterSnapshots")?;
+    let named = |n: &str| match cluster {
+        Some(id) => n.strip_prefix(id).is_some_and(|rest| rest.starts_with("-final-")),
+        None => n.contains("-final-"),
+    };
+    let mut snaps: Vec<DbClusterSnapshot> = out
+        .db_cluster_snapshots
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.db_cluster_snapshot_identifier().is_some_and(named))
+        .collect();
+    snaps.sort_by(|a, b| a.db_cluster_snapshot_identifier().cmp(&b.db_cluster_snapshot_identifier()));
+    Ok(snaps)
+}
+
 /// The final snapshots a state's clusters left behind (tag `infra:state`), oldest first:
 /// what `down --all` offers to delete.
 pub async fn kept_snapshots(aws: &crate::aws::Aws, lineage: &str) -> Result<Vec<String>, ResourceError> {
-    let out = aws.rds().describe_db_cluster_snapshots().snapshot_type("manual").send().await.api("DescribeDBClusterSnapshots")?;
-    let mut names: Vec<String> = out
-        .db_cluster_snapshots()
+    let listed = listed_final_snapshots(aws, None).await?;
+    Ok(listed
         .iter()
         .filter(|s| live_tags(s.tag_list()).get(crate::resources::tags::STATE).map(String::as_str) == Some(lineage))
-        .filter_map(|s| s.db_cluster_snapshot_identifier().filter(|n| n.contains("-final-")).map(str::to_string))
-        .collect();
-    names.sort();
-    Ok(names)
+        .filter_map(|s| s.db_cluster_snapshot_identifier().map(str::to_string))
+        .collect())
 }
 
 pub async fn delete_snapshot(aws: &crate::aws::Aws, name: &str) -> Result<(), ResourceError> {
