@@ -61,19 +61,23 @@ macro_rules! clients {
 
 clients! {
     apigateway: aws_sdk_apigateway,
+    apigatewayv2: aws_sdk_apigatewayv2,
     apprunner: aws_sdk_apprunner,
     cloudfront: aws_sdk_cloudfront,
     cloudwatch: aws_sdk_cloudwatch,
     costexplorer: aws_sdk_costexplorer,
+    dynamodb: aws_sdk_dynamodb,
     ec2: aws_sdk_ec2,
     ecr: aws_sdk_ecr,
     iam: aws_sdk_iam,
+    kms: aws_sdk_kms,
     lambda: aws_sdk_lambda,
     logs: aws_sdk_cloudwatchlogs,
     rds: aws_sdk_rds,
     sagemaker: aws_sdk_sagemaker,
     scheduler: aws_sdk_scheduler,
     secretsmanager: aws_sdk_secretsmanager,
+    sns: aws_sdk_sns,
     sqs: aws_sdk_sqs,
     sts: aws_sdk_sts,
 }

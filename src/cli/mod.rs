@@ -58,6 +58,8 @@ pub enum Command {
     Up(commands::up::Args),
     /// Delete modules' resources.
     Down(commands::down::Args),
+    /// Adopt resources that already exist in AWS into the state (nothing changes in AWS).
+    Import(commands::import::Args),
     /// Show what is deployed and what is stale.
     Status(commands::status::Args),
     /// Print a module's outputs.
@@ -114,6 +116,7 @@ pub async fn run(cli: Cli, printer: &'static Printer) -> Result<Exit, OpsError> 
         Command::Validate => commands::validate::run(&global, printer),
         Command::Graph(args) => commands::graph::run(args, &global, printer),
         Command::Plan(args) => commands::plan::run(args, &global, printer).await,
+        Command::Import(args) => commands::import::run(args, &global, printer).await,
         Command::Up(args) => commands::up::run(args, &global, printer).await,
         Command::Down(args) => commands::down::run(args, &global, printer).await,
         Command::Status(args) => commands::status::run(args, &global, printer).await,

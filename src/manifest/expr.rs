@@ -125,6 +125,16 @@ fn parse_reference(body: &str) -> Result<Reference, ExprError> {
     if body.is_empty() {
         return Err(ExprError::Empty);
     }
+    // One instance of a `for_each` resource: `resources.NAME["KEY"].ATTR`.
+    if let Some((name, rest)) = body.strip_prefix("resources.").and_then(|r| r.split_once("[\"")) {
+        let shape = || ExprError::Shape { text: text.clone(), expected: "`${resources.NAME[\"KEY\"].ATTRIBUTE}`" };
+        let (key, attr) = rest.split_once("\"].").ok_or_else(shape)?;
+        let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !plain(name) || !plain(attr) || key.is_empty() || key.contains('"') {
+            return Err(shape());
+        }
+        return Ok(Reference::Resource { name: crate::manifest::each::instance(name, key), attr: attr.to_string() });
+    }
     let segments: Vec<&str> = body.split('.').collect();
     for seg in &segments {
         if seg.is_empty() || !seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
@@ -186,6 +196,13 @@ mod tests {
         assert!(matches!(parse("${resources.x}").unwrap_err(), ExprError::Shape { .. }));
         assert!(matches!(parse("${var.a b}").unwrap_err(), ExprError::Character(_)));
         assert!(matches!(parse("${var..x}").unwrap_err(), ExprError::Character(_)));
+    }
+
+    #[test]
+    fn instance_references() {
+        let t = parse("${resources.private_subnet[\"us-east-1a\"].id}").unwrap();
+        assert_eq!(t.whole_reference(), Some(&Reference::Resource { name: "private_subnet[\"us-east-1a\"]".into(), attr: "id".into() }));
+        assert!(parse("${resources.private_subnet[\"a\"]}").is_err());
     }
 
     #[test]

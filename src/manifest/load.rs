@@ -84,6 +84,8 @@ pub fn load(opts: &LoadOptions) -> Result<Project, Vec<Diagnostic>> {
     }
 
     for module in modules.values_mut() {
+        super::each::expand(module, &mut diags);
+        collect_all_references(module, &mut diags);
         apply_meta(module, &opts.environment, &mut diags);
         for var in module.variables.values().filter(|v| v.sensitive) {
             if let Value::String(secret) = &var.value {
@@ -353,6 +355,7 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
         let mut depends_on = Vec::new();
         let mut timeout = None;
         let (mut enabled, mut prevent_destroy, mut on_delete) = (None, None, None);
+        let mut for_each = None;
         let mut props = Vec::new();
         for (k, v) in entries {
             match k.name.as_str() {
@@ -362,6 +365,7 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
                 "enabled" => enabled = Some(v.clone()),
                 "prevent_destroy" if section == "resources" => prevent_destroy = Some(v.clone()),
                 "on_delete" if section == "resources" => on_delete = Some(v.clone()),
+                "for_each" if section == "resources" => for_each = Some(v.clone()),
                 _ => props.push((k.clone(), v.clone())),
             }
         }
@@ -372,7 +376,8 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
             continue;
         };
         let properties = Node { span: value.span.clone(), kind: NodeKind::Table(props) };
-        let references = collect_references(file, &properties, diags);
+        // Collected once `for_each` and the helpers are expanded (`collect_all_references`).
+        let references = Vec::new();
         out.insert(
             key.name.clone(),
             Decl {
@@ -387,6 +392,7 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
                 enabled,
                 prevent_destroy,
                 on_delete,
+                for_each,
                 protection: Default::default(),
             },
         );
@@ -444,6 +450,17 @@ fn collect_references(file: &Arc<SourceFile>, node: &Node, diags: &mut Vec<Diagn
     out
 }
 
+/// The references of every lookup, resource and output, as written after expansion.
+fn collect_all_references(module: &mut Module, diags: &mut Vec<Diagnostic>) {
+    let file = Arc::clone(&module.file);
+    for decl in module.data.values_mut().chain(module.resources.values_mut()) {
+        decl.references = collect_references(&file, &decl.properties, diags);
+    }
+    for output in module.outputs.values_mut() {
+        output.references = collect_references(&file, &output.value, diags);
+    }
+}
+
 fn walk_strings(node: &Node, f: &mut impl FnMut(&str, &std::ops::Range<usize>)) {
     match &node.kind {
         NodeKind::Str(s) => f(s, &node.span),
@@ -481,7 +498,7 @@ fn load_outputs(file: &Arc<SourceFile>, node: &Node, module: &mut Module, diags:
             }
             None => (value.clone(), None, false),
         };
-        let references = collect_references(file, &value_node, diags);
+        let references = Vec::new();
         module
             .outputs
             .insert(key.name.clone(), Output { name: key.name.clone(), value: value_node, description, sensitive, loc, references });

@@ -1,6 +1,7 @@
 //! Module manifests (`modules/*.toml`): the loaded, validated description of what
 //! should exist. [`load`] reads and checks them; nothing here talks to AWS.
 
+pub mod each;
 pub mod expr;
 #[cfg(test)]
 mod fuzz;
@@ -168,6 +169,8 @@ pub struct Decl {
     pub prevent_destroy: Option<Node>,
     /// `on_delete = "retain"`: deleting it forgets it and leaves it in AWS.
     pub on_delete: Option<Node>,
+    /// `for_each`, until the loader expands it into one resource per element.
+    pub for_each: Option<Node>,
     /// What those two resolved to (they may use variables).
     pub protection: Protection,
 }
@@ -214,7 +217,7 @@ pub struct Output {
 }
 
 /// Keys of a `[resources.NAME]` table that are the manifest's own, not properties.
-pub const META_KEYS: &[&str] = &["type", "depends_on", "wait_timeout", "enabled", "prevent_destroy", "on_delete"];
+pub const META_KEYS: &[&str] = &["type", "depends_on", "wait_timeout", "enabled", "prevent_destroy", "on_delete", "for_each"];
 
 /// Environment names: 1 to 32 letters, digits, `-` or `_`, starting with a letter or digit.
 pub fn check_environment_name(name: &str) -> Result<(), String> {

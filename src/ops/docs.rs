@@ -139,7 +139,7 @@ pub fn resource_section(r: &dyn DynResource) -> String {
 /// The reference section of one data source.
 pub fn data_section(d: &dyn DynDataSource) -> String {
     let mut out =
-        vec![format!("## `{}` (lookup)", d.type_name()), String::new(), capitalized(&registry::doc(d.type_name())), String::new()];
+        vec![format!("## `{}` (lookup)", d.type_name()), String::new(), capitalized(&registry::data_doc(d.type_name())), String::new()];
     let fields = d.schema();
     if !fields.fields().is_empty() {
         out.push("| Property | Type | Required | Default | Change | Rule | Description |".into());

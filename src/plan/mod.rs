@@ -132,6 +132,16 @@ impl Planner<'_> {
     }
 
     pub async fn plan(&self, sel: &Selection) -> Result<Plan, PlanError> {
+        self.plan_checked(sel, true).await
+    }
+
+    /// The plan without looking up whether creates would take a name something else
+    /// holds: what `infra import` starts from, since those are what it adopts.
+    pub async fn plan_unchecked(&self, sel: &Selection) -> Result<Plan, PlanError> {
+        self.plan_checked(sel, false).await
+    }
+
+    async fn plan_checked(&self, sel: &Selection, check_owners: bool) -> Result<Plan, PlanError> {
         let mut plan = Plan::default();
         let order: Vec<_> = self.graph.topological().into_iter().filter(|n| sel.nodes.contains(n)).collect();
         if !order.is_empty() {
@@ -328,7 +338,11 @@ impl Planner<'_> {
             plan.steps.push(step);
         }
         self.protect(&mut plan.steps)?;
-        let refusals = ownership::check_plan(self.aws, self.project, &self.state.lineage, &mut plan.steps, self.parallelism).await;
+        let refusals = if check_owners {
+            ownership::check_plan(self.aws, self.project, &self.state.lineage, &mut plan.steps, self.parallelism).await
+        } else {
+            Vec::new()
+        };
         if !refusals.is_empty() {
             return Err(PlanError::NotOurs(refusals));
         }

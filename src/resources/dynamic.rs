@@ -99,7 +99,9 @@ impl<R: Resource> DynResource for R {
     }
 
     async fn find(&self, cx: &Ctx<'_>, props: &Value) -> Result<Option<String>, ResourceError> {
-        Resource::find(self, cx, &typed(R::TYPE, props)?).await
+        // Only the identity must be known; other values may still be on their way.
+        let props = crate::schema::stand_in_unknowns(props, &DynResource::schema(self));
+        Resource::find(self, cx, &typed(R::TYPE, &props)?).await
     }
 
     async fn settle(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<(), ResourceError> {

@@ -14,12 +14,15 @@ pub mod tags;
 pub use rds::cluster::{delete_snapshot, kept_snapshots};
 
 mod apigateway;
+mod apigatewayv2;
 mod apprunner;
 mod cloudfront;
 mod cloudwatch;
+mod dynamodb;
 mod ec2;
 mod ecr;
 mod iam;
+mod kms;
 mod lambda;
 mod logs;
 mod random;
@@ -28,6 +31,7 @@ mod s3;
 mod sagemaker;
 mod scheduler;
 mod secretsmanager;
+mod sns;
 mod sqs;
 mod sts;
 

@@ -2,8 +2,8 @@
 //! its file's `//!` header, which the generated reference (docs/resources.md) shows.
 
 use super::{
-    apigateway, apprunner, cloudfront, cloudwatch, ec2, ecr, iam, lambda, logs, random, rds, s3, sagemaker, scheduler, secretsmanager, sqs,
-    sts,
+    apigateway, apigatewayv2, apprunner, cloudfront, cloudwatch, dynamodb, ec2, ecr, iam, kms, lambda, logs, random, rds, s3, sagemaker,
+    scheduler, secretsmanager, sns, sqs, sts,
 };
 use super::{DynDataSource, DynResource};
 
@@ -23,13 +23,31 @@ static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
     apigateway::api_key::ApiKey,
     apigateway::rest_api::RestApi,
     apigateway::usage_plan::UsagePlan,
+    apigatewayv2::api::Api,
+    apigatewayv2::authorizer::Authorizer,
+    apigatewayv2::integration::Integration,
+    apigatewayv2::route::Route,
+    apigatewayv2::stage::Stage,
     apprunner::service::AppRunnerService,
     cloudfront::distribution::CloudFrontDistribution,
     cloudfront::origin_access_control::OriginAccessControl,
     cloudwatch::dashboard::Dashboard,
+    cloudwatch::metric_alarm::MetricAlarm,
+    dynamodb::table::Table,
+    ec2::eip::Eip,
+    ec2::flow_log::FlowLog,
+    ec2::internet_gateway::InternetGateway,
+    ec2::nat_gateway::NatGateway,
+    ec2::route_table::RouteTable,
     ec2::security_group::SecurityGroup,
+    ec2::security_group_rule::SecurityGroupRule,
+    ec2::subnet::Subnet,
+    ec2::vpc::Vpc,
+    ec2::vpc_endpoint::VpcEndpoint,
     ecr::repository::EcrRepository,
     iam::role::Role,
+    kms::alias::Alias,
+    kms::key::Key,
     lambda::event_source_mapping::EventSourceMapping,
     lambda::function::Function,
     lambda::permission::Permission,
@@ -37,6 +55,7 @@ static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
     random::id::RandomId,
     rds::cluster::Cluster,
     rds::cluster_instance::ClusterInstance,
+    rds::instance::Instance,
     rds::subnet_group::SubnetGroup,
     s3::bucket::Bucket,
     s3::bucket_policy::BucketPolicy,
@@ -45,12 +64,16 @@ static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
     sagemaker::model::Model,
     scheduler::schedule::Schedule,
     secretsmanager::secret::Secret,
+    sns::subscription::Subscription,
+    sns::topic::Topic,
     sqs::queue::Queue,
 ];
 
 static DATA_SOURCES: &[Entry<dyn DynDataSource>] = entries![dyn DynDataSource;
+    ec2::availability_zones::AvailabilityZones,
     ec2::default_vpc::DefaultVpc,
     ec2::subnets::Subnets,
+    ec2::vpc_lookup::VpcLookup,
     sts::caller_identity::CallerIdentity,
 ];
 
@@ -73,12 +96,15 @@ pub fn data_sources() -> impl Iterator<Item = &'static dyn DynDataSource> {
 
 /// What the type's file says about it in its `//!` header, as one paragraph.
 pub fn doc(type_name: &str) -> String {
-    let source = RESOURCES
-        .iter()
-        .find(|e| e.kind.type_name() == type_name)
-        .map(|e| e.source)
-        .or_else(|| DATA_SOURCES.iter().find(|e| e.kind.type_name() == type_name).map(|e| e.source))
-        .unwrap_or_default();
+    header(RESOURCES.iter().find(|e| e.kind.type_name() == type_name).map(|e| e.source).unwrap_or_default())
+}
+
+/// The same for a lookup (which may share its name with a resource type: `ec2.vpc`).
+pub fn data_doc(type_name: &str) -> String {
+    header(DATA_SOURCES.iter().find(|e| e.kind.type_name() == type_name).map(|e| e.source).unwrap_or_default())
+}
+
+fn header(source: &str) -> String {
     let lines: Vec<&str> = source.lines().map_while(|l| l.strip_prefix("//!")).map(str::trim).collect();
     let text = lines.join(" ");
     // The header starts "`type.name`: ..." or "`type.name` (lookup): ...".
@@ -105,11 +131,13 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_schemas_are_tables() {
-        let mut names: Vec<_> = resource_types().chain(data_source_types()).collect();
-        let n = names.len();
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), n);
+        // Resources and lookups are separate namespaces (`[resources.x]`, `[data.x]`).
+        for mut names in [resource_types().collect::<Vec<_>>(), data_source_types().collect()] {
+            let n = names.len();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), n);
+        }
         for r in resources() {
             assert!(!r.schema().fields().is_empty(), "{}", r.type_name());
         }
@@ -137,6 +165,8 @@ mod tests {
     #[test]
     fn docs_come_from_the_file_headers() {
         assert_eq!(doc("logs.log_group"), "a CloudWatch Logs group with its retention.");
-        assert!(doc("ec2.default_vpc").starts_with("the region's default VPC"));
+        assert!(data_doc("ec2.default_vpc").starts_with("the region's default VPC"));
+        assert!(data_doc("ec2.vpc").starts_with("one existing VPC"));
+        assert!(doc("ec2.vpc").starts_with("a VPC with"));
     }
 }

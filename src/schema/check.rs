@@ -190,6 +190,7 @@ pub mod rules {
 
     pub const S3_BUCKET: Check = Check::Name { what: "bucket name", min: 3, max: 63, chars: Chars::LowerDotDash };
     /// `.` only in a FIFO queue's `.fifo` suffix, which `sqs.queue` checks.
+    pub const DYNAMODB_TABLE: Check = Check::Name { what: "table name", min: 3, max: 255, chars: Chars::AlnumDashUnderscoreDot };
     pub const SQS_QUEUE: Check = Check::Name { what: "queue name", min: 1, max: 80, chars: Chars::AlnumDashUnderscoreDot };
     pub const LAMBDA_FUNCTION: Check = Check::Name { what: "function name", min: 1, max: 64, chars: Chars::AlnumDashUnderscore };
     pub const IAM_ROLE: Check = Check::Name { what: "role name", min: 1, max: 64, chars: Chars::Iam };

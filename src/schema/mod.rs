@@ -455,6 +455,47 @@ pub fn lookup_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     })
 }
 
+/// `v` with every value not yet known replaced by a stand-in of the right type (the
+/// field's default, else empty), for the one use that needs typed properties before
+/// everything is known: looking a resource up by its identity, which is known.
+pub fn stand_in_unknowns(v: &Value, ty: &Ty) -> Value {
+    match (v, ty) {
+        (v, ty) if is_unknown(v) => empty_of(ty),
+        (Value::Array(items), Ty::List(inner)) => Value::Array(items.iter().map(|i| stand_in_unknowns(i, inner)).collect()),
+        (Value::Object(map), Ty::Map(inner)) => Value::Object(map.iter().map(|(k, i)| (k.clone(), stand_in_unknowns(i, inner))).collect()),
+        (Value::Object(map), Ty::Object(fields)) => Value::Object(
+            map.iter()
+                .map(|(k, i)| {
+                    let field = fields.iter().find(|f| f.name == k);
+                    let value = match field {
+                        Some(f) if is_unknown(i) => {
+                            f.default.clone().unwrap_or_else(|| if f.required { empty_of(&f.ty) } else { Value::Null })
+                        }
+                        Some(f) => stand_in_unknowns(i, &f.ty),
+                        None => i.clone(),
+                    };
+                    (k.clone(), value)
+                })
+                .collect(),
+        ),
+        (v, _) => v.clone(),
+    }
+}
+
+fn empty_of(ty: &Ty) -> Value {
+    match ty {
+        Ty::Str => Value::String(String::new()),
+        Ty::Int => Value::from(0),
+        Ty::Float => Value::from(0.0),
+        Ty::Bool => Value::Bool(false),
+        Ty::List(_) => Value::Array(Vec::new()),
+        Ty::Map(_) | Ty::Json => Value::Object(Default::default()),
+        Ty::Object(fields) => {
+            Value::Object(fields.iter().map(|f| (f.name.to_string(), f.default.clone().unwrap_or_else(|| empty_of(&f.ty)))).collect())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -277,3 +277,28 @@ fn tags_and_protection_settings_are_checked() {
         &["module tags may use variables"],
     );
 }
+
+#[test]
+fn for_each_errors_name_the_place() {
+    let m = |body: &str| format!("[module]\nname = \"m\"\n\n[variables]\nzones = {{ default = [\"a\", \"b\"] }}\n\n{body}");
+    rejects(
+        &[("m.toml", &m("[resources.q]\ntype = \"sqs.queue\"\nfor_each = \"${resources.other.id}\"\nname = \"q-${each.key}\"\n"))],
+        "m.toml:9:",
+        &["`for_each` takes a list, a table", "before anything runs"],
+    );
+    rejects(
+        &[("m.toml", &m("[resources.q]\ntype = \"sqs.queue\"\nname = \"q-${each.key}\"\n"))],
+        "m.toml:9:",
+        &["only defined in a resource with `for_each`"],
+    );
+    rejects(
+        &[("m.toml", &m("[resources.s]\ntype = \"ec2.subnet\"\nfor_each = \"${var.zones}\"\nvpc_id = \"vpc-1\"\ncidr_block = \"${cidrsubnet(\\\"10.0.0.0/30\\\", 8, each.index)}\"\n"))],
+        "m.toml:11:",
+        &["cidrsubnet", "not a prefix length"],
+    );
+    rejects(
+        &[("m.toml", &m("[resources.q]\ntype = \"sqs.queue\"\nfor_each = [\"a b\"]\nname = \"q\"\n"))],
+        "m.toml:9:",
+        &["`for_each` key `a b`"],
+    );
+}

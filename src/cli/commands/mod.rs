@@ -4,6 +4,7 @@
 pub mod docs;
 pub mod down;
 pub mod graph;
+pub mod import;
 pub mod output;
 pub mod plan;
 pub mod schema;

@@ -1,3 +1,4 @@
-//! Amazon CloudWatch: dashboards.
+//! Amazon CloudWatch: dashboards and metric alarms.
 
 pub mod dashboard;
+pub mod metric_alarm;

@@ -97,29 +97,26 @@ fn scaling(p: &ClusterProps) -> Option<ServerlessV2ScalingConfiguration> {
     })
 }
 
-impl Cluster {
-    /// The password from the secret: as this run wrote it (no second call), else read.
-    async fn master_password(cx: &Ctx<'_>, p: &ClusterProps) -> Result<String, ResourceError> {
-        let raw = match secrets::written(&p.master_password_secret) {
-            Some(v) => v,
-            None => {
-                let out =
-                    cx.aws.secretsmanager().get_secret_value().secret_id(&p.master_password_secret).send().await.api("GetSecretValue")?;
-                out.secret_string().unwrap_or_default().to_string()
-            }
-        };
-        let raw = raw.as_str();
-        secrets::register(raw);
-        let password = serde_json::from_str::<serde_json::Value>(raw)
-            .ok()
-            .and_then(|v| v.get(&p.master_password_key)?.as_str().map(str::to_string))
-            .ok_or_else(|| {
-                ResourceError::Invalid(format!("secret {} has no string field `{}`", p.master_password_secret, p.master_password_key))
-            })?;
-        secrets::register(&password);
-        Ok(password)
-    }
+/// The password from the secret: as this run wrote it (no second call), else read.
+pub(super) async fn master_password(cx: &Ctx<'_>, secret: &str, key: &str) -> Result<String, ResourceError> {
+    let raw = match secrets::written(secret) {
+        Some(v) => v,
+        None => {
+            let out = cx.aws.secretsmanager().get_secret_value().secret_id(secret).send().await.api("GetSecretValue")?;
+            out.secret_string().unwrap_or_default().to_string()
+        }
+    };
+    let raw = raw.as_str();
+    secrets::register(raw);
+    let password = serde_json::from_str::<serde_json::Value>(raw)
+        .ok()
+        .and_then(|v| v.get(key)?.as_str().map(str::to_string))
+        .ok_or_else(|| ResourceError::Invalid(format!("secret {secret} has no string field `{key}`")))?;
+    secrets::register(&password);
+    Ok(password)
+}
 
+impl Cluster {
     async fn describe(cx: &Ctx<'_>, id: &str) -> Result<Option<DbCluster>, ResourceError> {
         let out = cx
             .aws
@@ -159,7 +156,7 @@ impl Cluster {
     /// Create the cluster from `snapshot` (its data, its old master password), then set
     /// the password of the secret this run wired to it and what a restore cannot take.
     async fn restore(cx: &Ctx<'_>, p: &ClusterProps, snapshot: &str) -> Result<DbCluster, ResourceError> {
-        let password = Self::master_password(cx, p).await?;
+        let password = master_password(cx, &p.master_password_secret, &p.master_password_key).await?;
         cx.aws
             .rds()
             .restore_db_cluster_from_snapshot()
@@ -341,7 +338,7 @@ skip_final_snapshot = true
                 return Ok(Created::new(&p.identifier, attrs(&cluster)));
             }
         }
-        let password = Self::master_password(cx, p).await?;
+        let password = master_password(cx, &p.master_password_secret, &p.master_password_key).await?;
         cx.aws
             .rds()
             .create_db_cluster()
@@ -426,7 +423,7 @@ skip_final_snapshot = true
             req = req.set_engine_version(new.engine_version.clone()).allow_major_version_upgrade(true);
         }
         if old.master_password_secret != new.master_password_secret || old.master_password_key != new.master_password_key {
-            req = req.master_user_password(Self::master_password(cx, new).await?);
+            req = req.master_user_password(master_password(cx, &new.master_password_secret, &new.master_password_key).await?);
         }
         if old.security_group_ids != new.security_group_ids {
             req = req.set_vpc_security_group_ids(Some(new.security_group_ids.clone()));

@@ -4,10 +4,10 @@
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbInstance;
 
-use super::{live_tags, sdk_tags, sync_tags};
+use super::{describe_instance, live_tags, sdk_tags, sync_tags, wait_instance};
 use crate::aws::SdkResultExt;
 use crate::resources::tags::Tags;
-use crate::resources::{Created, Ctx, Example, Identity, Observed, Poll, Resource, ResourceError};
+use crate::resources::{Created, Ctx, Example, Identity, Observed, Resource, ResourceError};
 use crate::schema::check::rules;
 use crate::schema::Check;
 use crate::{attrs, props};
@@ -46,34 +46,6 @@ fn attrs(i: &DbInstance) -> ClusterInstanceAttrs {
     }
 }
 
-impl ClusterInstance {
-    async fn describe(cx: &Ctx<'_>, id: &str) -> Result<Option<DbInstance>, ResourceError> {
-        let out = cx
-            .aws
-            .rds()
-            .describe_db_instances()
-            .db_instance_identifier(id)
-            .send()
-            .await
-            .found("DescribeDBInstances", |e| e.is_db_instance_not_found_fault())?;
-        Ok(out.and_then(|o| o.db_instances.and_then(|mut v| v.pop())))
-    }
-
-    async fn wait_available(cx: &Ctx<'_>, id: &str) -> Result<DbInstance, ResourceError> {
-        cx.wait_ready(&format!("instance {id}"), || async {
-            Ok(match Self::describe(cx, id).await? {
-                None => Poll::Gone,
-                Some(i) if i.db_instance_status() == Some("available") => Poll::Ready(i),
-                Some(i) if matches!(i.db_instance_status(), Some("failed" | "incompatible-parameters" | "storage-full")) => {
-                    Poll::Failed(i.db_instance_status().unwrap_or_default().to_string())
-                }
-                Some(_) => Poll::Pending,
-            })
-        })
-        .await
-    }
-}
-
 #[async_trait]
 impl Resource for ClusterInstance {
     type Props = ClusterInstanceProps;
@@ -108,7 +80,7 @@ instance_class = "db.serverless"
     };
 
     async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &ClusterInstanceProps) -> Result<(), ResourceError> {
-        Self::wait_available(cx, id).await.map(|_| ())
+        wait_instance(cx, id).await.map(|_| ())
     }
 
     fn early(&self, p: &ClusterInstanceProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
@@ -130,7 +102,7 @@ instance_class = "db.serverless"
             .send()
             .await
             .api("CreateDBInstance")?;
-        Ok(Created::new(&p.identifier, attrs(&Self::wait_available(cx, &p.identifier).await?)))
+        Ok(Created::new(&p.identifier, attrs(&wait_instance(cx, &p.identifier).await?)))
     }
 
     async fn read(
@@ -139,7 +111,7 @@ instance_class = "db.serverless"
         id: &str,
         p: &ClusterInstanceProps,
     ) -> Result<Option<Observed<ClusterInstanceProps, ClusterInstanceAttrs>>, ResourceError> {
-        let Some(i) = Self::describe(cx, id).await? else { return Ok(None) };
+        let Some(i) = describe_instance(cx, id).await? else { return Ok(None) };
         if matches!(i.db_instance_status(), Some("deleting")) {
             return Ok(None);
         }
@@ -163,7 +135,7 @@ instance_class = "db.serverless"
         new: &ClusterInstanceProps,
     ) -> Result<Option<ClusterInstanceAttrs>, ResourceError> {
         if old.tags != new.tags {
-            let arn = Self::describe(cx, id).await?.and_then(|i| i.db_instance_arn).unwrap_or_default();
+            let arn = describe_instance(cx, id).await?.and_then(|i| i.db_instance_arn).unwrap_or_default();
             sync_tags(cx, &arn, &old.tags, &new.tags).await?;
         }
         if (ClusterInstanceProps { tags: new.tags.clone(), ..old.clone() }) == *new {
@@ -180,7 +152,7 @@ instance_class = "db.serverless"
             req = req.publicly_accessible(new.publicly_accessible);
         }
         req.send().await.api("ModifyDBInstance")?;
-        Ok(Some(attrs(&Self::wait_available(cx, id).await?)))
+        Ok(Some(attrs(&wait_instance(cx, id).await?)))
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &ClusterInstanceProps) -> Result<(), ResourceError> {
@@ -194,7 +166,7 @@ instance_class = "db.serverless"
             .await
             .found("DeleteDBInstance", |e| e.is_db_instance_not_found_fault())?;
         if deleted.is_some() {
-            cx.wait_gone(&format!("instance {id}"), || async { Ok(Self::describe(cx, id).await?.is_some()) }).await?;
+            cx.wait_gone(&format!("instance {id}"), || async { Ok(describe_instance(cx, id).await?.is_some()) }).await?;
         }
         Ok(())
     }

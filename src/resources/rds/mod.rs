@@ -2,13 +2,47 @@
 
 pub mod cluster;
 pub mod cluster_instance;
+pub mod instance;
 pub mod subnet_group;
 
-use aws_sdk_rds::types::Tag;
+use aws_sdk_rds::types::{DbInstance, Tag};
 
 use crate::aws::SdkResultExt;
 use crate::resources::tags::{self, Tags};
-use crate::resources::{Ctx, ResourceError};
+use crate::resources::{Ctx, Poll, ResourceError};
+
+/// A DB instance (of a cluster, or on its own), if it exists.
+async fn describe_instance(cx: &Ctx<'_>, id: &str) -> Result<Option<DbInstance>, ResourceError> {
+    let out = cx
+        .aws
+        .rds()
+        .describe_db_instances()
+        .db_instance_identifier(id)
+        .send()
+        .await
+        .found("DescribeDBInstances", |e| e.is_db_instance_not_found_fault())?;
+    Ok(out.and_then(|o| o.db_instances.and_then(|mut v| v.pop())))
+}
+
+/// Wait for a DB instance to be `available`; a state it cannot leave by itself fails.
+async fn wait_instance(cx: &Ctx<'_>, id: &str) -> Result<DbInstance, ResourceError> {
+    cx.wait_ready(&format!("instance {id}"), || async {
+        Ok(match describe_instance(cx, id).await? {
+            None => Poll::Gone,
+            Some(i) if i.db_instance_status() == Some("available") => Poll::Ready(i),
+            Some(i)
+                if matches!(
+                    i.db_instance_status(),
+                    Some("failed" | "incompatible-parameters" | "storage-full" | "incompatible-network")
+                ) =>
+            {
+                Poll::Failed(i.db_instance_status().unwrap_or_default().to_string())
+            }
+            Some(_) => Poll::Pending,
+        })
+    })
+    .await
+}
 
 fn sdk_tags(tags: &Tags) -> Vec<Tag> {
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()

@@ -1,5 +1,7 @@
-//! `s3.bucket`: a bucket with versioning, default encryption, the public access block
-//! and tags. With `force_destroy`, deleting it first removes every object version.
+//! `s3.bucket`: a bucket with versioning, default encryption (SSE-S3 or SSE-KMS with a
+//! bucket key), the public access block, lifecycle rules, access logging, CORS, object
+//! ownership and tags. With `force_destroy`, deleting it first removes every object
+//! version.
 
 use async_trait::async_trait;
 use aws_sdk_s3::error::SdkError;
@@ -9,6 +11,7 @@ use aws_sdk_s3::types::{
     VersioningConfiguration,
 };
 
+use super::config::{self, Cors, Lifecycle, Logging, PublicAccessBlock};
 use super::sdk_tags;
 use crate::aws::{AwsError, SdkResultExt};
 use crate::resources::tags::{self, Tags};
@@ -25,8 +28,20 @@ props! {
         versioning: bool => default(false);
         /// Default encryption: `AES256` or `aws:kms`.
         sse_algorithm: Option<String> => optional, check(Check::OneOf(&["AES256", "aws:kms", "aws:kms:dsse"]));
-        /// All four public access block settings on.
+        /// The customer KMS key for `aws:kms` (the AWS-managed `aws/s3` key when unset).
+        kms_key_id: Option<String> => optional;
+        /// An S3 bucket key: fewer KMS requests (and KMS charges) for SSE-KMS.
+        bucket_key_enabled: bool => default(false);
+        /// All four public access block settings on (or all off); see `public_access_block`.
         block_public_access: bool => default(true);
+        /// The four settings one by one; wins over `block_public_access` when given.
+        public_access_block: Option<PublicAccessBlock> => optional;
+        lifecycle_rules: Vec<Lifecycle> => default([]);
+        /// Server access logging to another bucket.
+        logging: Option<Logging> => optional;
+        cors_rules: Vec<Cors> => default([]);
+        /// `BucketOwnerEnforced` (ACLs off), `BucketOwnerPreferred` or `ObjectWriter`.
+        object_ownership: Option<String> => optional, check(Check::OneOf(&["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"]));
         /// Empty the bucket (every version) when deleting it.
         force_destroy: bool => default(false);
         /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
@@ -46,6 +61,11 @@ attrs! {
 }
 
 pub struct Bucket;
+
+/// The four public access block settings the properties ask for.
+fn blocks(p: &BucketProps) -> PublicAccessBlock {
+    p.public_access_block.clone().unwrap_or_else(|| PublicAccessBlock::all(p.block_public_access))
+}
 
 fn attrs(name: &str, region: &str) -> BucketAttrs {
     BucketAttrs {
@@ -70,12 +90,18 @@ impl Bucket {
         Ok(())
     }
 
-    async fn put_encryption(cx: &Ctx<'_>, name: &str, algorithm: Option<&str>) -> Result<(), ResourceError> {
+    async fn put_encryption(cx: &Ctx<'_>, name: &str, p: &BucketProps) -> Result<(), ResourceError> {
         let s3 = cx.aws.s3();
-        match algorithm {
+        match &p.sse_algorithm {
             Some(algorithm) => {
-                let default = ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::from(algorithm)).build()?;
-                let rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(default).build();
+                let default = ServerSideEncryptionByDefault::builder()
+                    .sse_algorithm(ServerSideEncryption::from(algorithm.as_str()))
+                    .set_kms_master_key_id(p.kms_key_id.clone())
+                    .build()?;
+                let rule = ServerSideEncryptionRule::builder()
+                    .apply_server_side_encryption_by_default(default)
+                    .set_bucket_key_enabled(p.bucket_key_enabled.then_some(true))
+                    .build();
                 let config = ServerSideEncryptionConfiguration::builder().rules(rule).build()?;
                 s3.put_bucket_encryption()
                     .bucket(name)
@@ -91,14 +117,14 @@ impl Bucket {
         Ok(())
     }
 
-    async fn put_public_access_block(cx: &Ctx<'_>, name: &str, on: bool) -> Result<(), ResourceError> {
+    async fn put_public_access_block(cx: &Ctx<'_>, name: &str, b: &PublicAccessBlock) -> Result<(), ResourceError> {
         let s3 = cx.aws.s3();
-        if on {
+        if !b.is_all(false) {
             let config = PublicAccessBlockConfiguration::builder()
-                .block_public_acls(true)
-                .ignore_public_acls(true)
-                .block_public_policy(true)
-                .restrict_public_buckets(true)
+                .block_public_acls(b.block_public_acls)
+                .ignore_public_acls(b.ignore_public_acls)
+                .block_public_policy(b.block_public_policy)
+                .restrict_public_buckets(b.restrict_public_buckets)
                 .build();
             s3.put_public_access_block().bucket(name).public_access_block_configuration(config).send().await.api("PutPublicAccessBlock")?;
         } else {
@@ -165,17 +191,45 @@ impl Resource for Bucket {
     const IDENTITY: Identity = Identity::Named("name");
     const EXAMPLE: Example = Example {
         manifest: r#"
+[resources.logs]
+type = "s3.bucket"
+name = "conformance-logs-${aws.account_id}"
+force_destroy = true
+
+# S3 writes access logs only where a bucket policy lets its logging service.
+[resources.logs_policy]
+type = "s3.bucket_policy"
+bucket = "${resources.logs.name}"
+policy = { Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "logging.s3.amazonaws.com" }, Action = "s3:PutObject", Resource = "${resources.logs.arn}/*" }] }
+
 [resources.example]
 type = "s3.bucket"
 name = "conformance-bucket-${aws.account_id}"
 versioning = true
 sse_algorithm = "AES256"
 force_destroy = true
+lifecycle_rules = [{ id = "archive", transitions = [{ days = 90, storage_class = "GLACIER" }], abort_incomplete_multipart_days = 7 }]
+depends_on = ["resources.logs_policy"]
 "#,
-        updates: &["sse_algorithm = \"aws:kms\"", "block_public_access = false"],
+        updates: &[
+            "sse_algorithm = \"aws:kms\"\nbucket_key_enabled = true",
+            "block_public_access = false",
+            "public_access_block = { block_public_acls = true, ignore_public_acls = true, block_public_policy = false, restrict_public_buckets = false }",
+            "lifecycle_rules = [{ id = \"archive\", prefix = \"reports/\", transitions = [{ days = 30, storage_class = \"STANDARD_IA\" }], expiration_days = 365, noncurrent_version_expiration_days = 30 }]",
+            "cors_rules = [{ allowed_methods = [\"GET\"], allowed_origins = [\"https://example.com\"], max_age_seconds = 300 }]",
+            "object_ownership = \"BucketOwnerEnforced\"",
+            "logging = { target_bucket = \"${resources.logs.name}\", target_prefix = \"access/\" }",
+        ],
         replace: Some("name = \"conformance-bucket-2-${aws.account_id}\""),
         skip: &[],
     };
+
+    fn prepare(&self, p: &mut BucketProps, _cx: &crate::resources::PrepareCx<'_>) -> Result<(), ResourceError> {
+        if let Some(b) = &p.public_access_block {
+            p.block_public_access = b.is_all(true);
+        }
+        Ok(())
+    }
 
     fn early(&self, p: &BucketProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
         let a = attrs(&p.name, &at.region);
@@ -210,7 +264,11 @@ force_destroy = true
         }
         req.send().await.api("CreateBucket")?;
         // The bucket's settings are independent of each other: set them side by side.
-        let (tags, versioning, encryption, block) = tokio::join!(
+        // Ownership goes first: logging targets and ACL-free buckets depend on it.
+        if let Some(o) = &p.object_ownership {
+            config::put_ownership(cx, &p.name, Some(o)).await?;
+        }
+        let (tags, versioning, encryption, block, lifecycle, logging, cors) = tokio::join!(
             Self::put_tags(cx, &p.name, &p.tags),
             async {
                 if p.versioning {
@@ -221,19 +279,40 @@ force_destroy = true
             },
             async {
                 match &p.sse_algorithm {
-                    Some(algorithm) => Self::put_encryption(cx, &p.name, Some(algorithm)).await,
+                    Some(_) => Self::put_encryption(cx, &p.name, p).await,
                     None => Ok(()),
                 }
             },
             async {
-                if p.block_public_access {
-                    Self::put_public_access_block(cx, &p.name, true).await
-                } else {
+                let block = blocks(p);
+                if block.is_all(false) {
                     Ok(())
+                } else {
+                    Self::put_public_access_block(cx, &p.name, &block).await
+                }
+            },
+            async {
+                if p.lifecycle_rules.is_empty() {
+                    Ok(())
+                } else {
+                    config::put_lifecycle(cx, &p.name, &p.lifecycle_rules).await
+                }
+            },
+            async {
+                match &p.logging {
+                    Some(l) => config::put_logging(cx, &p.name, Some(l)).await,
+                    None => Ok(()),
+                }
+            },
+            async {
+                if p.cors_rules.is_empty() {
+                    Ok(())
+                } else {
+                    config::put_cors(cx, &p.name, &p.cors_rules).await
                 }
             },
         );
-        tags.and(versioning).and(encryption).and(block)?;
+        tags.and(versioning).and(encryption).and(block).and(lifecycle).and(logging).and(cors)?;
         Ok(Created::new(&p.name, attrs(&p.name, region)))
     }
 
@@ -242,11 +321,15 @@ force_destroy = true
         if s3.head_bucket().bucket(id).send().await.found("HeadBucket", |e| e.is_not_found())?.is_none() {
             return Ok(None);
         }
-        let (versioning, encryption, block, tagging) = tokio::join!(
+        let (versioning, encryption, block, tagging, lifecycle_rules, logging, cors_rules, object_ownership) = tokio::join!(
             s3.get_bucket_versioning().bucket(id).send(),
             s3.get_bucket_encryption().bucket(id).send(),
             s3.get_public_access_block().bucket(id).send(),
             s3.get_bucket_tagging().bucket(id).send(),
+            config::read_lifecycle(cx, id),
+            config::read_logging(cx, id),
+            config::read_cors(cx, id),
+            config::read_ownership(cx, id),
         );
         let versioning = match versioning {
             Ok(v) => v.status() == Some(&BucketVersioningStatus::Enabled),
@@ -257,22 +340,34 @@ force_destroy = true
             Err(e) => return Err(AwsError::new("GetBucketVersioning", e).into()),
         };
         let encryption = encryption.found_code("GetBucketEncryption", &["ServerSideEncryptionConfigurationNotFoundError"])?;
-        let sse_algorithm = encryption
-            .as_ref()
-            .and_then(|e| e.server_side_encryption_configuration())
-            .and_then(|c| c.rules().first())
-            .and_then(|r| r.apply_server_side_encryption_by_default())
-            .map(|d| d.sse_algorithm().as_str().to_string());
+        let rule = encryption.as_ref().and_then(|e| e.server_side_encryption_configuration()).and_then(|c| c.rules().first());
+        let default = rule.and_then(|r| r.apply_server_side_encryption_by_default());
+        let sse_algorithm = default.map(|d| d.sse_algorithm().as_str().to_string());
         let block = block.found_code("GetPublicAccessBlock", &["NoSuchPublicAccessBlockConfiguration"])?;
-        let block_public_access = block.as_ref().and_then(|b| b.public_access_block_configuration()).is_some_and(|c| {
-            [c.block_public_acls(), c.ignore_public_acls(), c.block_public_policy(), c.restrict_public_buckets()]
-                .iter()
-                .all(|v| *v == Some(true))
+        let live_block = block.as_ref().and_then(|b| b.public_access_block_configuration()).map(|c| PublicAccessBlock {
+            block_public_acls: c.block_public_acls() == Some(true),
+            ignore_public_acls: c.ignore_public_acls() == Some(true),
+            block_public_policy: c.block_public_policy() == Some(true),
+            restrict_public_buckets: c.restrict_public_buckets() == Some(true),
         });
+        let live_block = live_block.unwrap_or(PublicAccessBlock::all(false));
         let tagging = tagging.found_code("GetBucketTagging", &["NoSuchTagSet"])?;
         let tags = tags::live(tagging.iter().flat_map(|t| t.tag_set()).map(|t| (t.key(), t.value())));
-        let props =
-            BucketProps { name: id.to_string(), versioning, sse_algorithm, block_public_access, force_destroy: p.force_destroy, tags };
+        let props = BucketProps {
+            name: id.to_string(),
+            versioning,
+            sse_algorithm,
+            kms_key_id: default.and_then(|d| d.kms_master_key_id()).map(str::to_string),
+            bucket_key_enabled: rule.and_then(|r| r.bucket_key_enabled()).unwrap_or(false),
+            block_public_access: live_block.is_all(true),
+            public_access_block: p.public_access_block.as_ref().map(|_| live_block),
+            lifecycle_rules: lifecycle_rules?,
+            logging: logging?,
+            cors_rules: cors_rules?,
+            object_ownership: object_ownership?,
+            force_destroy: p.force_destroy,
+            tags,
+        };
         Ok(Some(Observed { props, attrs: attrs(id, cx.aws.region()) }))
     }
 
@@ -280,11 +375,23 @@ force_destroy = true
         if old.versioning != new.versioning {
             Self::put_versioning(cx, id, new.versioning).await?;
         }
-        if old.sse_algorithm != new.sse_algorithm {
-            Self::put_encryption(cx, id, new.sse_algorithm.as_deref()).await?;
+        if (&old.sse_algorithm, &old.kms_key_id, old.bucket_key_enabled) != (&new.sse_algorithm, &new.kms_key_id, new.bucket_key_enabled) {
+            Self::put_encryption(cx, id, new).await?;
         }
-        if old.block_public_access != new.block_public_access {
-            Self::put_public_access_block(cx, id, new.block_public_access).await?;
+        if blocks(old) != blocks(new) {
+            Self::put_public_access_block(cx, id, &blocks(new)).await?;
+        }
+        if old.object_ownership != new.object_ownership {
+            config::put_ownership(cx, id, new.object_ownership.as_deref()).await?;
+        }
+        if old.lifecycle_rules != new.lifecycle_rules {
+            config::put_lifecycle(cx, id, &new.lifecycle_rules).await?;
+        }
+        if old.logging != new.logging {
+            config::put_logging(cx, id, new.logging.as_ref()).await?;
+        }
+        if old.cors_rules != new.cors_rules {
+            config::put_cors(cx, id, &new.cors_rules).await?;
         }
         if old.tags != new.tags {
             Self::put_tags(cx, id, &new.tags).await?;

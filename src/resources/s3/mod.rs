@@ -1,7 +1,8 @@
-//! Amazon S3: buckets and their policies.
+//! Amazon S3: buckets (with their configuration documents) and their policies.
 
 pub mod bucket;
 pub mod bucket_policy;
+mod config;
 
 use aws_sdk_s3::types::Tag;
 

@@ -40,8 +40,14 @@ props! {
         delay_seconds: i64 => default(0), check(Check::Range { min: 0, max: 900 });
         /// Long polling: seconds a receive waits for a message.
         receive_wait_time_seconds: i64 => default(0), check(Check::Range { min: 0, max: 20 });
-        /// Encryption at rest with SQS-owned keys.
+        /// Encryption at rest with SQS-owned keys (off when `kms_key_id` is given).
         sqs_managed_sse: bool => default(true);
+        /// Encrypt with this KMS key (id, ARN or `alias/...`) instead.
+        kms_key_id: Option<String> => optional;
+        /// FIFO only: a message's deduplication id is the SHA-256 of its body.
+        content_based_deduplication: bool => default(false);
+        /// FIFO only: `queue` or `messageGroup`.
+        deduplication_scope: Option<String> => optional, check(Check::OneOf(&["queue", "messageGroup"]));
         redrive: Option<Redrive> => optional;
         /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
         tags: Tags => default({});
@@ -66,8 +72,17 @@ fn attributes(p: &QueueProps) -> HashMap<A, String> {
         (A::MaximumMessageSize, p.max_message_size.to_string()),
         (A::DelaySeconds, p.delay_seconds.to_string()),
         (A::ReceiveMessageWaitTimeSeconds, p.receive_wait_time_seconds.to_string()),
-        (A::SqsManagedSseEnabled, p.sqs_managed_sse.to_string()),
+        (A::SqsManagedSseEnabled, (p.sqs_managed_sse && p.kms_key_id.is_none()).to_string()),
     ]);
+    if let Some(key) = &p.kms_key_id {
+        a.insert(A::KmsMasterKeyId, key.clone());
+    }
+    if p.fifo {
+        a.insert(A::ContentBasedDeduplication, p.content_based_deduplication.to_string());
+        if let Some(scope) = &p.deduplication_scope {
+            a.insert(A::DeduplicationScope, scope.clone());
+        }
+    }
     a.insert(
         A::RedrivePolicy,
         p.redrive
@@ -107,6 +122,14 @@ redrive = { dead_letter_target_arn = "${resources.dlq.arn}", max_receive_count =
         skip: &[],
     };
 
+    fn prepare(&self, p: &mut QueueProps, _cx: &crate::resources::PrepareCx<'_>) -> Result<(), ResourceError> {
+        // SQS-managed and KMS encryption exclude each other; naming a key chooses KMS.
+        if p.kms_key_id.is_some() {
+            p.sqs_managed_sse = false;
+        }
+        Ok(())
+    }
+
     fn early(&self, p: &QueueProps, at: &crate::resources::Caller) -> Vec<(&'static str, String)> {
         vec![("name", p.name.clone()), ("arn", format!("arn:{}:sqs:{}:{}:{}", at.partition, at.region, at.account_id, p.name))]
     }
@@ -115,6 +138,9 @@ redrive = { dead_letter_target_arn = "${resources.dlq.arn}", max_receive_count =
         let base = p.name.strip_suffix(".fifo").unwrap_or(&p.name);
         if base.contains('.') {
             return vec![("name".into(), format!("queue name `{}` may contain `.` only in its `.fifo` suffix", p.name))];
+        }
+        if !p.fifo && (p.content_based_deduplication || p.deduplication_scope.is_some()) {
+            return vec![("content_based_deduplication".into(), "deduplication settings apply only to FIFO queues (`fifo = true`)".into())];
         }
         match (p.fifo, p.name.ends_with(".fifo")) {
             (true, false) => vec![("name".into(), format!("a FIFO queue's name must end in `.fifo` (`{}.fifo`)", p.name))],
@@ -186,6 +212,9 @@ redrive = { dead_letter_target_arn = "${resources.dlq.arn}", max_receive_count =
             delay_seconds: int(A::DelaySeconds, p.delay_seconds),
             receive_wait_time_seconds: int(A::ReceiveMessageWaitTimeSeconds, p.receive_wait_time_seconds),
             sqs_managed_sse: a.get(&A::SqsManagedSseEnabled).map(|v| v == "true").unwrap_or(p.sqs_managed_sse),
+            kms_key_id: a.get(&A::KmsMasterKeyId).filter(|k| !k.is_empty()).cloned(),
+            content_based_deduplication: a.get(&A::ContentBasedDeduplication).is_some_and(|v| v == "true"),
+            deduplication_scope: a.get(&A::DeduplicationScope).filter(|_| p.deduplication_scope.is_some()).cloned(),
             redrive,
             tags: tags::live(live_tags),
         };
@@ -225,7 +254,7 @@ mod tests {
     fn fifo_names_and_flags_agree() {
         let mut p: QueueProps = serde_json::from_value(json!({"name": "jobs", "fifo": true, "visibility_timeout_seconds": 30,
             "message_retention_seconds": 60, "max_message_size": 1024, "delay_seconds": 0, "receive_wait_time_seconds": 0,
-            "sqs_managed_sse": true, "tags": {}}))
+            "sqs_managed_sse": true, "content_based_deduplication": false, "tags": {}}))
         .unwrap();
         assert_eq!(Queue.check(&p)[0].0, "name");
         p.name = "jobs.fifo".into();

@@ -1,0 +1,3 @@
+//! Amazon DynamoDB: tables.
+
+pub mod table;

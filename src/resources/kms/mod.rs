@@ -1,0 +1,4 @@
+//! AWS KMS: customer-managed keys and their aliases.
+
+pub mod alias;
+pub mod key;

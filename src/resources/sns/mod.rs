@@ -1,0 +1,4 @@
+//! Amazon SNS: topics and their subscriptions.
+
+pub mod subscription;
+pub mod topic;
