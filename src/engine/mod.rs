@@ -356,6 +356,11 @@ impl Run<'_> {
         if action == Action::Same && !step.adopt {
             return Ok(Action::Same);
         }
+        let mut desired = desired;
+        if step.prior.as_ref().is_some_and(|p| p.imported) && kind.taggable() {
+            let lineage = lock(&self.state).lineage.clone();
+            crate::plan::add_own_tags(&mut desired, &self.exec.project.environment, &lineage, addr);
+        }
         if action.is_destructive() && !planned.is_destructive() && !self.exec.allow_destructive {
             return Err(Self::fail(
                 step,
@@ -430,6 +435,7 @@ impl Run<'_> {
             updated_at: state::now(),
             prevent_destroy: decl.protection.prevent_destroy,
             retain: decl.protection.retain,
+            imported: false,
         };
         let mut state = lock(&self.state);
         let edit = Edit::Resource { module: addr.module.clone(), name: addr.name.clone(), resource: Box::new(record) };

@@ -122,6 +122,11 @@ impl Module {
     }
 }
 
+/// Whether `s` may name a module (and so its file).
+pub fn is_module_name(s: &str) -> bool {
+    is_name(s)
+}
+
 fn is_name(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }

@@ -36,7 +36,7 @@ pub use crate::manifest::load::DEFAULT_ENVIRONMENT;
 pub use docs::{docs, schema};
 pub use down::{down, DownOptions};
 pub use graph::{graph, GraphFormat};
-pub use import::{import, ImportOptions};
+pub use import::{import, DiscoverFilter, ImportOptions};
 pub use output::output;
 pub use plan::{plan, PlanOptions};
 pub use state::{state, StateCommand};

@@ -54,7 +54,14 @@ pub fn desired_properties(scope: &Scope<'_>, project: &Project, address: &Addres
         let module_tag = created_as(tags::MODULE).unwrap_or_else(|| address.module.clone());
         let name_tag = created_as(tags::RESOURCE).unwrap_or_else(|| address.name.clone());
         let infra = tags::own(&project.environment, &scope.state.lineage, &module_tag, &name_tag);
-        let merged = tags::merge([&project.tags, &module_tags, &own, &infra]);
+        // An adopted resource gets infra's tags with its first real change (see
+        // `add_own_tags`): on their own they are no reason to touch it.
+        let adopted = scope.state.resource(&address.module, &address.name).is_some_and(|r| r.imported);
+        let merged = if adopted {
+            tags::merge([&project.tags, &module_tags, &own])
+        } else {
+            tags::merge([&project.tags, &module_tags, &own, &infra])
+        };
         if let Value::Object(map) = &mut value {
             map.insert("tags".into(), serde_json::to_value(merged).unwrap_or_default());
         }
@@ -74,6 +81,15 @@ pub fn desired_properties(scope: &Scope<'_>, project: &Project, address: &Addres
         Err(e) => return Err(e.to_string()),
     }
     Ok((value, resolved))
+}
+
+/// infra's own tags on an adopted resource's desired properties, for the update that
+/// changes it for another reason (they then travel with that change).
+pub fn add_own_tags(value: &mut Value, environment: &str, lineage: &str, address: &Address) {
+    let Some(Value::Object(current)) = value.get_mut("tags") else { return };
+    for (k, v) in tags::own(environment, lineage, &address.module, &address.name) {
+        current.insert(k, Value::String(v));
+    }
 }
 
 /// Property changes from `base` (live, else recorded) to `desired`, with drift marked

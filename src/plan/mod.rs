@@ -25,7 +25,7 @@ use crate::schema::{self, contains_unknown, Change, UNKNOWN};
 use crate::secrets;
 use crate::state::{ResourceState, State};
 
-pub use decide::{changes, decide, desired_properties, resource_schema, Decision, Live};
+pub use decide::{add_own_tags, changes, decide, desired_properties, resource_schema, Decision, Live};
 pub use ownership::{check_one as check_owner, checkable};
 pub use refresh::read_live;
 pub use resolve::{Resolved, Scope};
@@ -444,6 +444,7 @@ impl Planner<'_> {
             updated_at: pending.started_at.clone(),
             prevent_destroy: false,
             retain: false,
+            imported: false,
         };
         if record.id.is_empty() && self.project.module(&addr.module).is_some_and(|m| m.resources.contains_key(&addr.name)) {
             // Still wanted and not there: an ordinary create follows.

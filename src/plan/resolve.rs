@@ -244,6 +244,7 @@ mod tests {
                 updated_at: String::new(),
                 prevent_destroy: false,
                 retain: false,
+                imported: false,
             },
         );
         state.modules.get_mut("a").unwrap().outputs.insert("url".into(), json!("http://q"));

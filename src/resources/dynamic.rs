@@ -33,6 +33,8 @@ pub trait DynResource: Send + Sync {
     /// `None`: the recorded attributes stand.
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &Value, new: &Value) -> Result<Option<Attrs>, ResourceError>;
     async fn delete(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<(), ResourceError>;
+    /// Every resource of the type, by physical id (see [`Resource::list`]).
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError>;
 }
 
 fn typed<P: serde::de::DeserializeOwned>(type_name: &str, v: &Value) -> Result<P, ResourceError> {
@@ -116,6 +118,10 @@ impl<R: Resource> DynResource for R {
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &Value, new: &Value) -> Result<Option<Attrs>, ResourceError> {
         let attrs = Resource::update(self, cx, id, &typed(R::TYPE, old)?, &typed(R::TYPE, new)?).await?;
         Ok(attrs.map(|a| attr_map(id, &a)))
+    }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        Resource::list(self, cx).await
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<(), ResourceError> {

@@ -336,6 +336,12 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Delete; a resource that is already gone is not an error.
     async fn delete(&self, cx: &Ctx<'_>, id: &str, props: &Self::Props) -> Result<(), ResourceError>;
+
+    /// The physical ids of every resource of this type in the account and region, for
+    /// `infra import --discover`; types that cannot be discovered list none.
+    async fn list(&self, _cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        Ok(Vec::new())
+    }
 }
 
 /// One data-source type: a read-only lookup.

@@ -107,6 +107,10 @@ pub struct ResourceState {
     /// `on_delete = "retain"` as last applied.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub retain: bool,
+    /// Adopted by `infra import` and not changed by infra since: infra's own tags are
+    /// added with its first change, not as a change of their own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
 }
 
 impl ResourceState {

@@ -1,4 +1,5 @@
-//! `infra import ADDRESS ID` and `infra import MODULE...|--all [--yes]`.
+//! `infra import ADDRESS ID`, `infra import MODULE...|--all [--yes]` and
+//! `infra import --from-terraform TFSTATE [--keep-manifests]`.
 
 use super::{parse_duration, Concurrency};
 use crate::ops::{self, Exit, GlobalOptions, ImportOptions, OpsError};
@@ -15,6 +16,32 @@ pub struct Args {
     /// Record what the lookup of modules found (without it, only list it).
     #[arg(short, long)]
     pub yes: bool,
+    /// Map and import the resources of a Terraform state file (format version 4).
+    #[arg(long, value_name = "TFSTATE", conflicts_with_all = ["targets", "all"])]
+    pub from_terraform: Option<std::path::PathBuf>,
+    /// With --from-terraform: do not write live values into the manifests where they
+    /// would otherwise replace an imported resource; only list them.
+    #[arg(long, requires = "from_terraform")]
+    pub keep_manifests: bool,
+    /// Find the resources tagged KEY=VALUE, write a module manifest for them and record
+    /// them (tables, buckets, queues, roles and log groups).
+    #[arg(long, conflicts_with_all = ["targets", "all", "from_terraform"])]
+    pub discover: bool,
+    /// With --discover: the tag, KEY=VALUE.
+    #[arg(long, value_name = "KEY=VALUE", requires = "discover")]
+    pub tag: Option<String>,
+    /// With --discover: only resources whose name starts with this.
+    #[arg(long, value_name = "PREFIX", requires = "discover")]
+    pub name_prefix: Option<String>,
+    /// With --discover: one module per service (`imported_dynamodb`, `imported_s3`, ...).
+    #[arg(long, requires = "discover")]
+    pub split: bool,
+    /// With --discover: the module to write (modules/NAME.toml).
+    #[arg(long, default_value = "imported")]
+    pub module: String,
+    /// With --discover: print the manifest and what would be recorded; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub concurrency: Concurrency,
     /// Wait this long for another run's lock (e.g. 30s) instead of failing at once.
@@ -31,6 +58,17 @@ pub async fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Resul
         }
         _ => None,
     };
+    let tag = match &args.tag {
+        Some(tag) => match tag.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Some((k.to_string(), v.to_string())),
+            _ => return Err(OpsError::Usage(format!("--tag `{tag}`: write KEY=VALUE"))),
+        },
+        None => None,
+    };
+    if args.discover && tag.is_none() && args.name_prefix.is_none() {
+        return Err(OpsError::Usage("--discover needs --tag KEY=VALUE or --name-prefix PREFIX (or both)".into()));
+    }
+    let discover = args.discover.then_some(ops::DiscoverFilter { tag, prefix: args.name_prefix });
     let opts = ImportOptions {
         modules: if one.is_some() { Vec::new() } else { args.targets },
         one,
@@ -38,6 +76,12 @@ pub async fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Resul
         yes: args.yes,
         lock_timeout: args.lock_timeout,
         parallelism: args.concurrency.parallelism,
+        from_terraform: args.from_terraform,
+        keep_manifests: args.keep_manifests,
+        discover,
+        split: args.split,
+        module: args.module,
+        dry_run: args.dry_run,
     };
     ops::import(global, &opts, printer).await
 }

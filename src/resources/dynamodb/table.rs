@@ -502,6 +502,15 @@ stream_view_type = "NEW_AND_OLD_IMAGES"
         Ok(Some(attrs(&table)))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.dynamodb().list_tables().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("ListTables")?.table_names().iter().cloned());
+        }
+        Ok(out)
+    }
+
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &TableProps) -> Result<(), ResourceError> {
         let gone =
             cx.aws.dynamodb().delete_table().table_name(id).send().await.found("DeleteTable", |e| e.is_resource_not_found_exception())?;

@@ -231,6 +231,17 @@ Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }]
         Ok(None)
     }
 
+    /// Roles AWS made for its own services (`/aws-service-role/`) are not listed.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.iam().list_roles().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("ListRoles")?;
+            out.extend(page.roles().iter().filter(|r| !r.path().starts_with("/aws-service-role/")).map(|r| r.role_name().to_string()));
+        }
+        Ok(out)
+    }
+
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &RoleProps) -> Result<(), ResourceError> {
         let iam = cx.aws.iam();
         let exists = iam.get_role().role_name(id).send().await.found("GetRole", |e| e.is_no_such_entity_exception())?;

@@ -399,6 +399,11 @@ depends_on = ["resources.logs_policy"]
         Ok(None)
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let out = cx.aws.s3().list_buckets().send().await.api("ListBuckets")?;
+        Ok(out.buckets().iter().filter_map(|b| b.name().map(str::to_string)).collect())
+    }
+
     async fn delete(&self, cx: &Ctx<'_>, id: &str, p: &BucketProps) -> Result<(), ResourceError> {
         let s3 = cx.aws.s3();
         if s3.head_bucket().bucket(id).send().await.found("HeadBucket", |e| e.is_not_found())?.is_none() {

@@ -239,6 +239,15 @@ redrive = { dead_letter_target_arn = "${resources.dlq.arn}", max_receive_count =
         Ok(None)
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.sqs().list_queues().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("ListQueues")?.queue_urls().iter().cloned());
+        }
+        Ok(out)
+    }
+
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &QueueProps) -> Result<(), ResourceError> {
         cx.aws.sqs().delete_queue().queue_url(id).send().await.found("DeleteQueue", |e| e.is_queue_does_not_exist())?;
         Ok(())
