@@ -24,8 +24,14 @@ pub fn own(environment: &str, lineage: &str, module: &str, name: &str) -> Tags {
         (ENV.into(), environment.into()),
         (STATE.into(), lineage.into()),
         (MODULE.into(), module.into()),
-        (RESOURCE.into(), name.into()),
+        (RESOURCE.into(), resource_tag(name)),
     ])
+}
+
+/// A `for_each` instance `NAME["KEY"]` as `NAME/KEY`: quotes and brackets are not
+/// allowed in tag values by every service (IAM, Lambda, SQS, Logs refuse them).
+pub fn resource_tag(name: &str) -> String {
+    name.replace("[\"", "/").replace("\"]", "")
 }
 
 /// Layers merged in order, later ones winning: environment file, module, resource,
@@ -81,6 +87,13 @@ pub fn owner(live: &Tags, environment: &str, lineage: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instance_names_fit_every_service_s_tag_rules() {
+        assert_eq!(resource_tag("private[\"us-east-1a\"]"), "private/us-east-1a");
+        assert_eq!(own("dev", "l", "m", "q[\"a.b\"]")[RESOURCE], "q/a.b");
+        assert_eq!(resource_tag("plain"), "plain");
+    }
 
     #[test]
     fn merge_lets_later_layers_win_and_infra_last() {

@@ -40,6 +40,12 @@ fn adding_and_removing_elements_touches_only_those() {
     let resources = &env.state()["modules"]["logs"]["resources"];
     assert!(resources.get("group[\"planner\"]").is_some(), "instances are recorded by key: {resources}");
     assert_eq!(env.state()["modules"]["logs"]["outputs"]["names"], serde_json::json!(["/agents/planner", "/agents/tagger"]));
+    // Tag values allow neither quotes nor brackets on every service: the instance is `group/planner`.
+    let tags = env.block_on(async {
+        let arn = format!("arn:aws:logs:us-east-1:{}:log-group:/agents/planner", crate::harness::ACCOUNT);
+        env.logs().list_tags_for_resource().resource_arn(arn).send().await.unwrap().tags.unwrap_or_default()
+    });
+    assert_eq!(tags.get("infra:resource").map(String::as_str), Some("group/planner"), "{tags:?}");
 
     // An element in front: one create, nothing else moves.
     env.write("modules/logs.toml", &manifest(&["charter", "planner", "tagger"]));
