@@ -310,6 +310,13 @@ fn trade_matching_by_hand(env: &Env) {
             s3.create_bucket().bucket(bucket).send().await.unwrap();
             s3.put_bucket_tagging().bucket(bucket).tagging(tagging.clone()).send().await.unwrap();
         }
+        // Access logs of the production bucket go to the audit bucket.
+        let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"logging.s3.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::trade-matching-system-audit/*"}]}"#;
+        s3.put_bucket_policy().bucket("trade-matching-system-audit").policy(policy).send().await.unwrap();
+        let logging = aws_sdk_s3::types::BucketLoggingStatus::builder()
+            .logging_enabled(aws_sdk_s3::types::LoggingEnabled::builder().target_bucket("trade-matching-system-audit").target_prefix("production/").build().unwrap())
+            .build();
+        s3.put_bucket_logging().bucket("trade-matching-system-agentcore-production").bucket_logging_status(logging).send().await.unwrap();
         let sqs = aws.sqs();
         use aws_sdk_sqs::types::QueueAttributeName as A;
         let dlq = sqs
@@ -369,6 +376,7 @@ fn discover_writes_manifests_for_what_was_made_by_hand() {
         "prevent_destroy = true",
         "dead_letter_target_arn = \"${resources.trade_matching_dlq_fifo.arn}\"",
         "[resources.aws_bedrock_agentcore_pdf_adapter]",
+        "target_bucket = \"${resources.trade_matching_system_audit.name}\"",
     ] {
         assert!(manifest.contains(fragment), "`{fragment}` in:\n{manifest}");
     }

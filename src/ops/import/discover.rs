@@ -136,7 +136,21 @@ fn referenced(v: &Value, found: &[&Discovered], own: &str) -> Value {
             v.clone()
         }
         Value::Array(items) => Value::Array(items.iter().map(|i| referenced(i, found, own)).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(k, i)| (k.clone(), referenced(i, found, own))).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, i)| {
+                    // A bucket's access-log target is named, not given by ARN.
+                    let by_name = (k == "target_bucket")
+                        .then(|| i.as_str())
+                        .flatten()
+                        .and_then(|name| found.iter().find(|d| d.name != own && d.kind.type_name() == "s3.bucket" && d.id == name));
+                    match by_name {
+                        Some(d) => (k.clone(), Value::String(format!("${{resources.{}.name}}", d.name))),
+                        None => (k.clone(), referenced(i, found, own)),
+                    }
+                })
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
