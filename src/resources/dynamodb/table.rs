@@ -145,12 +145,8 @@ fn sse(p: &TableProps) -> SseSpecification {
     }
 }
 
-fn stream(view: Option<&str>) -> StreamSpecification {
-    StreamSpecification::builder()
-        .stream_enabled(view.is_some())
-        .set_stream_view_type(view.map(StreamViewType::from))
-        .build()
-        .expect("stream_enabled is set")
+fn stream(view: Option<&str>) -> Result<StreamSpecification, ResourceError> {
+    Ok(StreamSpecification::builder().stream_enabled(view.is_some()).set_stream_view_type(view.map(StreamViewType::from)).build()?)
 }
 
 fn attrs(t: &TableDescription) -> TableAttrs {
@@ -295,7 +291,7 @@ stream_view_type = "NEW_AND_OLD_IMAGES"
             .set_provisioned_throughput(throughput(p.read_capacity, p.write_capacity))
             .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
             .sse_specification(sse(p))
-            .set_stream_specification(p.stream_view_type.as_deref().map(|v| stream(Some(v))))
+            .set_stream_specification(p.stream_view_type.as_deref().map(|v| stream(Some(v))).transpose()?)
             .deletion_protection_enabled(p.deletion_protection)
             .table_class(TableClass::from(p.table_class.as_str()))
             .set_tags((!tags.is_empty()).then_some(tags))
@@ -460,11 +456,11 @@ stream_view_type = "NEW_AND_OLD_IMAGES"
         if old.stream_view_type != new.stream_view_type {
             // A stream's view type cannot change while it is on: off first.
             if old.stream_view_type.is_some() {
-                db.update_table().table_name(id).stream_specification(stream(None)).send().await.api("UpdateTable")?;
+                db.update_table().table_name(id).stream_specification(stream(None)?).send().await.api("UpdateTable")?;
                 Self::wait_active(cx, id).await?;
             }
             if let Some(view) = &new.stream_view_type {
-                db.update_table().table_name(id).stream_specification(stream(Some(view))).send().await.api("UpdateTable")?;
+                db.update_table().table_name(id).stream_specification(stream(Some(view))?).send().await.api("UpdateTable")?;
                 Self::wait_active(cx, id).await?;
             }
         }
