@@ -54,6 +54,11 @@ pub fn live<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)
         .collect()
 }
 
+/// Tags as some APIs return them: an optional map.
+pub fn live_map(map: Option<&std::collections::HashMap<String, String>>) -> Tags {
+    live(map.into_iter().flatten())
+}
+
 /// What to set and what to remove to go from `old` to `new`.
 pub fn changes(old: &Tags, new: &Tags) -> (Tags, Vec<String>) {
     let set = new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();

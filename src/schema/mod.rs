@@ -482,7 +482,8 @@ pub fn stand_in_unknowns(v: &Value, ty: &Ty) -> Value {
     }
 }
 
-fn empty_of(ty: &Ty) -> Value {
+/// An empty value of a type (`""`, `0`, `[]`, ...).
+pub fn empty_of(ty: &Ty) -> Value {
     match ty {
         Ty::Str => Value::String(String::new()),
         Ty::Int => Value::from(0),

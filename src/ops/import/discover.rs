@@ -50,7 +50,7 @@ fn blank(kind: &dyn DynResource, id: &str) -> Value {
     for f in fields {
         let v = match (&f.default, f.required) {
             (Some(d), _) => d.clone(),
-            (None, true) => crate::schema::stand_in_unknowns(&Value::String(crate::schema::UNKNOWN.into()), &f.ty),
+            (None, true) => crate::schema::empty_of(&f.ty),
             (None, false) => continue,
         };
         out.insert(f.name.to_string(), v);

@@ -17,7 +17,7 @@ async fn arn(cx: &Ctx<'_>, path: &str) -> Result<String, ResourceError> {
 }
 
 fn live_tags(t: Option<&HashMap<String, String>>) -> Tags {
-    tags::live(t.into_iter().flatten())
+    tags::live_map(t)
 }
 
 /// Whether an API Gateway resource (names need not be unique) is the one these desired

@@ -14,7 +14,7 @@ use crate::resources::tags::{self, Tags};
 use crate::resources::{Ctx, ResourceError};
 
 fn live_tags(map: Option<&HashMap<String, String>>) -> Tags {
-    tags::live(map.into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())))
+    tags::live_map(map)
 }
 
 /// An API's (or stage's) ARN, what tagging takes.

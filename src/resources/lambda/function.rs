@@ -187,7 +187,8 @@ fn attrs(c: &FunctionConfiguration, partition_region: (&str, &str)) -> FunctionA
 }
 
 impl Function {
-    async fn get(cx: &Ctx<'_>, name: &str) -> Result<Option<(FunctionConfiguration, Tags)>, ResourceError> {
+    /// The configuration, tags and reserved concurrency, all from one GetFunction.
+    async fn get_all(cx: &Ctx<'_>, name: &str) -> Result<Option<(FunctionConfiguration, Tags, Option<i64>)>, ResourceError> {
         let out = cx
             .aws
             .lambda()
@@ -198,8 +199,13 @@ impl Function {
             .found("GetFunction", |e| e.is_resource_not_found_exception())?;
         Ok(out.and_then(|o| {
             let tags = tags::live(o.tags().into_iter().flatten());
-            o.configuration.map(|c| (c, tags))
+            let reserved = o.concurrency().and_then(|c| c.reserved_concurrent_executions()).map(i64::from);
+            o.configuration.map(|c| (c, tags, reserved))
         }))
+    }
+
+    async fn get(cx: &Ctx<'_>, name: &str) -> Result<Option<(FunctionConfiguration, Tags)>, ResourceError> {
+        Ok(Self::get_all(cx, name).await?.map(|(c, t, _)| (c, t)))
     }
 
     /// Lambda applies changes asynchronously; the next change must wait for it.
@@ -368,12 +374,7 @@ tracing_mode = "Active"
         id: &str,
         p: &FunctionProps,
     ) -> Result<Option<Observed<FunctionProps, FunctionAttrs>>, ResourceError> {
-        let Some((c, live_tags)) = Self::get(cx, id).await? else { return Ok(None) };
-        let concurrency = cx.aws.lambda().get_function_concurrency().function_name(id).send().await;
-        let reserved_concurrency = concurrency
-            .found("GetFunctionConcurrency", |e| e.is_resource_not_found_exception())?
-            .and_then(|o| o.reserved_concurrent_executions)
-            .map(i64::from);
+        let Some((c, live_tags, reserved_concurrency)) = Self::get_all(cx, id).await? else { return Ok(None) };
         let vpc_config = c.vpc_config().filter(|v| !v.subnet_ids().is_empty()).map(|v| {
             let (mut subnet_ids, mut security_group_ids) = (v.subnet_ids().to_vec(), v.security_group_ids().to_vec());
             subnet_ids.sort();
