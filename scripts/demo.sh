@@ -14,7 +14,7 @@ INFRA="$PWD/target/${CARGO_BUILD_PROFILE:-debug}/infra"
 
 PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 MOTO_LOG=$(mktemp)
-MOTO_IAM_LOAD_MANAGED_POLICIES=true .venv/bin/moto_server -H 127.0.0.1 -p "$PORT" >"$MOTO_LOG" 2>&1 &
+MOTO_IAM_LOAD_MANAGED_POLICIES=true .venv/bin/python scripts/moto_server.py -H 127.0.0.1 -p "$PORT" >"$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
 # moto has no App Runner: a small wire-compatible stand-in serves those calls.
 AR_OUT=$(mktemp)

@@ -11,5 +11,5 @@ if [ -x .venv/bin/moto_server ] && .venv/bin/python -c "import moto,sys; sys.exi
 fi
 "$PYTHON" -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-.venv/bin/moto_server --help >/dev/null
+.venv/bin/python scripts/moto_server.py --help >/dev/null
 echo "installed moto $MOTO_VERSION into .venv (.venv/bin/moto_server)"

@@ -60,6 +60,8 @@ macro_rules! clients {
 }
 
 clients! {
+    acm: aws_sdk_acm,
+    agentcore: aws_sdk_bedrockagentcorecontrol,
     apigateway: aws_sdk_apigateway,
     apigatewayv2: aws_sdk_apigatewayv2,
     apprunner: aws_sdk_apprunner,
@@ -69,6 +71,9 @@ clients! {
     dynamodb: aws_sdk_dynamodb,
     ec2: aws_sdk_ec2,
     ecr: aws_sdk_ecr,
+    ecs: aws_sdk_ecs,
+    elbv2: aws_sdk_elasticloadbalancingv2,
+    eventbridge: aws_sdk_eventbridge,
     iam: aws_sdk_iam,
     kms: aws_sdk_kms,
     lambda: aws_sdk_lambda,

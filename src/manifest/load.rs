@@ -645,8 +645,18 @@ fn load_tags(file: &Arc<SourceFile>, node: &Node, what: &str, diags: &mut Vec<Di
 }
 
 /// A setting decided before anything runs (`enabled`, `prevent_destroy`, `on_delete`):
-/// a literal, `${var.NAME}` or `${env}`.
+/// a literal, `${var.NAME}`, `${!var.NAME}` (a boolean variable's opposite, for the one
+/// of two variants an environment does not use) or `${env}`.
 fn static_setting(module: &Module, node: &Node, environment: &str, key: &str) -> Result<Value, String> {
+    if let NodeKind::Str(s) = &node.kind {
+        if let Some(inner) = s.strip_prefix("${!") {
+            let negated = Node { kind: NodeKind::Str(format!("${{{inner}")), span: node.span.clone() };
+            return match static_setting(module, &negated, environment, key)? {
+                Value::Bool(b) => Ok(Value::Bool(!b)),
+                other => Err(format!("`!` needs a boolean variable, but `{s}` is {other}")),
+            };
+        }
+    }
     match &node.kind {
         NodeKind::Bool(b) => Ok(Value::Bool(*b)),
         NodeKind::Str(s) => match expr::parse(s).ok().as_ref().and_then(|t| t.whole_reference()) {

@@ -247,7 +247,11 @@ impl Checker<'_> {
     fn dependency(&mut self, dep: &Dependency, loc: &Loc) {
         let m = self.module;
         let problem = match dep {
-            Dependency::Resource(n) if !m.resources.contains_key(n) => Some(format!("no resource `{n}` in module {}", m.name)),
+            // Waiting for a resource this environment does not have (`enabled = false`)
+            // is no wait: the one of two variants that exists is waited for.
+            Dependency::Resource(n) if !m.resources.contains_key(n) && !m.disabled.contains_key(n) => {
+                Some(format!("no resource `{n}` in module {}", m.name))
+            }
             Dependency::Data(n) if !m.data.contains_key(n) => Some(format!("no data source `{n}` in module {}", m.name)),
             Dependency::Module(n) if n == &m.name => Some("a module cannot depend on itself".to_string()),
             Dependency::Module(n) if !self.project.modules.contains_key(n) => Some(format!("unknown module `{n}`")),

@@ -262,7 +262,8 @@ impl Planner<'_> {
                     if step.action.is_change() || step.adopt {
                         volatile.insert(addr.clone());
                     }
-                    if matches!(step.action, Action::Create | Action::Replace) {
+                    let versioned = step.action == Action::Update && registry::resource(&type_name).is_some_and(|k| k.versioned());
+                    if matches!(step.action, Action::Create | Action::Replace) || versioned {
                         unknown.insert(addr.clone());
                     } else if let Some(p) = prior.as_ref().filter(|_| step.adopt) {
                         // Not in the state yet; what AWS reported stands in for it.

@@ -15,6 +15,8 @@ pub trait DynResource: Send + Sync {
     fn schema(&self) -> Ty;
     fn attributes(&self) -> &'static [Attr];
     fn identity(&self) -> Identity;
+    /// An update makes a new version with new attributes (see [`Resource::VERSIONED`]).
+    fn versioned(&self) -> bool;
     fn example(&self) -> &'static Example;
     /// AWS tags this type: the merged `tags` property is written, read back and compared.
     fn taggable(&self) -> bool {
@@ -66,6 +68,10 @@ impl<R: Resource> DynResource for R {
 
     fn identity(&self) -> Identity {
         R::IDENTITY
+    }
+
+    fn versioned(&self) -> bool {
+        R::VERSIONED
     }
 
     fn example(&self) -> &'static Example {

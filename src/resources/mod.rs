@@ -13,14 +13,19 @@ pub mod tags;
 /// Database snapshots outlive their resources: `down --all` offers to delete them.
 pub use rds::cluster::{delete_snapshot, kept_snapshots};
 
+mod acm;
 mod apigateway;
 mod apigatewayv2;
 mod apprunner;
+mod bedrockagentcore;
 mod cloudfront;
 mod cloudwatch;
 mod dynamodb;
 mod ec2;
 mod ecr;
+mod ecs;
+mod elbv2;
+mod events;
 mod iam;
 mod kms;
 mod lambda;
@@ -288,6 +293,9 @@ pub trait Resource: Send + Sync + 'static {
     const TYPE: &'static str;
     const IDENTITY: Identity;
     const EXAMPLE: Example;
+    /// An in-place update makes a new version whose attributes differ (a task
+    /// definition's revision ARN): what uses them is planned to follow in the same run.
+    const VERSIONED: bool = false;
 
     /// Rules spanning several properties (a FIFO queue's name ends in `.fifo`); rules
     /// for one value are declared on the property with `check(...)`.

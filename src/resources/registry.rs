@@ -2,8 +2,8 @@
 //! its file's `//!` header, which the generated reference (docs/resources.md) shows.
 
 use super::{
-    apigateway, apigatewayv2, apprunner, cloudfront, cloudwatch, dynamodb, ec2, ecr, iam, kms, lambda, logs, random, rds, s3, sagemaker,
-    scheduler, secretsmanager, sns, sqs, sts,
+    acm, apigateway, apigatewayv2, apprunner, bedrockagentcore, cloudfront, cloudwatch, dynamodb, ec2, ecr, ecs, elbv2, events, iam, kms,
+    lambda, logs, random, rds, s3, sagemaker, scheduler, secretsmanager, sns, sqs, sts,
 };
 use super::{DynDataSource, DynResource};
 
@@ -20,6 +20,7 @@ macro_rules! entries {
 }
 
 static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
+    acm::certificate::Certificate,
     apigateway::api_key::ApiKey,
     apigateway::rest_api::RestApi,
     apigateway::usage_plan::UsagePlan,
@@ -29,6 +30,7 @@ static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
     apigatewayv2::route::Route,
     apigatewayv2::stage::Stage,
     apprunner::service::AppRunnerService,
+    bedrockagentcore::agent_runtime::AgentRuntime,
     cloudfront::distribution::CloudFrontDistribution,
     cloudfront::origin_access_control::OriginAccessControl,
     cloudwatch::dashboard::Dashboard,
@@ -45,6 +47,15 @@ static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
     ec2::vpc::Vpc,
     ec2::vpc_endpoint::VpcEndpoint,
     ecr::repository::EcrRepository,
+    ecs::cluster::Cluster,
+    ecs::service::Service,
+    ecs::task_definition::TaskDefinition,
+    elbv2::listener::Listener,
+    elbv2::listener_rule::ListenerRule,
+    elbv2::load_balancer::LoadBalancer,
+    elbv2::target_group::TargetGroup,
+    events::rule::Rule,
+    events::target::Target,
     iam::role::Role,
     kms::alias::Alias,
     kms::key::Key,
@@ -52,6 +63,7 @@ static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
     lambda::function::Function,
     lambda::permission::Permission,
     logs::log_group::LogGroup,
+    logs::resource_policy::ResourcePolicy,
     random::id::RandomId,
     rds::cluster::Cluster,
     rds::cluster_instance::ClusterInstance,

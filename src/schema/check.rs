@@ -26,6 +26,8 @@ pub enum Chars {
     AlnumDashUnderscoreDot,
     /// Printable ASCII (security group names, descriptions).
     Printable,
+    /// `A-Z a-z 0-9 _` (Bedrock AgentCore runtime names).
+    AlnumUnderscore,
 }
 
 impl Chars {
@@ -41,6 +43,7 @@ impl Chars {
             Chars::Ecr => c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c),
             Chars::AlnumDashUnderscoreDot => alnum || "-_.".contains(c),
             Chars::Printable => c.is_ascii() && !c.is_ascii_control(),
+            Chars::AlnumUnderscore => alnum || c == '_',
         }
     }
 
@@ -55,6 +58,7 @@ impl Chars {
             Chars::Ecr => "lowercase letters, digits and `._-/`",
             Chars::AlnumDashUnderscoreDot => "letters, digits, `-`, `_` and `.`",
             Chars::Printable => "printable ASCII characters",
+            Chars::AlnumUnderscore => "letters, digits and `_`",
         }
     }
 }

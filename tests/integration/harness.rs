@@ -13,15 +13,20 @@ use crate::proxy::Proxy;
 
 pub const ACCOUNT: &str = "123456789012";
 
-/// The emulator, started by the project's own install script (`scripts/install-moto.sh`).
-/// A missing emulator fails the test: CI must never skip these silently.
-pub fn moto_binary() -> PathBuf {
+/// The emulator as the project's own install script (`scripts/install-moto.sh`) put it
+/// in `.venv`, started through `scripts/moto_server.py` (moto plus the one state
+/// transition it lacks), or `MOTO_SERVER` (a `moto_server` executable). A missing
+/// emulator fails the test: CI must never skip these silently.
+pub fn moto_command() -> Command {
     if let Some(p) = std::env::var_os("MOTO_SERVER") {
-        return PathBuf::from(p);
+        return Command::new(p);
     }
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
-    assert!(local.exists(), "moto_server not found at {} and MOTO_SERVER is not set; run scripts/install-moto.sh first", local.display());
-    local
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".venv/bin/python");
+    assert!(python.exists(), "moto not found in {} and MOTO_SERVER is not set; run scripts/install-moto.sh first", python.display());
+    let mut cmd = Command::new(python);
+    cmd.arg(root.join("scripts/moto_server.py"));
+    cmd
 }
 
 /// The `infra` binary under test: cargo's for tests, `INFRA_BIN` or the debug build for
@@ -45,9 +50,12 @@ impl Moto {
     pub fn start() -> Moto {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let log = std::env::temp_dir().join(format!("infra-moto-{port}.log"));
-        let child = Command::new(moto_binary())
+        let child = moto_command()
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            // ACM issues a requested certificate after this many seconds (AWS: once
+            // the DNS records exist), so waiting for validation can be tested.
+            .env("MOTO_ACM_VALIDATION_WAIT", "1")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).map(Stdio::from).unwrap_or(Stdio::null()))
             .spawn()

@@ -1,8 +1,11 @@
-//! `ecr.repository`: a container image repository (tag mutability, scan on push, and
-//! `force_delete` to delete it with its images).
+//! `ecr.repository`: a container image repository (tag mutability, scan on push, a
+//! lifecycle policy that expires old images, and `force_delete` to delete it with its
+//! images).
 
 use async_trait::async_trait;
 use aws_sdk_ecr::types::{ImageScanningConfiguration, ImageTagMutability, Repository, Tag};
+
+use serde_json::Value;
 
 use crate::aws::SdkResultExt;
 use crate::resources::tags::{self, Tags};
@@ -19,6 +22,9 @@ props! {
         scan_on_push: bool => default(false);
         /// Delete the repository even when it holds images.
         force_delete: bool => default(false);
+        /// Which images expire, as ECR's lifecycle policy document (`rules = [...]`: keep
+        /// the last N tagged images, expire untagged ones after a day).
+        lifecycle_policy: Option<Value> => optional;
         /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
         tags: Tags => default({});
     }
@@ -47,6 +53,35 @@ fn sdk_tags(tags: &Tags) -> Result<Vec<Tag>, ResourceError> {
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(ResourceError::from)).collect()
 }
 
+async fn lifecycle(cx: &Ctx<'_>, name: &str) -> Result<Option<Value>, ResourceError> {
+    let out = cx
+        .aws
+        .ecr()
+        .get_lifecycle_policy()
+        .repository_name(name)
+        .send()
+        .await
+        .found("GetLifecyclePolicy", |e| e.is_lifecycle_policy_not_found_exception())?;
+    Ok(out.and_then(|o| o.lifecycle_policy_text).map(|t| serde_json::from_str(&t).unwrap_or(Value::String(t))))
+}
+
+/// Bring the lifecycle policy from `old` to `new`.
+async fn put_lifecycle(cx: &Ctx<'_>, name: &str, old: Option<&Value>, new: Option<&Value>) -> Result<(), ResourceError> {
+    let ecr = cx.aws.ecr();
+    match new {
+        _ if old == new => {}
+        Some(policy) => {
+            let req = ecr.put_lifecycle_policy().repository_name(name).lifecycle_policy_text(policy.to_string());
+            req.send().await.api("PutLifecyclePolicy")?;
+        }
+        None => {
+            let req = ecr.delete_lifecycle_policy().repository_name(name);
+            req.send().await.found("DeleteLifecyclePolicy", |e| e.is_lifecycle_policy_not_found_exception())?;
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl Resource for EcrRepository {
     type Props = RepositoryProps;
@@ -55,7 +90,11 @@ impl Resource for EcrRepository {
     const IDENTITY: Identity = Identity::Named("name");
     const EXAMPLE: Example = Example {
         manifest: "\n[resources.example]\ntype = \"ecr.repository\"\nname = \"conformance/app\"\nforce_delete = true\n",
-        updates: &["image_tag_mutability = \"IMMUTABLE\"", "scan_on_push = true"],
+        updates: &[
+            "image_tag_mutability = \"IMMUTABLE\"",
+            "scan_on_push = true",
+            "lifecycle_policy = { rules = [{ rulePriority = 1, description = \"keep 10\", selection = { tagStatus = \"any\", countType = \"imageCountMoreThan\", countNumber = 10 }, action = { type = \"expire\" } }] }",
+        ],
         replace: Some("name = \"conformance/app-2\""),
         skip: &[],
     };
@@ -92,6 +131,7 @@ impl Resource for EcrRepository {
             .await
             .api("CreateRepository")?;
         let repo = out.repository().ok_or_else(|| ResourceError::Invalid("CreateRepository returned no repository".into()))?;
+        put_lifecycle(cx, &p.name, None, p.lifecycle_policy.as_ref()).await?;
         Ok(Created::new(&p.name, attrs(repo)))
     }
 
@@ -126,6 +166,7 @@ impl Resource for EcrRepository {
                 .unwrap_or_else(|| p.image_tag_mutability.clone()),
             scan_on_push: repo.image_scanning_configuration().map(|c| c.scan_on_push()).unwrap_or(false),
             force_delete: p.force_delete,
+            lifecycle_policy: lifecycle(cx, id).await?,
             tags: tags::live(tag_list.tags().iter().map(|t| (t.key(), t.value()))),
         };
         Ok(Some(Observed { props, attrs: attrs(repo) }))
@@ -157,6 +198,7 @@ impl Resource for EcrRepository {
                 .await
                 .api("PutImageTagMutability")?;
         }
+        put_lifecycle(cx, id, old.lifecycle_policy.as_ref(), new.lifecycle_policy.as_ref()).await?;
         if old.scan_on_push != new.scan_on_push {
             ecr.put_image_scanning_configuration()
                 .repository_name(id)

@@ -1,3 +1,5 @@
-//! CloudWatch Logs: log groups.
+//! CloudWatch Logs: log groups, and the account's resource policies that let services
+//! (EventBridge, Route 53) write to them.
 
 pub mod log_group;
+pub mod resource_policy;

@@ -1,6 +1,6 @@
 //! `s3.bucket`: a bucket with versioning, default encryption (SSE-S3 or SSE-KMS with a
 //! bucket key), the public access block, lifecycle rules, access logging, CORS, object
-//! ownership and tags. With `force_destroy`, deleting it first removes every object
+//! ownership, Intelligent-Tiering archive tiers and tags. With `force_destroy`, deleting it first removes every object
 //! version.
 
 use async_trait::async_trait;
@@ -11,7 +11,7 @@ use aws_sdk_s3::types::{
     VersioningConfiguration,
 };
 
-use super::config::{self, Cors, Lifecycle, Logging, PublicAccessBlock};
+use super::config::{self, Cors, IntelligentTiering, Lifecycle, Logging, PublicAccessBlock};
 use super::sdk_tags;
 use crate::aws::{AwsError, SdkResultExt};
 use crate::resources::tags::{self, Tags};
@@ -40,6 +40,8 @@ props! {
         /// Server access logging to another bucket.
         logging: Option<Logging> => optional;
         cors_rules: Vec<Cors> => default([]);
+        /// Archive tiers for Intelligent-Tiering objects nobody reads.
+        intelligent_tiering: Option<IntelligentTiering> => optional;
         /// `BucketOwnerEnforced` (ACLs off), `BucketOwnerPreferred` or `ObjectWriter`.
         object_ownership: Option<String> => optional, check(Check::OneOf(&["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"]));
         /// Empty the bucket (every version) when deleting it.
@@ -209,6 +211,9 @@ versioning = true
 sse_algorithm = "AES256"
 force_destroy = true
 lifecycle_rules = [{ id = "archive", transitions = [{ days = 90, storage_class = "GLACIER" }], abort_incomplete_multipart_days = 7 }]
+# Set from the start and only changed, never removed: the emulator does not implement
+# Intelligent-Tiering and routes its DELETE to DeleteBucket (docs/architecture.md).
+intelligent_tiering = { archive_after_days = 90 }
 depends_on = ["resources.logs_policy"]
 "#,
         updates: &[
@@ -219,6 +224,7 @@ depends_on = ["resources.logs_policy"]
             "cors_rules = [{ allowed_methods = [\"GET\"], allowed_origins = [\"https://example.com\"], max_age_seconds = 300 }]",
             "object_ownership = \"BucketOwnerEnforced\"",
             "logging = { target_bucket = \"${resources.logs.name}\", target_prefix = \"access/\" }",
+            "intelligent_tiering = { archive_after_days = 120, deep_archive_after_days = 180 }",
         ],
         replace: Some("name = \"conformance-bucket-2-${aws.account_id}\""),
         skip: &[],
@@ -268,7 +274,7 @@ depends_on = ["resources.logs_policy"]
         if let Some(o) = &p.object_ownership {
             config::put_ownership(cx, &p.name, Some(o)).await?;
         }
-        let (tags, versioning, encryption, block, lifecycle, logging, cors) = tokio::join!(
+        let (tags, versioning, encryption, block, lifecycle, logging, cors, tiering) = tokio::join!(
             Self::put_tags(cx, &p.name, &p.tags),
             async {
                 if p.versioning {
@@ -311,8 +317,14 @@ depends_on = ["resources.logs_policy"]
                     config::put_cors(cx, &p.name, &p.cors_rules).await
                 }
             },
+            async {
+                match &p.intelligent_tiering {
+                    Some(t) => config::put_tiering(cx, &p.name, Some(t)).await,
+                    None => Ok(()),
+                }
+            },
         );
-        tags.and(versioning).and(encryption).and(block).and(lifecycle).and(logging).and(cors)?;
+        tags.and(versioning).and(encryption).and(block).and(lifecycle).and(logging).and(cors).and(tiering)?;
         Ok(Created::new(&p.name, attrs(&p.name, region)))
     }
 
@@ -321,7 +333,7 @@ depends_on = ["resources.logs_policy"]
         if s3.head_bucket().bucket(id).send().await.found("HeadBucket", |e| e.is_not_found())?.is_none() {
             return Ok(None);
         }
-        let (versioning, encryption, block, tagging, lifecycle_rules, logging, cors_rules, object_ownership) = tokio::join!(
+        let (versioning, encryption, block, tagging, lifecycle_rules, logging, cors_rules, object_ownership, intelligent_tiering) = tokio::join!(
             s3.get_bucket_versioning().bucket(id).send(),
             s3.get_bucket_encryption().bucket(id).send(),
             s3.get_public_access_block().bucket(id).send(),
@@ -330,6 +342,7 @@ depends_on = ["resources.logs_policy"]
             config::read_logging(cx, id),
             config::read_cors(cx, id),
             config::read_ownership(cx, id),
+            config::read_tiering(cx, id, p.intelligent_tiering.as_ref()),
         );
         let versioning = match versioning {
             Ok(v) => v.status() == Some(&BucketVersioningStatus::Enabled),
@@ -365,6 +378,7 @@ depends_on = ["resources.logs_policy"]
             logging: logging?,
             cors_rules: cors_rules?,
             object_ownership: object_ownership?,
+            intelligent_tiering: intelligent_tiering?,
             force_destroy: p.force_destroy,
             tags,
         };
@@ -392,6 +406,9 @@ depends_on = ["resources.logs_policy"]
         }
         if old.cors_rules != new.cors_rules {
             config::put_cors(cx, id, &new.cors_rules).await?;
+        }
+        if old.intelligent_tiering != new.intelligent_tiering {
+            config::put_tiering(cx, id, new.intelligent_tiering.as_ref()).await?;
         }
         if old.tags != new.tags {
             Self::put_tags(cx, id, &new.tags).await?;

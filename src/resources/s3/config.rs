@@ -1,12 +1,15 @@
 //! The parts of an `s3.bucket` that S3 keeps as separate configuration documents:
-//! lifecycle rules, access logging, CORS and object ownership. Each has its typed
+//! lifecycle rules, access logging, CORS, object ownership and the Intelligent-Tiering
+//! archive configuration. Each has its typed
 //! properties, a put (or delete, when unset) and a read back into manifest terms.
 
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLoggingStatus, CorsConfiguration, CorsRule, ExpirationStatus,
-    LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, LoggingEnabled, NoncurrentVersionExpiration, NoncurrentVersionTransition,
-    ObjectOwnership, OwnershipControls, OwnershipControlsRule, Transition, TransitionStorageClass,
+    IntelligentTieringAccessTier, IntelligentTieringConfiguration, IntelligentTieringStatus, LifecycleExpiration, LifecycleRule,
+    LifecycleRuleFilter, LoggingEnabled, NoncurrentVersionExpiration, NoncurrentVersionTransition, ObjectOwnership, OwnershipControls,
+    OwnershipControlsRule, Tiering, Transition, TransitionStorageClass,
 };
+use aws_smithy_runtime_api::client::result::SdkError;
 
 use crate::aws::SdkResultExt;
 use crate::props;
@@ -256,4 +259,62 @@ pub async fn read_ownership(cx: &Ctx<'_>, bucket: &str) -> Result<Option<String>
         .await
         .found_code("GetBucketOwnershipControls", &["OwnershipControlsNotFoundError"])?;
     Ok(out.and_then(|o| o.ownership_controls()?.rules().first().map(|r| r.object_ownership().as_str().to_string())))
+}
+
+props! {
+    /// Objects in the Intelligent-Tiering storage class (move them there with a lifecycle
+    /// rule) that nobody reads go to the archive tiers after these many days.
+    pub struct IntelligentTiering {
+        archive_after_days: Option<i64> => optional, check(Check::Range { min: 90, max: 730 });
+        deep_archive_after_days: Option<i64> => optional, check(Check::Range { min: 180, max: 730 });
+    }
+}
+
+/// The one Intelligent-Tiering configuration infra manages on a bucket.
+const TIERING_ID: &str = "infra";
+
+pub async fn put_tiering(cx: &Ctx<'_>, bucket: &str, tiering: Option<&IntelligentTiering>) -> Result<(), ResourceError> {
+    let s3 = cx.aws.s3();
+    let Some(t) = tiering else {
+        let req = s3.delete_bucket_intelligent_tiering_configuration().bucket(bucket).id(TIERING_ID);
+        req.send().await.found_code("DeleteBucketIntelligentTieringConfiguration", &["NoSuchConfiguration"])?;
+        return Ok(());
+    };
+    let tiers = [
+        (t.archive_after_days, IntelligentTieringAccessTier::ArchiveAccess),
+        (t.deep_archive_after_days, IntelligentTieringAccessTier::DeepArchiveAccess),
+    ];
+    let mut cfg = IntelligentTieringConfiguration::builder().id(TIERING_ID).status(IntelligentTieringStatus::Enabled);
+    for (days, tier) in tiers {
+        if let Some(d) = days {
+            cfg = cfg.tierings(Tiering::builder().days(d as i32).access_tier(tier).build()?);
+        }
+    }
+    let req =
+        s3.put_bucket_intelligent_tiering_configuration().bucket(bucket).id(TIERING_ID).intelligent_tiering_configuration(cfg.build()?);
+    req.send().await.api("PutBucketIntelligentTieringConfiguration")?;
+    Ok(())
+}
+
+/// The live configuration; `was` where the answer is not one (the emulator does not
+/// implement these calls and answers the GET with the bucket's object listing).
+pub async fn read_tiering(
+    cx: &Ctx<'_>,
+    bucket: &str,
+    was: Option<&IntelligentTiering>,
+) -> Result<Option<IntelligentTiering>, ResourceError> {
+    let out = cx.aws.s3().get_bucket_intelligent_tiering_configuration().bucket(bucket).id(TIERING_ID).send().await;
+    let out = match out {
+        Err(SdkError::ServiceError(e)) if e.raw().status().is_success() => return Ok(was.cloned()),
+        other => other.found_code("GetBucketIntelligentTieringConfiguration", &["NoSuchConfiguration"])?,
+    };
+    let Some(cfg) = out.and_then(|o| o.intelligent_tiering_configuration) else { return Ok(None) };
+    if cfg.id().is_empty() {
+        return Ok(was.cloned());
+    }
+    let days = |tier: IntelligentTieringAccessTier| cfg.tierings().iter().find(|t| t.access_tier() == &tier).map(|t| i64::from(t.days()));
+    Ok(Some(IntelligentTiering {
+        archive_after_days: days(IntelligentTieringAccessTier::ArchiveAccess),
+        deep_archive_after_days: days(IntelligentTieringAccessTier::DeepArchiveAccess),
+    }))
 }

@@ -1,0 +1,3 @@
+//! AWS Certificate Manager: public certificates for load balancers and APIs.
+
+pub mod certificate;

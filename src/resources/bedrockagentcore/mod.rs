@@ -1,0 +1,3 @@
+//! Amazon Bedrock AgentCore: the runtimes that host agent containers.
+
+pub mod agent_runtime;
