@@ -103,6 +103,10 @@ impl<R: Resource> DynResource for R {
 
     async fn create(&self, cx: &Ctx<'_>, props: &Value) -> Result<Outcome, ResourceError> {
         let created = Resource::create(self, cx, &typed(R::TYPE, props)?).await?;
+        if created.id.is_empty() {
+            // An empty id names nothing: refused here rather than recorded.
+            return Err(ResourceError::Invalid(format!("AWS answered the create of a {} without its id", R::TYPE)));
+        }
         Ok(Outcome { attrs: attr_map(&created.id, &created.attrs), id: created.id })
     }
 

@@ -66,6 +66,14 @@ pub fn changes(old: &Tags, new: &Tags) -> (Tags, Vec<String>) {
     (set, remove)
 }
 
+/// Whether anything but the tags differs: APIs that change tags with their own calls
+/// (TagResource) and everything else with one update call send that call only then.
+pub fn changed_besides_tags<P: Clone + PartialEq>(old: &P, new: &P, tags: fn(&mut P) -> &mut Tags) -> bool {
+    let (mut a, mut b) = (old.clone(), new.clone());
+    (*tags(&mut a), *tags(&mut b)) = (Tags::new(), Tags::new());
+    a != b
+}
+
 /// Whether `live` tags say the resource was created for the same resource of the same
 /// state as `wanted` (infra's own tags of a desired resource).
 pub fn same_owner(live: &Tags, wanted: &Tags) -> bool {

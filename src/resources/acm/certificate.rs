@@ -96,11 +96,14 @@ wait_for_validation = false
     };
 
     async fn find(&self, cx: &Ctx<'_>, p: &CertificateProps) -> Result<Option<String>, ResourceError> {
-        let out = cx.aws.acm().list_certificates().send().await.api("ListCertificates")?;
-        for summary in out.certificate_summary_list().iter().filter(|s| s.domain_name() == Some(p.domain_name.as_str())) {
-            let Some(arn) = summary.certificate_arn() else { continue };
-            if tags::same_owner(&live_tags(cx, arn).await?, &p.tags) {
-                return Ok(Some(arn.to_string()));
+        let mut pages = cx.aws.acm().list_certificates().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("ListCertificates")?;
+            for summary in page.certificate_summary_list().iter().filter(|s| s.domain_name() == Some(p.domain_name.as_str())) {
+                let Some(arn) = summary.certificate_arn() else { continue };
+                if tags::same_owner(&live_tags(cx, arn).await?, &p.tags) {
+                    return Ok(Some(arn.to_string()));
+                }
             }
         }
         Ok(None)
@@ -129,7 +132,7 @@ wait_for_validation = false
                 Ok(match describe(cx, &arn).await? {
                     None => Poll::Gone,
                     Some(c) if matches!(c.status(), Some(CertificateStatus::Failed | CertificateStatus::ValidationTimedOut)) => {
-                        Poll::Failed(format!("{:?}", c.failure_reason()))
+                        Poll::Failed(c.failure_reason().map_or("no reason given", |r| r.as_str()).to_string())
                     }
                     Some(c) if p.wait_for_validation && c.status() != Some(&CertificateStatus::Issued) => Poll::Pending,
                     Some(c) if dns && records(&c).is_none() => Poll::Pending,
@@ -147,11 +150,10 @@ wait_for_validation = false
         p: &CertificateProps,
     ) -> Result<Option<Observed<CertificateProps, CertificateAttrs>>, ResourceError> {
         let Some(c) = describe(cx, id).await? else { return Ok(None) };
-        let mut sans: Vec<String> = c.subject_alternative_names().iter().filter(|n| Some(n.as_str()) != c.domain_name()).cloned().collect();
         // AWS lists the domain name among the alternative names; the manifest need not.
-        if p.subject_alternative_names.iter().any(|n| n == &p.domain_name) {
-            sans = c.subject_alternative_names().to_vec();
-        }
+        let with_domain = p.subject_alternative_names.contains(&p.domain_name);
+        let mut sans: Vec<String> =
+            c.subject_alternative_names().iter().filter(|n| with_domain || Some(n.as_str()) != c.domain_name()).cloned().collect();
         sans.sort();
         let mut wanted = p.subject_alternative_names.clone();
         wanted.sort();

@@ -204,9 +204,8 @@ environment = { LOG_LEVEL = "DEBUG" }
         old: &AgentRuntimeProps,
         new: &AgentRuntimeProps,
     ) -> Result<Option<AgentRuntimeAttrs>, ResourceError> {
-        let (mut a, mut b) = (old.clone(), new.clone());
-        (a.tags, b.tags) = (Tags::new(), Tags::new());
-        if a != b {
+        let new_version = tags::changed_besides_tags(old, new, |p| &mut p.tags);
+        if new_version {
             cx.aws
                 .agentcore()
                 .update_agent_runtime()
@@ -221,12 +220,10 @@ environment = { LOG_LEVEL = "DEBUG" }
                 .api("UpdateAgentRuntime")?;
         }
         let live = settled(cx, id, &new.name).await?;
-        let (mut set, remove) = tags::changes(&old.tags, &new.tags);
-        if a != b {
-            // The emulator's ARN names the version and its tags stay with the old one;
-            // on AWS re-applying the same tags changes nothing.
-            set = new.tags.clone();
-        }
+        let (set, remove) = tags::changes(&old.tags, &new.tags);
+        // The emulator's ARN names the version and its tags stay with the old one; on
+        // AWS re-applying the same tags changes nothing.
+        let set = if new_version { new.tags.clone() } else { set };
         let ac = cx.aws.agentcore();
         if !set.is_empty() {
             ac.tag_resource()

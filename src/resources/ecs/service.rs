@@ -11,7 +11,7 @@ use aws_sdk_ecs::types::{
 
 use super::{live_tags, sdk_tags, sync_tags};
 use crate::aws::SdkResultExt;
-use crate::resources::tags::Tags;
+use crate::resources::tags::{self, Tags};
 use crate::resources::{Created, Ctx, Example, Identity, Observed, Resource, ResourceError};
 use crate::schema::check::{Chars, Check};
 use crate::{attrs, props};
@@ -209,9 +209,7 @@ subnets = ["${resources.subnet.id}"]
     }
 
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &ServiceProps, new: &ServiceProps) -> Result<Option<ServiceAttrs>, ResourceError> {
-        let (mut a, mut b) = (old.clone(), new.clone());
-        (a.tags, b.tags) = (Tags::new(), Tags::new());
-        if a != b {
+        if tags::changed_besides_tags(old, new, |p| &mut p.tags) {
             cx.aws
                 .ecs()
                 .update_service()

@@ -14,7 +14,7 @@ use aws_sdk_ecs::types::{
 
 use super::{live_tags, sdk_tags, sync_tags};
 use crate::aws::SdkResultExt;
-use crate::resources::tags::Tags;
+use crate::resources::tags::{self, Tags};
 use crate::resources::{Created, Ctx, Example, Identity, Observed, Resource, ResourceError};
 use crate::schema::check::{Chars, Check};
 use crate::{attrs, props};
@@ -248,9 +248,7 @@ containers = [{ name = "api", image = "public.ecr.aws/docker/library/nginx:1.27"
         old: &TaskDefinitionProps,
         new: &TaskDefinitionProps,
     ) -> Result<Option<TaskDefinitionAttrs>, ResourceError> {
-        let (mut old_rest, mut new_rest) = (old.clone(), new.clone());
-        (old_rest.tags, new_rest.tags) = (Tags::new(), Tags::new());
-        if old_rest != new_rest {
+        if tags::changed_besides_tags(old, new, |p| &mut p.tags) {
             // Revisions are immutable: a change is a new revision, tags included.
             return Ok(Some(Self::register(cx, new).await?));
         }

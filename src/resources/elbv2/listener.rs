@@ -8,7 +8,7 @@ use aws_sdk_elasticloadbalancingv2::types::{Certificate, Listener as SdkListener
 
 use super::{live_tags, sdk_tags, sync_tags, Action};
 use crate::aws::SdkResultExt;
-use crate::resources::tags::Tags;
+use crate::resources::tags::{self, Tags};
 use crate::resources::{Created, Ctx, Example, Identity, Observed, Problem, Resource, ResourceError};
 use crate::schema::Check;
 use crate::{attrs, props};
@@ -185,9 +185,7 @@ default_action = { fixed_response = { status_code = "404" } }
         old: &ListenerProps,
         new: &ListenerProps,
     ) -> Result<Option<ListenerAttrs>, ResourceError> {
-        let (mut a, mut b) = (old.clone(), new.clone());
-        (a.tags, b.tags) = (Tags::new(), Tags::new());
-        if a != b {
+        if tags::changed_besides_tags(old, new, |p| &mut p.tags) {
             cx.aws
                 .elbv2()
                 .modify_listener()

@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, TargetGroup a
 
 use super::{live_tags, sdk_tags, sync_tags};
 use crate::aws::SdkResultExt;
-use crate::resources::tags::Tags;
+use crate::resources::tags::{self, Tags};
 use crate::resources::{Created, Ctx, Example, Identity, Observed, Resource, ResourceError};
 use crate::schema::check::{Chars, Check};
 use crate::{attrs, props};
@@ -153,9 +153,7 @@ health_check_path = "/health"
         old: &TargetGroupProps,
         new: &TargetGroupProps,
     ) -> Result<Option<TargetGroupAttrs>, ResourceError> {
-        let (mut a, mut b) = (old.clone(), new.clone());
-        (a.tags, b.tags) = (Tags::new(), Tags::new());
-        if a != b {
+        if tags::changed_besides_tags(old, new, |p| &mut p.tags) {
             cx.aws
                 .elbv2()
                 .modify_target_group()

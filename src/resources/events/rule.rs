@@ -134,9 +134,7 @@ event_pattern = { source = ["aegis.workflow"] }
     }
 
     async fn update(&self, cx: &Ctx<'_>, _id: &str, old: &RuleProps, new: &RuleProps) -> Result<Option<RuleAttrs>, ResourceError> {
-        let (mut a, mut b) = (old.clone(), new.clone());
-        (a.tags, b.tags) = (Tags::new(), Tags::new());
-        let arn = if a != b {
+        let arn = if tags::changed_besides_tags(old, new, |p| &mut p.tags) {
             Self::put(cx, new, false).await?
         } else {
             cx.arn("events", true, &format!("rule/{}", rule_id(&new.event_bus_name, &new.name))).await?

@@ -346,10 +346,8 @@ depends_on = ["resources.logs_policy"]
         );
         let versioning = match versioning {
             Ok(v) => v.status() == Some(&BucketVersioningStatus::Enabled),
-            // moto answers with a `GetBucketVersioningResponse` root element where AWS
-            // sends `VersioningConfiguration`, which the SDK refuses to decode. A
-            // successful answer we cannot read tells nothing: the applied value stands.
-            Err(SdkError::ServiceError(e)) if e.raw().status().is_success() => p.versioning,
+            // moto's root element is `GetBucketVersioningResponse`, not `VersioningConfiguration`.
+            Err(e) if super::unreadable_success(&e) => p.versioning,
             Err(e) => return Err(AwsError::new("GetBucketVersioning", e).into()),
         };
         let encryption = encryption.found_code("GetBucketEncryption", &["ServerSideEncryptionConfigurationNotFoundError"])?;

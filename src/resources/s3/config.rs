@@ -9,7 +9,6 @@ use aws_sdk_s3::types::{
     LifecycleRuleFilter, LoggingEnabled, NoncurrentVersionExpiration, NoncurrentVersionTransition, ObjectOwnership, OwnershipControls,
     OwnershipControlsRule, Tiering, Transition, TransitionStorageClass,
 };
-use aws_smithy_runtime_api::client::result::SdkError;
 
 use crate::aws::SdkResultExt;
 use crate::props;
@@ -296,7 +295,7 @@ pub async fn put_tiering(cx: &Ctx<'_>, bucket: &str, tiering: Option<&Intelligen
     Ok(())
 }
 
-/// The live configuration; `was` where the answer is not one (the emulator does not
+/// The live configuration; `was` where the answer cannot be read (the emulator does not
 /// implement these calls and answers the GET with the bucket's object listing).
 pub async fn read_tiering(
     cx: &Ctx<'_>,
@@ -305,13 +304,10 @@ pub async fn read_tiering(
 ) -> Result<Option<IntelligentTiering>, ResourceError> {
     let out = cx.aws.s3().get_bucket_intelligent_tiering_configuration().bucket(bucket).id(TIERING_ID).send().await;
     let out = match out {
-        Err(SdkError::ServiceError(e)) if e.raw().status().is_success() => return Ok(was.cloned()),
+        Err(e) if super::unreadable_success(&e) => return Ok(was.cloned()),
         other => other.found_code("GetBucketIntelligentTieringConfiguration", &["NoSuchConfiguration"])?,
     };
     let Some(cfg) = out.and_then(|o| o.intelligent_tiering_configuration) else { return Ok(None) };
-    if cfg.id().is_empty() {
-        return Ok(was.cloned());
-    }
     let days = |tier: IntelligentTieringAccessTier| cfg.tierings().iter().find(|t| t.access_tier() == &tier).map(|t| i64::from(t.days()));
     Ok(Some(IntelligentTiering {
         archive_after_days: days(IntelligentTieringAccessTier::ArchiveAccess),
