@@ -6,9 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-moto.sh >/dev/null
-# --all-targets: the same build the tests use (./scripts/test.sh), so dependencies are
-# compiled once for both (a plain `cargo build` resolves dev-dependency features apart).
-cargo build --quiet --locked --all-targets
+# Exactly the build the tests use (./scripts/test.sh), so the dependencies are compiled
+# once for both: a plain `cargo build` resolves dev-dependency features apart.
+cargo test --quiet --locked --workspace --no-run
 INFRA="$PWD/target/${CARGO_BUILD_PROFILE:-debug}/infra"
 [ -n "${CARGO_TARGET_DIR:-}" ] && INFRA="$CARGO_TARGET_DIR/debug/infra"
 

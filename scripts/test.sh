@@ -6,4 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-moto.sh
 unset MOTO_SERVER AWS_PROFILE AWS_ENDPOINT_URL
-cargo test --locked --all-targets "$@"
+# Four tests at once, each on its own emulator process (reset and reused between tests):
+# the emulator's CPU is what bounds the suite (docs/performance.md, "The test suite").
+export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
+# Every target of both crates, built once, with the dependencies the demo builds. Not
+# `--all-targets`: that would also compile the resources crate as a unit-test binary,
+# a second full compile of it, though its unit tests live in crates/resources/tests.
+cargo test --locked --workspace "$@"

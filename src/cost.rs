@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use toml::Spanned;
 
-use crate::manifest::load::suggest;
+use crate::manifest::suggest;
 use crate::manifest::{display_path, Diagnostic, Loc, SourceFile};
 use crate::resources::registry;
 use crate::schema::lookup_path;

@@ -5,20 +5,21 @@
 //! Layers, each using only those below it (checked by the test at the end):
 //! `cli` → `ops` → `engine` → `plan` → `state` / `graph` / `cost` → `manifest` →
 //! `resources` → `aws`; `schema` and `secrets` are used by all, `printer` by `ops`
-//! and `cli` only.
+//! and `cli` only. `resources`, `aws`, `schema` and `secrets` are the crate
+//! `infra-resources` (crates/resources), re-exported here under those names.
 
-pub mod aws;
+pub use infra_resources::{self as resources, aws, schema, secrets};
+
 pub mod cli;
 pub mod cost;
 pub mod engine;
+#[cfg(test)]
+mod fuzz;
 pub mod graph;
 pub mod manifest;
 pub mod ops;
 pub mod plan;
 pub mod printer;
-pub mod resources;
-pub mod schema;
-pub mod secrets;
 pub mod state;
 
 #[cfg(test)]
@@ -52,31 +53,47 @@ mod layers {
         }
     }
 
+    /// The module a file belongs to: its first path component under `src/`; in the
+    /// resources crate, `aws`, `schema` and `secrets` by theirs and every other file
+    /// `resources` (that crate's root is the `resources` module).
+    fn module_of(first: &str, resources_crate: bool) -> String {
+        match (resources_crate, first) {
+            (true, "aws" | "schema" | "secrets") | (false, _) => first.to_string(),
+            (true, _) => "resources".to_string(),
+        }
+    }
+
     #[test]
     fn lower_layers_never_import_higher_ones() {
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut all = Vec::new();
-        files(&src, &mut all);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut violations = Vec::new();
-        for path in all {
-            let rel = path.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
-            let module = rel.split(['/', '.']).next().unwrap_or_default().to_string();
-            let Some((_, allowed)) = ALLOWED.iter().find(|(m, _)| *m == module) else { continue };
-            let text = std::fs::read_to_string(&path).unwrap();
-            // Test code may reach across layers to set things up, whole test files too.
-            let stem = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
-            let parent = std::fs::read_to_string(path.with_file_name("mod.rs")).unwrap_or_default();
-            if parent.contains(&format!("#[cfg(test)]\nmod {stem};")) {
-                continue;
-            }
-            let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-            for (i, line) in text.lines().enumerate() {
-                for used in line.split("crate::").skip(1) {
-                    let target: String = used.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-                    let own = target == module;
-                    let macro_call = used[target.len()..].starts_with('!');
-                    if !own && !macro_call && !allowed.contains(&target.as_str()) && ALLOWED.iter().any(|(m, _)| *m == target) {
-                        violations.push(format!("src/{rel}:{}: {module} uses {target}", i + 1));
+        for (dir, resources_crate) in [("src", false), ("crates/resources/src", true)] {
+            let src = root.join(dir);
+            let mut all = Vec::new();
+            files(&src, &mut all);
+            for path in all {
+                let rel = path.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+                let module = module_of(rel.split(['/', '.']).next().unwrap_or_default(), resources_crate);
+                let Some((_, allowed)) = ALLOWED.iter().find(|(m, _)| *m == module) else { continue };
+                let text = std::fs::read_to_string(&path).unwrap();
+                // Test code may reach across layers to set things up, whole test files too.
+                let stem = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
+                let parent = std::fs::read_to_string(path.with_file_name("mod.rs")).unwrap_or_default();
+                if parent.contains(&format!("#[cfg(test)]\nmod {stem};")) {
+                    continue;
+                }
+                let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+                for (i, line) in text.lines().enumerate() {
+                    for used in line.split("crate::").skip(1) {
+                        let name: String = used.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                        if used[name.len()..].starts_with('!') {
+                            continue;
+                        }
+                        let target = if resources_crate { module_of(&name, true) } else { name };
+                        let known = ALLOWED.iter().any(|(m, _)| *m == target);
+                        if target != module && known && !allowed.contains(&target.as_str()) {
+                            violations.push(format!("{dir}/{rel}:{}: {module} uses {target}", i + 1));
+                        }
                     }
                 }
             }

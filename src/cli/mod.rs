@@ -62,7 +62,7 @@ pub enum Command {
     Import(commands::import::Args),
     /// Show what is deployed and what is stale.
     Status(commands::status::Args),
-    /// Print a module's outputs.
+    /// Print outputs: every deployed module's, one module's, or one value raw.
     Output(commands::output::Args),
     /// Clear a lock left by a run that died (or break a stuck one with --force).
     Unlock(commands::unlock::Args),

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::aws::{Aws, Identity};
 use crate::graph::{Address, Graph, Kind};
 use crate::manifest::Project;
-use crate::plan::{check_owner, checkable, decide, desired_properties, Action, Live, Plan, Scope, Step};
+use crate::plan::{check_owner, checkable, decide, desired_properties, lookup_properties, Action, Live, Plan, Scope, Step};
 use crate::resources::{registry, split_sensitive, Attrs, Ctx, DynResource, Outcome, Progress, ResourceError, DEFAULT_TIMEOUT};
 use crate::secrets::mask_json;
 use crate::state::{self, Edit, PendingCreate, ResourceState, State, StateError, StateStore};
@@ -275,16 +275,11 @@ impl Run<'_> {
         if lock(&self.data).contains_key(&step.address) {
             return Ok(());
         }
-        let decl = &self.exec.project.modules[&step.address.module].data[&step.address.name];
         let fail = |e: String| Self::fail(step, Action::Read, StepErrorKind::Inputs(e));
-        let kind = registry::data_source(&decl.type_name).ok_or_else(|| fail("unknown data source type".into()))?;
-        let mut props = {
+        let (kind, props) = {
             let state = lock(&self.state);
-            self.in_scope(&state, |scope| scope.resolve(&step.address.module, &decl.properties_json()))
-                .map_err(|e| fail(e.to_string()))?
-                .value
+            self.in_scope(&state, |scope| lookup_properties(scope, self.exec.project, &step.address)).map_err(fail)?
         };
-        crate::schema::normalize(&mut props, &kind.schema(), "").map_err(fail)?;
         let label = step.address.to_string();
         let dir = self.exec.project.module_dir(&step.address.module);
         let progress = ReporterProgress(self.exec.reporter);
@@ -421,22 +416,13 @@ impl Run<'_> {
             lock(&self.secrets).insert(addr.clone(), secret);
         }
         // What is stored has every known secret replaced by a token.
-        let record = ResourceState {
-            type_name: decl.type_name.clone(),
-            id: outcome.id,
-            arn: attributes.get("arn").and_then(Value::as_str).filter(|a| !a.is_empty()).map(str::to_string),
-            properties: mask_json(&desired),
-            attributes: match mask_json(&Value::Object(attributes)) {
-                Value::Object(map) => map,
-                _ => Attrs::new(),
-            },
-            dependencies: self.resource_dependencies(addr),
-            consumed: resolved.consumed.iter().map(|(k, v)| (k.clone(), mask_json(v))).collect(),
-            updated_at: state::now(),
-            prevent_destroy: decl.protection.prevent_destroy,
-            retain: decl.protection.retain,
-            imported: false,
+        let attributes = match mask_json(&Value::Object(attributes)) {
+            Value::Object(map) => map,
+            _ => Attrs::new(),
         };
+        let mut record = ResourceState::new(&decl.type_name, outcome.id, mask_json(&desired), attributes).with_protection(decl.protection);
+        record.dependencies = self.resource_dependencies(addr);
+        record.consumed = resolved.consumed.iter().map(|(k, v)| (k.clone(), mask_json(v))).collect();
         let mut state = lock(&self.state);
         let edit = Edit::Resource { module: addr.module.clone(), name: addr.name.clone(), resource: Box::new(record) };
         self.record(&mut state, edit).map_err(|e| Self::fail(step, action, e))?;
@@ -450,14 +436,13 @@ impl Run<'_> {
         // A name the planner could not check (it depended on an earlier step) is
         // checked now, before anything is sent.
         if !step.owner_checked && !step.adopt && checkable(kind, desired) {
-            let (env, lineage) = {
-                let state = lock(&self.state);
-                (self.exec.project.environment.clone(), state.lineage.clone())
-            };
             let prior = step.prior.as_ref().map(|p| p.id.as_str());
-            check_owner(cx, kind, desired, prior, &env, &lineage)
-                .await
-                .map_err(|e| Self::fail(step, Action::Create, StepErrorKind::NotOurs(e)))?;
+            if let Err(taken) = check_owner(cx, kind, desired, prior).await {
+                // Named as the planner would, without saying whether this run deletes
+                // the other address (a wording detail the executor does not track).
+                let message = taken.explain(self.exec.project, &lock(&self.state), &step.address, kind, desired, |_| false);
+                return Err(Self::fail(step, Action::Create, StepErrorKind::NotOurs(message)));
+            }
         }
         let token = format!("infra-{}", (0..12).map(|_| format!("{:x}", rand::random::<u8>() % 16)).collect::<String>());
         {

@@ -9,11 +9,10 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::expr::{self, Reference};
-use super::source::{self, Diagnostic, Key, Loc, Node, NodeKind, SourceFile};
+use super::presets::PRESETS_FILE;
+use super::source::{self, suggest, Diagnostic, Key, Loc, Node, NodeKind, SourceFile};
 use super::{display_path, validate, Decl, Dependency, Module, Output, Project, Variable};
 
-/// Where the presets live; not a module.
-pub const PRESETS_FILE: &str = "presets.toml";
 /// Where list prices and usage assumptions live (read by `cost`); not a module.
 pub const PRICING_FILE: &str = "pricing.toml";
 /// Files in `modules/` that hold data, not modules.
@@ -44,17 +43,20 @@ pub fn load(opts: &LoadOptions) -> Result<Project, Vec<Diagnostic>> {
         .collect();
     paths.sort();
 
+    // Every file is read and parsed before anything is checked. One that cannot be is a
+    // module (or the environment's settings) missing from all that follows, whose checks
+    // would then report what is absent (unknown modules, variables without values) rather
+    // than what is wrong: syntax errors are reported alone.
+    let parsed: Vec<(Arc<SourceFile>, Node)> = paths.iter().filter_map(|p| read_and_parse(&opts.root, p, &mut diags)).collect();
+    let env_path = modules_dir.join("env").join(format!("{}.toml", opts.environment));
+    let env_file = env_path.is_file().then(|| read_and_parse(&opts.root, &env_path, &mut diags)).flatten();
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+
     let mut modules: IndexMap<String, Module> = IndexMap::new();
-    for path in &paths {
-        let Some(file) = read_source(&opts.root, path, &mut diags) else { continue };
-        let node = match source::parse(&file) {
-            Ok(node) => node,
-            Err(errs) => {
-                diags.extend(errs);
-                continue;
-            }
-        };
-        if let Some(module) = load_module(&file, &node, &modules_dir, &mut diags) {
+    for (file, node) in &parsed {
+        if let Some(module) = load_module(file, node, &modules_dir, &mut diags) {
             if let Some(existing) = modules.get(&module.name) {
                 diags.push(Diagnostic::at(
                     module.file_loc(),
@@ -68,14 +70,8 @@ pub fn load(opts: &LoadOptions) -> Result<Project, Vec<Diagnostic>> {
     modules.sort_keys();
 
     let mut env_tags = std::collections::BTreeMap::new();
-    let env_path = modules_dir.join("env").join(format!("{}.toml", opts.environment));
-    if env_path.is_file() {
-        if let Some(file) = read_source(&opts.root, &env_path, &mut diags) {
-            match source::parse(&file) {
-                Ok(node) => apply_env_file(&file, &node, &opts.environment, &mut modules, &mut env_tags, &mut diags),
-                Err(errs) => diags.extend(errs),
-            }
-        }
+    if let Some((file, node)) = &env_file {
+        apply_env_file(file, node, &opts.environment, &mut modules, &mut env_tags, &mut diags);
     }
     for var in &opts.vars {
         if let Err(d) = apply_cli_var(var, &mut modules) {
@@ -116,6 +112,21 @@ fn read_source(root: &Path, path: &Path, diags: &mut Vec<Diagnostic>) -> Option<
     }
 }
 
+/// A file read and parsed, or its problems added to `diags`.
+fn read_and_parse(root: &Path, path: &Path, diags: &mut Vec<Diagnostic>) -> Option<(Arc<SourceFile>, Node)> {
+    let file = read_source(root, path, diags)?;
+    match source::parse(&file) {
+        Ok(node) => Some((file, node)),
+        Err(errs) => {
+            diags.extend(errs.into_iter().map(|d| match d.help {
+                Some(_) => d,
+                None => d.with_help("the other checks run once every file parses"),
+            }));
+            None
+        }
+    }
+}
+
 impl Module {
     fn file_loc(&self) -> Loc {
         Loc::new(&self.file, 0..0)
@@ -129,16 +140,6 @@ pub fn is_module_name(s: &str) -> bool {
 
 fn is_name(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-/// `did you mean` help for a misspelt key.
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
 fn unknown_key(file: &Arc<SourceFile>, key: &Key, what: &str, allowed: &[&str]) -> Diagnostic {

@@ -3,8 +3,6 @@
 
 pub mod each;
 pub mod expr;
-#[cfg(test)]
-mod fuzz;
 pub mod load;
 pub mod presets;
 pub mod settings;
@@ -18,7 +16,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 pub use load::{load, LoadOptions};
-pub use source::{Diagnostic, Loc, Node, NodeKind, SourceFile};
+pub use source::{suggest, Diagnostic, Loc, Node, NodeKind, SourceFile};
 
 use expr::Reference;
 
@@ -233,7 +231,7 @@ pub fn check_environment_name(name: &str) -> Result<(), String> {
 
 /// `did you mean` help for a module name.
 pub fn suggest_module(project: &Project, name: &str) -> Option<String> {
-    load::suggest(name, project.modules.keys().map(String::as_str))
+    suggest(name, project.modules.keys().map(String::as_str))
 }
 
 /// Path of a module file relative to the project root, for messages.

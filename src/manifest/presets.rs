@@ -8,9 +8,11 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::load::{suggest, PRESETS_FILE};
-use super::source::{Diagnostic, Loc, SourceFile};
+use super::source::{suggest, Diagnostic, Loc, SourceFile};
 use super::{display_path, Module};
+
+/// Where the presets live, beside the modules; not a module.
+pub const PRESETS_FILE: &str = "presets.toml";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -249,6 +249,16 @@ fn convert(file: &Arc<SourceFile>, value: Spanned<DeValue<'_>>, errors: &mut Vec
     Node { span, kind }
 }
 
+/// `did you mean` help for a misspelt key.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

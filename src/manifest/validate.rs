@@ -1,8 +1,11 @@
 //! Semantic checks of loaded modules: known types, properties against each type's
 //! schema (unknown, missing, wrong type), AWS's rules for every value known before
-//! anything runs (names, ranges, CIDRs), references that resolve, `depends_on`
-//! targets, variables that have values, and no two resources that would be the same
-//! AWS resource. Cycles are found when the graph is built.
+//! anything runs (names, ranges, CIDRs, rules across properties and, through
+//! [`Peers`], across resources: a queue and its dead-letter queue, a subnet and its
+//! VPC), references that resolve, `depends_on` targets, variables that have values, and
+//! no two resources that would be the same AWS resource. Cycles are found when the graph
+//! is built. The rules themselves belong to the types; this module only finds where
+//! values are written and what they are before anything runs.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,10 +13,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::expr::{self, Part, Reference, AWS_BUILTINS};
-use super::load::suggest;
-use super::source::{Diagnostic, Loc, Node, NodeKind, SourceFile};
+use super::source::{suggest, Diagnostic, Loc, Node, NodeKind, SourceFile};
 use super::{Dependency, Module, Project};
-use crate::resources::{registry, Attr};
+use crate::resources::{registry, Attr, Peer, Peers};
 use crate::schema::{self, Ty, UNKNOWN};
 
 pub(super) fn check(project: &Project) -> Vec<Diagnostic> {
@@ -75,6 +77,57 @@ fn static_value(project: &Project, module: &Module, node: &Node, mode: Known, de
             Value::Object(entries.iter().map(|(k, v)| (k.name.clone(), static_value(project, module, v, mode, depth + 1))).collect())
         }
         _ => node.to_json(),
+    }
+}
+
+/// A resource's properties as far as they are known before anything runs, brought to
+/// its schema (defaults filled in); `None` when they do not fit it (reported by the
+/// schema check).
+fn known_props(project: &Project, module: &Module, decl: &super::Decl, ty: &Ty) -> Option<Value> {
+    let mut value = static_value(project, module, &decl.properties, Known::Strict, 0);
+    schema::normalize(&mut value, ty, "").ok()?;
+    Some(value)
+}
+
+/// The resources of the project behind one resource's property values, followed
+/// through locals and module outputs that are exactly one reference.
+struct PeersOf<'a> {
+    project: &'a Project,
+    module: &'a Module,
+    decl: &'a super::Decl,
+}
+
+impl PeersOf<'_> {
+    fn follow(&self, module: &Module, node: &Node, depth: usize) -> Option<Peer> {
+        if depth > 8 {
+            return None;
+        }
+        let template = expr::parse(node.as_str()?).ok()?;
+        match template.whole_reference()? {
+            Reference::Resource { name, attr } => {
+                let decl = module.resources.get(name)?;
+                let ty = registry::resource(&decl.type_name)?.schema();
+                Some(Peer {
+                    address: format!("{}.{}", module.name, decl.name),
+                    declared_at: decl.loc.to_string(),
+                    type_name: decl.type_name.clone(),
+                    attr: attr.clone(),
+                    props: known_props(self.project, module, decl, &ty)?,
+                })
+            }
+            Reference::Local(name) => self.follow(module, &module.locals.get(name)?.value, depth + 1),
+            Reference::Module { module: up, output } => {
+                let up = self.project.modules.get(up)?;
+                self.follow(up, &up.outputs.get(output)?.value, depth + 1)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Peers for PeersOf<'_> {
+    fn at(&self, path: &str) -> Option<Peer> {
+        self.follow(self.module, node_at(&self.decl.properties, path)?, 0)
     }
 }
 
@@ -213,15 +266,12 @@ impl Checker<'_> {
     /// AWS's rules for every value known now, reported where the value is written.
     fn rules(&mut self, decl: &super::Decl, ty: &Ty) {
         let Some(kind) = registry::resource(&decl.type_name) else { return };
-        let mut value = static_value(self.project, self.module, &decl.properties, Known::Strict, 0);
         // A value the schema check refused is reported there already.
-        if schema::normalize(&mut value, ty, "").is_err() {
-            return;
-        }
+        let Some(value) = known_props(self.project, self.module, decl, ty) else { return };
         let mut problems = schema::problems(&value, ty);
-        if !schema::contains_unknown(&value) {
-            problems.extend(kind.check(&value));
-        }
+        // Each type's rules run as soon as what they read is known (`CHECK_READS`).
+        problems.extend(kind.check(&value));
+        problems.extend(kind.check_peers(&value, &PeersOf { project: self.project, module: self.module, decl }));
         for (path, why) in problems {
             let loc = node_at(&decl.properties, &path).map(|n| Loc::new(self.file(), n.span.clone())).unwrap_or_else(|| decl.loc.clone());
             self.diags.push(Diagnostic::at(loc, format!("{}.{}: `{path}`: {why}", self.module.name, decl.name)));

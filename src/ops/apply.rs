@@ -1,14 +1,18 @@
-//! The flow `up` and `down` share: plan, show the plan, get approval for destructive
-//! steps, execute with Ctrl-C handling, save, summarise.
+//! The flow `up` and `down` share: plan, show the plan and the data its deletions
+//! take, get approval for destructive steps, execute with Ctrl-C handling, save,
+//! summarise.
 
 use std::collections::HashSet;
-use std::io::IsTerminal;
+
+use futures::{stream, StreamExt};
 
 use super::{plural, render, OpsError, Workspace};
 use crate::aws::Aws;
 use crate::engine::{ApplyReport, Executor};
+use crate::graph::{Address, Kind};
 use crate::plan::{Action, Plan, Planner, Selection};
 use crate::printer::{Printer, Style};
+use crate::resources::{registry, Contents, Ctx};
 use crate::state::State;
 
 pub struct ApplySettings {
@@ -21,26 +25,53 @@ pub struct ApplySettings {
     pub timings: Option<std::path::PathBuf>,
 }
 
-/// Ask on a terminal; refuse when nobody can answer.
-fn approve(printer: &Printer, plan: &Plan, yes: bool) -> Result<bool, OpsError> {
-    if !plan.is_destructive() || yes {
+/// One resource the plan deletes or replaces that holds data.
+pub struct Held {
+    pub address: Address,
+    pub type_name: String,
+    pub contents: Contents,
+}
+
+/// What the resources this plan deletes or replaces hold (objects, items, messages,
+/// databases), asked of each type: nothing is confirmed without naming it. A count that
+/// fails is shown as such rather than holding up the plan.
+async fn held_data(ws: &Workspace, aws: &Aws, plan: &Plan, parallelism: usize) -> Vec<Held> {
+    let doomed = plan.steps.iter().filter(|s| s.address.kind == Kind::Resource && s.action.is_destructive());
+    let asks = doomed.filter_map(|step| {
+        let prior = step.prior.as_ref().filter(|p| !p.id.is_empty())?;
+        let kind = registry::resource(&prior.type_name)?;
+        Some(async move {
+            let label = step.address.to_string();
+            let dir = ws.project.module_dir(&step.address.module);
+            let contents = match kind.contents(&Ctx::new(aws, &label, &dir), &prior.id, &prior.properties).await {
+                Ok(c) => c?,
+                Err(e) => Contents { held: format!("what it holds could not be read ({e})"), kept: None },
+            };
+            Some(Held { address: step.address.clone(), type_name: prior.type_name.clone(), contents })
+        })
+    });
+    let mut held: Vec<Held> = stream::iter(asks).buffer_unordered(parallelism.max(1)).filter_map(|h| async { h }).collect().await;
+    held.sort_by(|a, b| a.address.cmp(&b.address));
+    held
+}
+
+/// Ask on a terminal; refuse when nobody can answer. The question names the data that
+/// goes with the deletions.
+fn approve(printer: &Printer, plan: &Plan, held: &[Held], yes: bool) -> Result<bool, OpsError> {
+    if !plan.is_destructive() {
         return Ok(true);
     }
-    let n = plan.count(Action::Delete) + plan.count(Action::Replace);
-    if !std::io::stdin().is_terminal() {
-        return Err(OpsError::Refused(format!(
-            "the plan deletes or replaces {}; pass --yes to allow that in a non-interactive run",
-            plural(n, "resource")
-        )));
-    }
-    let question = format!("\nThe plan deletes or replaces {}. Type 'yes' to continue: ", plural(n, "resource"));
-    let answer = printer.prompt(&question).map_err(|e| OpsError::Refused(format!("cannot read the answer: {e}")))?;
-    if answer.trim() == "yes" {
-        Ok(true)
-    } else {
+    let n = plural(plan.count(Action::Delete) + plan.count(Action::Replace), "resource");
+    let lost: Vec<String> =
+        held.iter().filter(|h| h.contents.kept.is_none()).map(|h| format!("{} ({})", h.address, h.contents.held)).collect();
+    let with = if lost.is_empty() { String::new() } else { format!(", with the data in {}", lost.join(", ")) };
+    let question = format!("\nThe plan deletes or replaces {n}{with}.");
+    let refusal = || format!("the plan deletes or replaces {n}{with}; pass --yes to allow that in a non-interactive run");
+    let agreed = super::confirm(printer, yes, &question, refusal)?;
+    if !agreed {
         printer.note("Cancelled; nothing was changed.");
-        Ok(false)
     }
+    Ok(agreed)
 }
 
 /// Plan `sel`, show it, and apply it. `state` is saved after every finished step.
@@ -61,11 +92,19 @@ pub async fn run(
     if !plan.has_changes() {
         return Ok(ApplyReport::default());
     }
+    let held = if plan.is_destructive() {
+        super::interrupt::unless_interrupted(held_data(ws, aws, &plan, settings.parallelism * 2)).await?
+    } else {
+        Vec::new()
+    };
+    if !held.is_empty() {
+        printer.out(&render::held(&held));
+    }
     if settings.dry_run {
         printer.note("Dry run: nothing was changed.");
         return Ok(ApplyReport::default());
     }
-    if !approve(printer, &plan, settings.yes)? {
+    if !approve(printer, &plan, &held, settings.yes)? {
         return Ok(ApplyReport::default());
     }
     printer.note("");
@@ -86,8 +125,11 @@ pub async fn run(
     ws.store.compact(&mut state).await?;
     if let Some(path) = &settings.timings {
         let doc = timings(&plan, &report, planned_in);
-        std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap_or_default())
-            .map_err(|e| OpsError::Usage(format!("cannot write {}: {e}", path.display())))?;
+        std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap_or_default()).map_err(|source| OpsError::Io {
+            action: "write",
+            path: path.to_path_buf(),
+            source,
+        })?;
     }
     let rewired: Vec<String> = report
         .done

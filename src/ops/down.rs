@@ -99,22 +99,16 @@ Estimated saving: ${saving:.2}/month.
 /// After `down --all`: the final snapshots this environment's databases left hold their
 /// data, so they go only when asked: `--delete-snapshots`, or `yes` typed at the prompt.
 async fn snapshots(aws: &crate::aws::Aws, lineage: &str, opts: &DownOptions, printer: &Printer) -> Result<(), OpsError> {
-    use std::io::IsTerminal;
     let kept =
         crate::resources::kept_snapshots(aws, lineage).await.map_err(|e| OpsError::Refused(format!("listing final snapshots: {e}")))?;
     if kept.is_empty() {
         return Ok(());
     }
     let list = kept.join(", ");
-    let delete = opts.delete_snapshots
-        || (!opts.yes
-            && std::io::stdin().is_terminal()
-            && printer
-                .prompt(&format!(
-                    "Also delete {} ({list}), and the data in them? Type 'yes': ",
-                    super::plural(kept.len(), "final snapshot")
-                ))
-                .is_ok_and(|a| a.trim() == "yes"));
+    let question = format!("Also delete {} ({list}), and the data in them?", super::plural(kept.len(), "final snapshot"));
+    // `--yes` approves the plan, not this: the snapshots are data, kept unless asked
+    // for. With nobody to ask (or no answer) they stay too.
+    let delete = opts.delete_snapshots || (!opts.yes && super::confirm(printer, false, &question, String::new).unwrap_or(false));
     if !delete {
         printer.note(&format!(
             "kept {} of the deleted databases' data: {list}; `infra down --all --delete-snapshots` deletes them",

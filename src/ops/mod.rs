@@ -79,6 +79,10 @@ pub enum OpsError {
     Refused(String),
     #[error("{0}")]
     Usage(String),
+    /// A file infra reads or writes (a Terraform state, a manifest it writes) failed:
+    /// not the user's wording, the system's answer.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
     #[error("{} failed:\n{}", plural(.0.len(), "step"), .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
     Apply(Vec<StepError>),
     #[error("interrupted; the state records everything that finished")]
@@ -108,6 +112,24 @@ impl OpsError {
             _ => 1,
         }
     }
+}
+
+/// The one confirmation of every command that deletes or overwrites: `yes` (`--yes`)
+/// agrees without asking; otherwise `question` is asked on the terminal and only a typed
+/// `yes` agrees. Without a terminal nobody can agree, and the refusal is
+/// `without_terminal` (which names the flag that allows it in a script).
+pub fn confirm(printer: &Printer, yes: bool, question: &str, without_terminal: impl FnOnce() -> String) -> Result<bool, OpsError> {
+    use std::io::IsTerminal;
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(OpsError::Refused(without_terminal()));
+    }
+    let answer = printer
+        .prompt(&format!("{question} Type 'yes' to confirm: "))
+        .map_err(|e| OpsError::Refused(format!("cannot read the answer: {e}")))?;
+    Ok(answer.trim() == "yes")
 }
 
 pub fn plural(n: usize, word: &str) -> String {

@@ -1,5 +1,6 @@
 //! Text for plans and results: one line per step with its symbol, address and type,
-//! then the changed properties (`old -> new`, drift and forced replacement marked).
+//! then the changed properties (`old -> new`, drift and forced replacement marked), and
+//! the data held by what a plan deletes.
 
 use serde_json::Value;
 
@@ -110,6 +111,17 @@ pub fn plan(p: &Printer, plan: &Plan, title: &str) -> String {
     out.join("\n")
 }
 
+/// The data the plan's deletions and replacements take with them, one line per
+/// resource that holds any: what it holds, and what (if anything) outlives it.
+pub fn held(held: &[super::apply::Held]) -> String {
+    let mut out = vec![String::new(), "Data in what this plan deletes or replaces:".to_string()];
+    for h in held {
+        let fate = h.contents.kept.as_deref().unwrap_or("deleted with it");
+        out.push(format!("  {} ({}): {}; {fate}", h.address, h.type_name, h.contents.held));
+    }
+    out.join("\n")
+}
+
 /// `plan --estimate`: the expected time on AWS and the chain that decides it.
 pub fn estimate(e: &crate::plan::estimate::Estimate) -> String {
     let human = |d: std::time::Duration| humantime::format_duration(d).to_string();
@@ -122,7 +134,12 @@ pub fn estimate(e: &crate::plan::estimate::Estimate) -> String {
     if e.without_early > e.total {
         out.push(format!("Waiting for every dependency (no value known early) it would take {}.", human(e.without_early)));
     }
-    out.push("Typical durations per type and their sources: src/plan/durations.toml.".into());
+    // Where the figures come from, in the user's terms: the table they come from is built
+    // into the binary, so its path in the source tree means nothing to them.
+    out.push(
+        "Based on AWS's typical durations per resource type (published measurements, or estimates where none was found); real runs vary."
+            .into(),
+    );
     out.join("\n")
 }
 

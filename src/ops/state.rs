@@ -4,7 +4,6 @@
 //! `init-backend` makes the S3 bucket.
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
@@ -217,15 +216,9 @@ fn diff(old: &State, new: &State) -> Vec<String> {
     out
 }
 
-fn confirm(printer: &Printer, yes: bool, question: &str) -> Result<bool, OpsError> {
-    if yes {
-        return Ok(true);
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(OpsError::Refused("pass --yes to do this in a non-interactive run".into()));
-    }
-    let answer = printer.prompt(question).map_err(|e| OpsError::Refused(format!("cannot read the answer: {e}")))?;
-    Ok(answer.trim() == "yes")
+/// Scripts say `--yes`: there is nobody to ask.
+fn non_interactive() -> String {
+    "pass --yes to do this in a non-interactive run".to_string()
 }
 
 async fn restore(store: &StateStore, version: &str, yes: bool, wait: Option<Duration>, printer: &Printer) -> Result<(), OpsError> {
@@ -248,7 +241,7 @@ async fn restore(store: &StateStore, version: &str, yes: bool, wait: Option<Dura
         printer.out(line);
     }
     printer.note("Only the state changes; AWS is untouched until the next `up` or `down`.");
-    if !confirm(printer, yes, "Type 'yes' to restore this version: ")? {
+    if !super::confirm(printer, yes, "Restore this version?", non_interactive)? {
         printer.note("Cancelled; nothing was changed.");
         return Ok(());
     }
@@ -301,7 +294,12 @@ async fn migrate(root: &Path, global: &GlobalOptions, to: &str, yes: bool, print
                     )));
                 }
             }
-            if !confirm(printer, yes, &format!("Move {} to s3://{}? Type 'yes': ", plural(envs.len(), "environment"), s3.bucket))? {
+            if !super::confirm(
+                printer,
+                yes,
+                &format!("Move {} to s3://{}?", plural(envs.len(), "environment"), s3.bucket),
+                non_interactive,
+            )? {
                 printer.note("Cancelled; nothing was changed.");
                 return Ok(());
             }
@@ -339,7 +337,8 @@ async fn migrate(root: &Path, global: &GlobalOptions, to: &str, yes: bool, print
                     )));
                 }
             }
-            if !confirm(printer, yes, &format!("Move {} to {}? Type 'yes': ", plural(envs.len(), "environment"), dir.display()))? {
+            if !super::confirm(printer, yes, &format!("Move {} to {}?", plural(envs.len(), "environment"), dir.display()), non_interactive)?
+            {
                 printer.note("Cancelled; nothing was changed.");
                 return Ok(());
             }

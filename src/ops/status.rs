@@ -15,6 +15,7 @@ use crate::graph::Address;
 use crate::manifest::presets::PresetAction;
 use crate::plan::{changes, read_live};
 use crate::printer::{Printer, Style};
+use crate::resources::billing::{actual_costs, Actual};
 use crate::resources::registry;
 use crate::schema::Ty;
 use crate::state::State;
@@ -53,6 +54,8 @@ impl ModuleStatus {
 pub struct ModuleRow {
     pub name: String,
     pub status: ModuleStatus,
+    /// Declared resources that are recorded and (when checked) still exist in AWS; for a
+    /// module without a manifest, every recorded one.
     pub recorded: usize,
     pub declared: usize,
     pub monthly: f64,
@@ -95,9 +98,9 @@ fn rows(ws: &Workspace, state: &State, pricing: &Pricing, live: Option<&HashMap<
     names
         .into_iter()
         .map(|name| {
-            let declared = ws.project.module(&name).map(|m| m.resources.len()).unwrap_or(0);
+            let manifest = ws.project.module(&name);
+            let declared = manifest.map(|m| m.resources.len()).unwrap_or(0);
             let recorded_map = state.modules.get(&name).map(|m| &m.resources);
-            let recorded = recorded_map.map(|r| r.len()).unwrap_or(0);
             let monthly = recorded_map.map(|r| r.values().map(|res| pricing.monthly(&res.type_name, &res.properties)).sum()).unwrap_or(0.0);
             let stale = state.stale_inputs(&name);
             let mut detail: Vec<String> = stale.iter().map(|(_, _, why)| why.clone()).collect();
@@ -105,27 +108,43 @@ fn rows(ws: &Workspace, state: &State, pricing: &Pricing, live: Option<&HashMap<
             detail.dedup();
             let l = live.and_then(|l| l.get(&name));
             let (drifted, missing) = l.map(|l| (l.drifted.clone(), l.missing.clone())).unwrap_or_default();
+            // The count is of what the manifest asks for and is really there: a resource
+            // recorded but gone from AWS is not deployed, and one recorded but no longer
+            // declared (removed, or switched off with `enabled`) is not part of N/M.
+            let recorded_names: Vec<&String> = recorded_map.map(|r| r.keys().collect()).unwrap_or_default();
+            let gone = |n: &str| missing.iter().any(|m| *m == Address::resource(&name, n).to_string());
+            let recorded = match manifest {
+                Some(m) => m.resources.keys().filter(|n| recorded_names.contains(n) && !gone(n)).count(),
+                None => recorded_names.len(),
+            };
+            let undeclared: Vec<String> = match manifest {
+                Some(m) => recorded_names.iter().filter(|n| !m.resources.contains_key(n.as_str())).map(|n| format!("{name}.{n}")).collect(),
+                None => Vec::new(),
+            };
             if !missing.is_empty() {
                 detail.push(format!("missing in AWS: {}", missing.join(", ")));
             }
             if !drifted.is_empty() {
                 detail.push(format!("changed outside infra: {}", drifted.join(", ")));
             }
+            if !undeclared.is_empty() {
+                detail.push(format!("recorded, not declared: {} (`infra plan {name}` shows what happens to it)", undeclared.join(", ")));
+            }
             if let Some(l) = l.filter(|l| !l.unreadable.is_empty()) {
                 detail.push(format!("could not check: {}", l.unreadable.join("; ")));
             }
-            let status = if recorded == 0 {
+            let status = if recorded_names.is_empty() {
                 ModuleStatus::Absent
             } else if !stale.is_empty() {
                 ModuleStatus::Stale
-            } else if recorded < declared || !missing.is_empty() || ws.project.module(&name).is_none() {
+            } else if recorded < declared || manifest.is_none() {
                 ModuleStatus::Partial
             } else if !drifted.is_empty() {
                 ModuleStatus::Drifted
             } else {
                 ModuleStatus::Deployed
             };
-            if ws.project.module(&name).is_none() {
+            if manifest.is_none() {
                 detail.push("no manifest: `infra down --all` removes it".into());
             }
             ModuleRow { name, status, recorded, declared, monthly, detail, drifted, missing }
@@ -167,79 +186,6 @@ fn savings(ws: &Workspace, state: &State, pricing: &Pricing, rows: &[ModuleRow])
         out.push((p.name.clone(), p.action, p.modules.clone(), saving));
     }
     out
-}
-
-/// Last month's costs from Cost Explorer, per `infra:module` tag, or why there are none.
-struct Actual {
-    /// `YYYY-MM-01` to `YYYY-MM-01` (end exclusive).
-    period: (String, String),
-    by_module: BTreeMap<String, f64>,
-    /// Why nothing is shown (no access, no data); `None` when there are figures.
-    missing: Option<String>,
-}
-
-/// The previous calendar month, as Cost Explorer takes it.
-fn last_month() -> (String, String) {
-    let today = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let (year, month) = (today[0..4].parse::<i32>().unwrap_or(1970), today[5..7].parse::<u32>().unwrap_or(1));
-    let (py, pm) = if month == 1 { (year - 1, 12) } else { (year, month - 1) };
-    (format!("{py:04}-{pm:02}-01"), format!("{year:04}-{month:02}-01"))
-}
-
-/// Ask Cost Explorer for last month's unblended cost of this environment's resources,
-/// grouped by the `infra:module` tag infra writes on everything. Cost Explorer only
-/// knows tags activated as cost allocation tags; without access or data, say so.
-async fn actual_costs(aws: &Aws, environment: &str) -> Actual {
-    use aws_sdk_costexplorer::types::{DateInterval, Expression, Granularity, GroupDefinition, GroupDefinitionType, TagValues};
-    let period = last_month();
-    let mut actual = Actual { period: period.clone(), by_module: BTreeMap::new(), missing: None };
-    let Ok(interval) = DateInterval::builder().start(&period.0).end(&period.1).build() else {
-        actual.missing = Some("cannot build the Cost Explorer request".into());
-        return actual;
-    };
-    let group = GroupDefinition::builder().r#type(GroupDefinitionType::Tag).key(crate::resources::tags::MODULE).build();
-    let only_this_env =
-        Expression::builder().tags(TagValues::builder().key(crate::resources::tags::ENV).values(environment).build()).build();
-    let asked = aws
-        .costexplorer()
-        .get_cost_and_usage()
-        .time_period(interval)
-        .granularity(Granularity::Monthly)
-        .metrics("UnblendedCost")
-        .group_by(group)
-        .filter(only_this_env)
-        .send()
-        .await;
-    let out = match asked {
-        Ok(out) => out,
-        Err(e) => {
-            use aws_sdk_costexplorer::error::ProvideErrorMetadata;
-            let code = e.as_service_error().and_then(|s| s.code()).unwrap_or("no answer").to_string();
-            let why = if crate::aws::DENIED.contains(&code.as_str()) {
-                "these credentials may not read Cost Explorer (ce:GetCostAndUsage)".to_string()
-            } else {
-                format!("Cost Explorer did not answer ({code})")
-            };
-            actual.missing = Some(why);
-            return actual;
-        }
-    };
-    for result in out.results_by_time() {
-        for group in result.groups() {
-            let module = group.keys().first().map(|k| k.split_once('$').map(|(_, v)| v).unwrap_or(k)).unwrap_or_default();
-            let amount = group.metrics().and_then(|m| m.get("UnblendedCost")).and_then(|m| m.amount()).and_then(|a| a.parse::<f64>().ok());
-            if let (false, Some(amount)) = (module.is_empty(), amount) {
-                *actual.by_module.entry(module.to_string()).or_default() += amount;
-            }
-        }
-    }
-    if actual.by_module.is_empty() {
-        actual.missing = Some(format!(
-            "Cost Explorer has no costs from {} to {} tagged infra:env={environment} (tags count once activated as cost allocation tags, and from then on)",
-            period.0, period.1
-        ));
-    }
-    actual
 }
 
 /// Where a declaration's properties are exactly `${var.NAME}`: (path, NAME).

@@ -2,8 +2,6 @@
 //! of a run that is stuck. On S3, where nothing releases a dead run's lock by itself,
 //! the holder and its age are shown and confirmed first.
 
-use std::io::IsTerminal;
-
 use super::{GlobalOptions, OpsError};
 use crate::printer::Printer;
 use crate::state::{StateStore, Unlocked};
@@ -18,16 +16,10 @@ pub async fn unlock(global: &GlobalOptions, force: bool, yes: bool, printer: &Pr
         };
         let state = if holder.is_dead() { "is no longer running" } else { "may still be running" };
         printer.out(&format!("{} is locked by {holder}, which {state}.", store.describe()));
-        if !yes && (holder.is_dead() || force) {
-            if !std::io::stdin().is_terminal() {
-                return Err(OpsError::Refused("pass --yes to clear the lock in a non-interactive run".into()));
-            }
-            let answer =
-                printer.prompt("Type 'yes' to remove the lock: ").map_err(|e| OpsError::Refused(format!("cannot read the answer: {e}")))?;
-            if answer.trim() != "yes" {
-                printer.note("Cancelled; the lock stays.");
-                return Ok(());
-            }
+        let clear = || "pass --yes to clear the lock in a non-interactive run".to_string();
+        if (holder.is_dead() || force) && !super::confirm(printer, yes, "Remove the lock?", clear)? {
+            printer.note("Cancelled; the lock stays.");
+            return Ok(());
         }
     }
     let message = match store.unlock(force).await? {

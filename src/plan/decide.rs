@@ -10,7 +10,7 @@ use super::step::{Action, PropChange};
 use crate::graph::Address;
 use crate::manifest::Project;
 use crate::resources::tags::{self, Tags};
-use crate::resources::{registry, PrepareCx};
+use crate::resources::{registry, DynDataSource, PrepareCx};
 use crate::schema::{self, contains_unknown, Ty};
 use crate::secrets;
 use crate::state::ResourceState;
@@ -31,6 +31,18 @@ fn tag_table(value: Option<&Value>) -> Tags {
 /// A resource's desired properties: resolved, normalized to its schema, its tags merged
 /// (environment, module, its own, infra's), checked against AWS's rules where known,
 /// computed values filled in. Unknown markers may remain while planning.
+/// A data lookup's type and its inputs, resolved in `scope` and normalised by the type's
+/// schema (they may still hold unknown markers): what planning and the executor both
+/// read a lookup with.
+pub fn lookup_properties(scope: &Scope<'_>, project: &Project, address: &Address) -> Result<(&'static dyn DynDataSource, Value), String> {
+    let module = project.module(&address.module).ok_or_else(|| format!("module {} not found", address.module))?;
+    let decl = module.data.get(&address.name).ok_or_else(|| "not in the manifest".to_string())?;
+    let kind = registry::data_source(&decl.type_name).ok_or_else(|| format!("unknown data type {}", decl.type_name))?;
+    let mut props = scope.resolve(&address.module, &decl.properties_json()).map_err(|e| e.to_string())?.value;
+    schema::normalize(&mut props, &kind.schema(), "")?;
+    Ok((kind, props))
+}
+
 pub fn desired_properties(scope: &Scope<'_>, project: &Project, address: &Address) -> Result<(Value, Resolved), String> {
     let module = project.module(&address.module).ok_or_else(|| format!("module {} not found", address.module))?;
     let decl = module.resources.get(&address.name).ok_or_else(|| "not in the manifest".to_string())?;

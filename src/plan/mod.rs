@@ -25,8 +25,8 @@ use crate::schema::{self, contains_unknown, Change, UNKNOWN};
 use crate::secrets;
 use crate::state::{ResourceState, State};
 
-pub use decide::{add_own_tags, changes, decide, desired_properties, resource_schema, Decision, Live};
-pub use ownership::{check_one as check_owner, checkable};
+pub use decide::{add_own_tags, changes, decide, desired_properties, lookup_properties, resource_schema, Decision, Live};
+pub use ownership::{check_one as check_owner, checkable, Taken};
 pub use refresh::read_live;
 pub use resolve::{Resolved, Scope};
 pub use select::{dependents, select_down, select_up, SelectError, Selection};
@@ -44,6 +44,10 @@ pub enum PlanError {
     Identity(AwsError),
     #[error("refusing to create over resources this environment does not manage:\n{}", .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
     NotOurs(Vec<String>),
+    /// Names this environment already holds under another address: resources renamed
+    /// in the manifests, whose records must move rather than the resources be re-created.
+    #[error("refusing to create what this environment already has under another address (renamed in the manifest?):\n{}\n  Nothing was changed.", .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Renamed(Vec<String>),
     #[error("refusing a plan that removes protected resources:\n{}\n  Nothing was changed. Set `prevent_destroy = false` (and apply) first if this is intended.", .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
     Protected(Vec<String>),
 }
@@ -114,9 +118,7 @@ impl Planner<'_> {
             for addr in ready {
                 let decl = &self.project.modules[&addr.module].data[&addr.name];
                 let invalid = |message: String| PlanError::Invalid { address: addr.clone(), message, loc: decl.loc.clone() };
-                let kind = registry::data_source(&decl.type_name).ok_or_else(|| invalid("unknown data type".into()))?;
-                let mut props = scope.resolve(&addr.module, &decl.properties_json()).map_err(|e| invalid(e.to_string()))?.value;
-                schema::normalize(&mut props, &kind.schema(), "").map_err(invalid)?;
+                let (kind, props) = lookup_properties(&scope, self.project, &addr).map_err(invalid)?;
                 calls.push(async move {
                     let label = addr.to_string();
                     let dir = self.project.module_dir(&addr.module);
@@ -208,9 +210,7 @@ impl Planner<'_> {
                 }
                 Kind::Data => {
                     let decl = &self.project.modules[&addr.module].data[&addr.name];
-                    let kind = registry::data_source(&decl.type_name).ok_or_else(|| invalid("unknown data type".into()))?;
-                    let mut props = scope.resolve(&addr.module, &decl.properties_json()).map_err(|e| invalid(e.to_string()))?.value;
-                    schema::normalize(&mut props, &kind.schema(), "").map_err(invalid)?;
+                    let (kind, props) = lookup_properties(&scope, self.project, &addr).map_err(invalid)?;
                     if contains_unknown(&props) {
                         unknown.insert(addr.clone());
                     } else {
@@ -339,13 +339,16 @@ impl Planner<'_> {
             plan.steps.push(step);
         }
         self.protect(&mut plan.steps)?;
-        let refusals = if check_owners {
-            ownership::check_plan(self.aws, self.project, &self.state.lineage, &mut plan.steps, self.parallelism).await
+        let (not_ours, renamed) = if check_owners {
+            ownership::check_plan(self.aws, self.project, self.state, &mut plan.steps, self.parallelism).await
         } else {
-            Vec::new()
+            Default::default()
         };
-        if !refusals.is_empty() {
-            return Err(PlanError::NotOurs(refusals));
+        // Something else's name is the graver refusal; renames are listed with it.
+        match (not_ours.is_empty(), renamed.is_empty()) {
+            (false, _) => return Err(PlanError::NotOurs(not_ours.into_iter().chain(renamed).collect())),
+            (true, false) => return Err(PlanError::Renamed(renamed)),
+            (true, true) => {}
         }
         let (edges, early_edges) = self.edges(&plan, &index_of_node);
         plan.edges = edges;
@@ -434,19 +437,10 @@ impl Planner<'_> {
                 return Err(PlanError::NotOurs(vec![refusal]));
             }
         }
-        let record = ResourceState {
-            type_name: pending.type_name.clone(),
-            id: if live.is_some() { id.unwrap_or_default() } else { String::new() },
-            arn: None,
-            properties: live.as_ref().map(|(v, _)| v.clone()).unwrap_or_else(|| pending.properties.clone()),
-            attributes: live.as_ref().map(|(_, a)| a.clone()).unwrap_or_default(),
-            dependencies: Vec::new(),
-            consumed: Default::default(),
-            updated_at: pending.started_at.clone(),
-            prevent_destroy: false,
-            retain: false,
-            imported: false,
-        };
+        let (properties, attributes) = live.clone().unwrap_or_else(|| (pending.properties.clone(), Attrs::new()));
+        let id = if live.is_some() { id.unwrap_or_default() } else { String::new() };
+        let mut record = ResourceState::new(&pending.type_name, id, properties, attributes);
+        record.updated_at = pending.started_at.clone();
         if record.id.is_empty() && self.project.module(&addr.module).is_some_and(|m| m.resources.contains_key(&addr.name)) {
             // Still wanted and not there: an ordinary create follows.
             return Ok(None);

@@ -230,23 +230,7 @@ mod tests {
 
         let mut attrs = serde_json::Map::new();
         attrs.insert("url".into(), json!("http://q"));
-        state.set_resource(
-            "a",
-            "q",
-            ResourceState {
-                type_name: "sqs.queue".into(),
-                id: "http://q".into(),
-                arn: None,
-                properties: json!({}),
-                attributes: attrs,
-                dependencies: vec![],
-                consumed: BTreeMap::new(),
-                updated_at: String::new(),
-                prevent_destroy: false,
-                retain: false,
-                imported: false,
-            },
-        );
+        state.set_resource("a", "q", ResourceState::new("sqs.queue", "http://q".into(), json!({}), attrs));
         state.modules.get_mut("a").unwrap().outputs.insert("url".into(), json!("http://q"));
         let scope = empty.scope(&p, &state, &unknown);
         let r = scope.resolve("b", &json!("${module.a.url}")).unwrap();

@@ -3,8 +3,10 @@
 //! depends on, the cross-module values it consumed, and the module's outputs.
 //! Secret values never enter it. It lives in `state/` or in S3 ([`StateStore`]).
 
+mod error;
 mod journal;
 mod local;
+mod lock;
 mod s3;
 mod store;
 
@@ -13,9 +15,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use error::StateError;
 pub use local::LocalStore;
+pub use lock::{hostname, LockInfo, Unlocked};
 pub use s3::{S3Store, Version};
-pub use store::{LockInfo, StateError, StateLock, StateStore, Unlocked};
+pub use store::{StateLock, StateStore};
 
 /// One change to the state: what each finished step appends to the journal, so a save
 /// costs what the step changed rather than the whole document.
@@ -114,6 +118,33 @@ pub struct ResourceState {
 }
 
 impl ResourceState {
+    /// A resource as AWS reported it, recorded now: its ARN is its `arn` attribute when
+    /// it has one; no dependencies, nothing consumed, unprotected, infra's own. The
+    /// callers add what they know (`with_protection`, the fields for dependencies).
+    pub fn new(type_name: &str, id: String, properties: Value, attributes: Map<String, Value>) -> Self {
+        let arn = attributes.get("arn").and_then(Value::as_str).filter(|a| !a.is_empty()).map(str::to_string);
+        ResourceState {
+            type_name: type_name.to_string(),
+            id,
+            arn,
+            properties,
+            attributes,
+            dependencies: Vec::new(),
+            consumed: BTreeMap::new(),
+            updated_at: now(),
+            prevent_destroy: false,
+            retain: false,
+            imported: false,
+        }
+    }
+
+    /// The manifest's protection, as applied with it.
+    pub fn with_protection(mut self, protection: crate::manifest::Protection) -> Self {
+        self.prevent_destroy = protection.prevent_destroy;
+        self.retain = protection.retain;
+        self
+    }
+
     pub fn protection(&self) -> crate::manifest::Protection {
         crate::manifest::Protection { prevent_destroy: self.prevent_destroy, retain: self.retain }
     }

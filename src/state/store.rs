@@ -5,149 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use super::local::{LocalLock, LocalStore};
 use super::s3::{S3Lock, S3Store};
-use super::State;
-use crate::aws::{AwsOptions, ConnectError};
+use super::{LockInfo, State, StateError, Unlocked};
+use crate::aws::AwsOptions;
 use crate::manifest::settings::StateBackend;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StateError {
-    #[error("cannot read state file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error(
-        "state {what} is not valid: {detail}\n  It was left untouched. {}",
-        match backup { Some(b) => format!("The previous version is in {}; inspect it and copy it back if it is right.", b.display()), None => "Earlier versions: `infra state history`.".into() }
-    )]
-    Corrupt { what: String, detail: String, backup: Option<PathBuf> },
-    #[error("state {what} has schema version {found}, newer than this infra understands ({}); upgrade infra", super::SCHEMA_VERSION)]
-    TooNew { what: String, found: u32 },
-    #[error("cannot write state file {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
-    #[error("state {what} is locked by {holder}\n  {}", if *.dead {
-        "That run is no longer running. `infra unlock` clears its lock after showing it; then run again.".to_string()
-    } else {
-        "Wait for that run to finish (or pass --lock-timeout 5m to wait). If it is stuck, `infra unlock --force` breaks the lock.".to_string()
-    })]
-    Locked { what: String, holder: String, dead: bool },
-    #[error("cannot lock state {path}: {source}")]
-    Lock { path: PathBuf, source: std::io::Error },
-    #[error("state {what}: {action}: {source}")]
-    Remote { what: String, action: &'static str, source: ConnectError },
-    /// Someone else wrote the document since this run read it (the lock was broken).
-    #[error(
-        "state {what} was changed by another run since this one read it (was the lock broken?); \
-         nothing was overwritten.\n  Everything this run recorded is in {}: compare it with `infra state pull` and \
-         put back what is missing (`infra state restore`, `infra import`).", recovery.display()
-    )]
-    Conflict { what: String, recovery: PathBuf },
-    #[error("{0}")]
-    Refused(String),
-}
-
-impl StateError {
-    /// Errors after which no further step may run: the state can no longer be saved.
-    pub fn is_fatal(&self) -> bool {
-        matches!(self, StateError::Conflict { .. } | StateError::Remote { .. })
-    }
-}
-
-/// Who holds a lock, written into it for the next run to read.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LockInfo {
-    pub pid: u32,
-    pub host: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub user: String,
-    pub since: String,
-    pub command: String,
-    /// This run's id (S3: tells a lock this run wrote from one written over it).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub run: String,
-    /// S3: refreshed while the run lives, every `heartbeat_secs`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub heartbeat: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub heartbeat_secs: Option<u64>,
-}
-
-impl LockInfo {
-    pub fn mine(command: &str) -> Self {
-        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default();
-        LockInfo {
-            pid: std::process::id(),
-            host: hostname(),
-            user,
-            since: super::now(),
-            command: command.to_string(),
-            run: String::new(),
-            heartbeat: None,
-            heartbeat_secs: None,
-        }
-    }
-
-    /// How long ago the lock was taken, in words.
-    pub fn age(&self) -> Option<String> {
-        let since = humantime::parse_rfc3339(&self.since).ok()?;
-        let secs = std::time::SystemTime::now().duration_since(since).ok()?.as_secs();
-        Some(humantime::format_duration(Duration::from_secs(secs)).to_string())
-    }
-
-    /// Whether the holder is known to have stopped: on this host its process is gone;
-    /// elsewhere its heartbeat stopped (three intervals missed).
-    pub fn is_dead(&self) -> bool {
-        if self.host == hostname() {
-            return !process_alive(self.pid);
-        }
-        match (&self.heartbeat, self.heartbeat_secs) {
-            (Some(beat), Some(every)) => humantime::parse_rfc3339(beat)
-                .ok()
-                .and_then(|t| std::time::SystemTime::now().duration_since(t).ok())
-                .is_some_and(|quiet| quiet > Duration::from_secs(every * 3)),
-            _ => false,
-        }
-    }
-}
-
-impl std::fmt::Display for LockInfo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let who = if self.user.is_empty() { String::new() } else { format!("{} ", self.user) };
-        write!(f, "{who}pid {} on {} since {}", self.pid, self.host, self.since)?;
-        if let Some(age) = self.age() {
-            write!(f, " ({age} ago)")?;
-        }
-        write!(f, " (`{}`)", self.command)
-    }
-}
-
-pub fn hostname() -> String {
-    gethostname::gethostname().to_string_lossy().into_owned()
-}
-
-#[cfg(unix)]
-fn process_alive(pid: u32) -> bool {
-    // Signal 0 checks existence; EPERM means it exists under another user.
-    let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
-#[cfg(not(unix))]
-fn process_alive(_pid: u32) -> bool {
-    true
-}
-
-/// What `infra unlock` did.
-#[derive(Debug)]
-pub enum Unlocked {
-    /// Nobody held the lock.
-    NotLocked,
-    /// Cleared the record of a run that died holding the lock.
-    Abandoned(LockInfo),
-    /// Removed the lock of a run that may still be running (`--force`).
-    Forced(String),
-}
 
 /// One environment's state, wherever it lives.
 #[derive(Debug)]
@@ -273,11 +135,4 @@ impl StateStore {
             StateStore::S3(s) => s.unlock(force).await,
         }
     }
-}
-
-/// Build an S3 client for the backend, from the usual credential chain.
-/// A client for the state bucket, and the endpoint override it talks to (if any).
-pub(super) async fn s3_client(aws: &AwsOptions, region: Option<&str>) -> Result<(aws_sdk_s3::Client, Option<String>), ConnectError> {
-    let loaded = crate::aws::Aws::load(aws).await?;
-    Ok((loaded.s3_in(region), loaded.s3_endpoint()))
 }

@@ -82,3 +82,120 @@ fn variables_can_be_overridden_per_environment_and_on_the_command_line() {
     assert!(bad.stderr.contains("modules/5_database.toml:"), "{}", bad.stderr);
     assert!(bad.stderr.contains("--var 5_database.min_capacity=lots"), "{}", bad.stderr);
 }
+
+/// The line of `infra status`'s table for `module`, split into columns.
+fn status_row<'a>(stdout: &'a str, module: &str) -> Vec<&'a str> {
+    stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|cols| cols.first() == Some(&module))
+        .unwrap_or_else(|| panic!("no row for {module}:\n{stdout}"))
+}
+
+#[test]
+fn status_counts_what_is_really_deployed() {
+    let env = Env::empty();
+    let queue = |name: &str| format!("[resources.{name}]\ntype = \"sqs.queue\"\nname = \"status-{name}\"\n\n");
+    env.write("modules/ready.toml", &(queue("a") + &queue("b")));
+    env.write("modules/half.toml", &(queue("x") + &queue("y")));
+    env.infra(&["up", "ready", "half"]).ok();
+    // Half of `half`: one queue deleted outside infra, one declared and never deployed.
+    env.block_on(async {
+        let url = env.sqs().get_queue_url().queue_name("status-y").send().await.unwrap().queue_url.unwrap();
+        env.sqs().delete_queue().queue_url(url).send().await.unwrap();
+    });
+    env.write("modules/half.toml", &(queue("x") + &queue("y") + &queue("z")));
+
+    let status = env.infra(&["status"]);
+    status.ok();
+    assert_eq!(status_row(&status.stdout, "ready")[1..3], ["deployed", "2/2"], "{}", status.stdout);
+    let half = status_row(&status.stdout, "half");
+    assert_eq!(half[1..3], ["partial", "1/3"], "only x is there of x, y, z:\n{}", status.stdout);
+    assert!(half.join(" ").contains("missing in AWS: half.y"), "{}", status.stdout);
+
+    let json = env.infra(&["status", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.ok().stdout).unwrap();
+    let half = doc["modules"].as_array().unwrap().iter().find(|m| m["module"] == "half").unwrap();
+    assert_eq!((half["state"].as_str(), half["resources"].as_u64(), half["declared"].as_u64()), (Some("partial"), Some(1), Some(3)));
+}
+
+#[test]
+fn plan_estimate_names_no_source_file() {
+    let env = Env::empty();
+    env.write("modules/jobs.toml", "[resources.queue]\ntype = \"sqs.queue\"\nname = \"estimate-jobs\"\n");
+    let plan = env.infra(&["plan", "jobs", "--estimate"]);
+    plan.ok();
+    assert!(plan.stdout.contains("Estimated time on AWS: 2s along the critical path:"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("AWS's typical durations per resource type"), "{}", plan.stdout);
+    assert!(!plan.all().contains(".toml") && !plan.all().contains("src/"), "no internal file path:\n{}", plan.all());
+}
+
+#[test]
+fn output_without_a_module_prints_every_modules_outputs() {
+    let env = Env::empty();
+    env.write(
+        "modules/1_keys.toml",
+        "[resources.key]\ntype = \"apigateway.api_key\"\nname = \"output-key\"\n\n[outputs]\nkey_id = \"${resources.key.id}\"\nkey = { value = \"${resources.key.value}\", sensitive = true }\n",
+    );
+    env.write(
+        "modules/2_jobs.toml",
+        "[resources.queue]\ntype = \"sqs.queue\"\nname = \"output-jobs\"\n\n[outputs]\nqueue_url = \"${resources.queue.url}\"\n",
+    );
+    env.write(
+        "modules/3_later.toml",
+        "[resources.queue]\ntype = \"sqs.queue\"\nname = \"output-later\"\n\n[outputs]\nlater_url = \"${resources.queue.url}\"\n",
+    );
+    env.infra(&["up", "1_keys", "2_jobs"]).ok();
+    // The URL as infra saw it (through the test's proxy), ending in the queue's name.
+    let url = env.state()["modules"]["2_jobs"]["outputs"]["queue_url"].as_str().unwrap().to_string();
+    assert!(url.ends_with("/123456789012/output-jobs"), "{url}");
+
+    let all = env.infra(&["output"]);
+    all.ok();
+    let keys = all.stdout.find("1_keys:\n").unwrap_or_else(|| panic!("grouped by module:\n{}", all.stdout));
+    let jobs = all.stdout.find("2_jobs:\n").unwrap_or_else(|| panic!("grouped by module:\n{}", all.stdout));
+    assert!(keys < jobs, "in module order:\n{}", all.stdout);
+    assert!(all.stdout.contains("\n  key    = (sensitive)\n"), "sensitive outputs masked:\n{}", all.stdout);
+    assert!(all.stdout.contains("\n  key_id = "), "{}", all.stdout);
+    assert!(all.stdout.contains(&format!("\n  queue_url = {url}\n")), "{}", all.stdout);
+    assert!(!all.stdout.contains("3_later"), "a module not deployed has no outputs:\n{}", all.stdout);
+    assert!(all.stderr.contains("3_later"), "and is named as not deployed:\n{}", all.stderr);
+
+    let json = env.infra(&["output", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.ok().stdout).unwrap();
+    assert_eq!(doc["2_jobs"]["queue_url"], url.as_str());
+    assert!(doc["1_keys"]["key_id"].is_string() && doc["1_keys"].get("key").is_none(), "{doc}");
+
+    let one = env.infra(&["output", "2_jobs"]);
+    assert_eq!(one.ok().stdout, format!("queue_url = {url}\n"));
+    let raw = env.infra(&["output", "2_jobs", "queue_url"]);
+    assert_eq!(raw.ok().stdout.trim_end(), url, "one value stays raw for shell use");
+}
+
+#[test]
+fn schema_and_docs_show_users_no_emulator_notes() {
+    let env = Env::empty();
+    // The types whose examples or descriptions carried notes about the emulator.
+    for ty in [
+        "dynamodb.table",
+        "ec2.nat_gateway",
+        "lambda.function",
+        "s3.bucket",
+        "apigateway.rest_api",
+        "apigatewayv2.stage",
+        "apprunner.service",
+    ] {
+        let schema = env.infra(&["schema", ty]);
+        schema.ok();
+        assert!(schema.stdout.contains(&format!("type = \"{ty}\"")), "{ty}: the example is shown:\n{}", schema.stdout);
+        let text = schema.stdout.to_lowercase();
+        assert!(!text.contains("moto") && !text.contains("emulator"), "{ty}: notes for the tests, not the user:\n{}", schema.stdout);
+    }
+    let docs = env.infra(&["docs"]);
+    let text = docs.ok().stdout.to_lowercase();
+    assert!(
+        !text.contains("moto") && !text.contains("emulator") && !text.contains("conformance steps"),
+        "the reference has emulator notes"
+    );
+    assert!(env.proxy.calls().is_empty(), "schema and docs need no AWS");
+}

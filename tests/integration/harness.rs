@@ -1,4 +1,5 @@
-//! Test harness: a private moto server per test (on a free loopback port), a recording
+//! Test harness: a private moto server per test (on a free loopback port, reset and
+//! reused by a later test of the same thread pool), a recording
 //! proxy in front of it, a copy of the project in a temp dir, the real `infra` binary
 //! run against them with dummy credentials, and SDK clients to read the emulator back.
 
@@ -46,6 +47,12 @@ pub struct Moto {
     pub url: String,
 }
 
+/// Emulators whose tests have finished, reset and waiting for the next test in this
+/// process. Starting moto costs one to two seconds of CPU (it imports every service);
+/// a reset costs milliseconds. With the suite's threads (`.cargo/config.toml`), that many
+/// emulator processes serve it at once, each one test at a time.
+static IDLE: std::sync::Mutex<Vec<Moto>> = std::sync::Mutex::new(Vec::new());
+
 impl Moto {
     pub fn start() -> Moto {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -67,6 +74,47 @@ impl Moto {
             std::thread::sleep(Duration::from_millis(50));
         }
         moto
+    }
+
+    /// An emulator holding nothing: a reset one from an earlier test, or a new one.
+    pub fn lease() -> Lease {
+        let idle = IDLE.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        Lease(Some(idle.unwrap_or_else(Moto::start)))
+    }
+
+    /// Forget everything (moto's own `POST /moto-api/reset`); false if it did not answer so.
+    fn reset(&self) -> bool {
+        use std::io::{Read, Write};
+        let addr = self.url.trim_start_matches("http://");
+        let Ok(mut stream) = std::net::TcpStream::connect(addr) else { return false };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+        let mut answer = String::new();
+        if write!(stream, "POST /moto-api/reset HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n").is_err()
+            || stream.read_to_string(&mut answer).is_err()
+        {
+            return false;
+        }
+        answer.split_whitespace().nth(1) == Some("200")
+    }
+}
+
+/// A test's emulator: reset and put back for the next test when the test is done, unless
+/// the test failed (its emulator is left to die with it, as evidence in its log).
+pub struct Lease(Option<Moto>);
+
+impl std::ops::Deref for Lease {
+    type Target = Moto;
+    fn deref(&self) -> &Moto {
+        self.0.as_ref().expect("leased emulator")
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let Some(moto) = self.0.take() else { return };
+        if !std::thread::panicking() && moto.reset() {
+            IDLE.lock().unwrap_or_else(|e| e.into_inner()).push(moto);
+        }
     }
 }
 
@@ -135,13 +183,29 @@ impl Drop for AppRunnerStandIn {
 }
 
 pub struct Env {
-    /// Stopped when the environment is dropped.
-    pub moto: Moto,
+    /// Reset and returned to the pool when the environment is dropped.
+    pub moto: Lease,
     pub apprunner: AppRunnerStandIn,
     pub proxy: Proxy,
     pub dir: tempfile::TempDir,
     rt: tokio::runtime::Runtime,
     pub sdk: SdkConfig,
+    started: Instant,
+}
+
+/// `INFRA_TEST_TIMES=FILE` appends each test's name and seconds to FILE: which tests
+/// bound the suite's wall time (docs/performance.md, "The test suite").
+impl Drop for Env {
+    fn drop(&mut self) {
+        let Some(file) = std::env::var_os("INFRA_TEST_TIMES") else { return };
+        let name = std::thread::current().name().unwrap_or("?").to_string();
+        let line = format!("{:7.1} {name}\n", self.started.elapsed().as_secs_f64());
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(file)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+    }
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {
@@ -167,7 +231,8 @@ impl Env {
 
     /// Emulator and proxy, with an empty `modules/`.
     pub fn empty() -> Env {
-        let moto = Moto::start();
+        let started = Instant::now();
+        let moto = Moto::lease();
         let apprunner = AppRunnerStandIn::start();
         let proxy = Proxy::start(&moto.url);
         // App Runner calls go through the proxy too (recorded, faults injected), then to the stand-in.
@@ -177,12 +242,13 @@ impl Env {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let sdk = rt.block_on(
             aws_config::defaults(BehaviorVersion::latest())
+                .http_client(infra::aws::https_client())
                 .endpoint_url(&moto.url)
                 .region(Region::new("us-east-1"))
                 .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
                 .load(),
         );
-        Env { moto, apprunner, proxy, dir, rt, sdk }
+        Env { moto, apprunner, proxy, dir, rt, sdk, started }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {

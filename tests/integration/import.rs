@@ -114,6 +114,47 @@ fn modules_by_name_dry_run_then_yes() {
     assert_eq!(tags.get("infra:env").map(String::as_str), Some("dev"), "{tags:?}");
 }
 
+#[test]
+fn what_infra_made_is_taken_back_after_state_rm_with_its_own_tags_and_nothing_to_do() {
+    let env = Env::empty();
+    env.write(
+        "modules/m.toml",
+        "[resources.jobs]\ntype = \"sqs.queue\"\nname = \"own-jobs\"\ntags = { Team = \"core\" }\n\n\
+         [resources.files]\ntype = \"s3.bucket\"\nname = \"own-files\"\nforce_destroy = true\n",
+    );
+    env.infra(&["up", "m"]).ok();
+    let lineage = env.state()["lineage"].as_str().unwrap().to_string();
+    env.infra(&["state", "rm", "m.jobs", "m.files"]).ok();
+    let url = queue_url(&env, "own-jobs");
+    let jobs = env.infra(&["import", "m.jobs", &url]);
+    jobs.ok();
+    let files = env.infra(&["import", "m.files", "own-files"]);
+    assert!(files.ok().stdout.contains("No changes"), "nothing to do once both are back: {}", files.stdout);
+    env.infra(&["plan", "m", "--detailed-exitcode"]).code(0);
+    env.proxy.clear();
+    env.infra(&["up", "m"]).ok();
+    assert!(env.proxy.writes().is_empty(), "no tag removed or added: {:?}", env.proxy.writes());
+
+    let aws = env.aws();
+    let queue_tags = env.block_on(async { aws.sqs().list_queue_tags().queue_url(&url).send().await.unwrap().tags.unwrap_or_default() });
+    let bucket_tags: std::collections::HashMap<String, String> = env.block_on(async {
+        let t = env.s3().get_bucket_tagging().bucket("own-files").send().await.unwrap();
+        t.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()
+    });
+    for (tags, name) in [(&queue_tags, "jobs"), (&bucket_tags, "files")] {
+        for (k, v) in [
+            ("ManagedBy", "infra"),
+            ("infra:env", "dev"),
+            ("infra:state", lineage.as_str()),
+            ("infra:module", "m"),
+            ("infra:resource", name),
+        ] {
+            assert_eq!(tags.get(k).map(String::as_str), Some(v), "{name}: {k} is still there: {tags:?}");
+        }
+    }
+    assert_eq!(queue_tags.get("Team").map(String::as_str), Some("core"));
+}
+
 /// Seed 000's 5_database and part of 6_agents, made directly in the emulator as
 /// Terraform would have, and the v4 state Terraform would have written for them.
 fn terraform_fixture(env: &Env) -> (String, String) {

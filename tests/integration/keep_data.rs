@@ -179,6 +179,12 @@ fn down_all_keeps_the_snapshots_unless_asked_to_delete_them() {
     // Not a terminal and no --delete-snapshots: the data stays, and the way to drop it is named.
     let down = env.infra(&["down", "--all", "--yes"]);
     down.ok();
+    assert!(
+        down.stdout.contains("5_database.aurora (rds.cluster): ")
+            && down.stdout.contains("; kept in a final snapshot alex-aurora-cluster-final-"),
+        "the plan says where the database's data goes: {}",
+        down.stdout
+    );
     let kept = snapshots(&env);
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert!(down.all().contains("`infra down --all --delete-snapshots` deletes them") && down.all().contains(&kept[0].0), "{}", down.all());
@@ -189,4 +195,92 @@ fn down_all_keeps_the_snapshots_unless_asked_to_delete_them() {
     assert!(snapshots(&env).is_empty());
     // The flag means nothing without --all.
     env.infra(&["down", "5_database", "--delete-snapshots"]).code(1);
+}
+
+#[test]
+fn down_names_every_resource_holding_data_and_how_much_before_deleting_it() {
+    let env = Env::empty();
+    env.write(
+        "modules/m.toml",
+        r#"
+[resources.files]
+type = "s3.bucket"
+name = "data-files"
+versioning = true
+force_destroy = true
+
+[resources.jobs]
+type = "sqs.queue"
+name = "data-jobs"
+
+[resources.trades]
+type = "dynamodb.table"
+name = "data-trades"
+hash_key = "id"
+
+[resources.logs]
+type = "logs.log_group"
+name = "/data/logs"
+"#,
+    );
+    env.infra(&["up", "m"]).ok();
+    let queue = env.block_on(async {
+        let s3 = env.s3();
+        // Three objects, one of them written twice: four versions, 15 bytes in all.
+        for (key, body) in [("a", "one"), ("b", "two"), ("c", "three"), ("a", "uno!")] {
+            s3.put_object().bucket("data-files").key(key).body(body.as_bytes().to_vec().into()).send().await.unwrap();
+        }
+        let url = env.sqs().get_queue_url().queue_name("data-jobs").send().await.unwrap().queue_url.unwrap();
+        for body in ["first", "second"] {
+            env.sqs().send_message().queue_url(&url).message_body(body).send().await.unwrap();
+        }
+        let dynamodb = aws_sdk_dynamodb::Client::new(&env.sdk);
+        for id in ["t-1", "t-2"] {
+            let item = aws_sdk_dynamodb::types::AttributeValue::S(id.into());
+            dynamodb.put_item().table_name("data-trades").item("id", item).send().await.unwrap();
+        }
+        url
+    });
+    let lines = [
+        "Data in what this plan deletes or replaces:",
+        "  m.files (s3.bucket): 3 objects (4 versions in all), 15 bytes; deleted with it",
+        "  m.jobs (sqs.queue): about 2 messages; deleted with it",
+        "  m.trades (dynamodb.table): about 2 items",
+    ];
+
+    // Without --yes and without a terminal: refused, the data named in the refusal.
+    let refused = env.infra(&["down", "--all"]);
+    refused.code(1);
+    for line in lines {
+        assert!(refused.stdout.contains(line), "{line}: {}", refused.stdout);
+    }
+    assert!(!refused.stdout.contains("m.logs (logs.log_group):"), "a log group's settings are not data: {}", refused.stdout);
+    assert!(
+        refused
+            .stderr
+            .contains("the plan deletes or replaces 4 resources, with the data in m.files (3 objects (4 versions in all), 15 bytes)")
+            && refused.stderr.contains("pass --yes"),
+        "{}",
+        refused.stderr
+    );
+    // The dry run shows it too; neither changed anything.
+    let dry = env.infra(&["down", "--all", "--dry-run"]);
+    assert!(dry.ok().stdout.contains(lines[1]), "{}", dry.stdout);
+    env.block_on(async {
+        env.s3().get_object().bucket("data-files").key("c").send().await.expect("the objects are still there");
+    });
+
+    // With --yes: the same account of the data, then everything goes as before.
+    let down = env.infra(&["down", "--all", "--yes"]);
+    down.ok();
+    for line in lines {
+        assert!(down.stdout.contains(line), "{line}: {}", down.stdout);
+    }
+    env.block_on(async {
+        assert!(env.s3().head_bucket().bucket("data-files").send().await.is_err(), "the bucket was emptied and deleted");
+        assert!(env.sqs().get_queue_attributes().queue_url(&queue).send().await.is_err(), "the queue is gone");
+        let tables = aws_sdk_dynamodb::Client::new(&env.sdk).list_tables().send().await.unwrap();
+        assert!(tables.table_names().is_empty(), "{tables:?}");
+    });
+    assert!(env.state()["modules"].get("m").is_none_or(|m| m["resources"].as_object().is_none_or(|r| r.is_empty())));
 }

@@ -145,3 +145,58 @@ fn an_interrupted_create_is_not_adopted_from_another_state() {
     plan.code(1);
     assert!(plan.stderr.contains("m.q: queue jobs already exists and is not managed by this environment (it was created by infra for environment `dev` but is recorded in another state"), "{}", plan.stderr);
 }
+
+#[test]
+fn a_renamed_resource_is_refused_with_the_move_that_works() {
+    let env = Env::empty();
+    let manifest = |bucket: &str, queue: &str, moved: &str| {
+        format!(
+            "[resources.{bucket}]\ntype = \"s3.bucket\"\nname = \"renamed-files\"\nforce_destroy = true\n\n\
+             [resources.{queue}]\ntype = \"sqs.queue\"\nname = \"renamed-jobs\"\n{moved}"
+        )
+    };
+    env.write("modules/m.toml", &manifest("uploads", "jobs", ""));
+    env.infra(&["up", "m"]).ok();
+    env.block_on(async {
+        env.s3().put_object().bucket("renamed-files").key("kept.txt").body(b"data".to_vec().into()).send().await.unwrap();
+    });
+
+    // Renamed in the manifest: the same bucket name under a new address.
+    env.write("modules/m.toml", &manifest("files", "jobs", ""));
+    env.proxy.clear();
+    for args in [&["plan", "m"][..], &["up", "m", "--yes"]] {
+        let run = env.infra(args);
+        run.code(1);
+        assert!(
+            run.stderr.contains(
+                "m.files: bucket renamed-files is already this environment's, recorded as m.uploads, which this plan would delete"
+            ),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("[[moved]]\n      from = \"uploads\"\n      to = \"files\""), "{}", run.stderr);
+        assert!(run.stderr.contains("or run `infra state mv m.uploads m.files`"), "{}", run.stderr);
+        assert!(!run.stderr.contains("infra import"), "importing cannot work, so it is not suggested: {}", run.stderr);
+    }
+    assert!(env.proxy.writes().is_empty(), "nothing was sent: {:?}", env.proxy.writes());
+    // Importing it under the new name is refused, and points at the move as well.
+    let import = env.infra(&["import", "m.files", "renamed-files"]);
+    import.code(1);
+    assert!(import.stderr.contains("`infra state mv m.uploads m.files`"), "{}", import.stderr);
+
+    // The suggestion works: nothing to do in AWS afterwards.
+    env.infra(&["state", "mv", "m.uploads", "m.files"]).ok();
+    env.infra(&["plan", "m", "--detailed-exitcode"]).code(0);
+    let up = env.infra(&["up", "m"]);
+    assert!(up.ok().stdout.contains("No changes"), "{}", up.stdout);
+    assert!(env.proxy.writes().is_empty(), "nothing created or deleted: {:?}", env.proxy.writes());
+    env.block_on(async {
+        env.s3().get_object().bucket("renamed-files").key("kept.txt").send().await.expect("the bucket and its objects are untouched");
+    });
+    // So does the other form, travelling with the manifest.
+    env.write("modules/m.toml", &manifest("files", "work", "\n[[moved]]\nfrom = \"jobs\"\nto = \"work\"\n"));
+    env.infra(&["plan", "m", "--detailed-exitcode"]).code(0);
+    env.infra(&["up", "m"]).ok();
+    assert!(env.proxy.writes().is_empty(), "{:?}", env.proxy.writes());
+    assert!(env.state()["modules"]["m"]["resources"].get("work").is_some(), "the move is recorded");
+}

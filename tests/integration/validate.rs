@@ -302,3 +302,111 @@ fn for_each_errors_name_the_place() {
         &["`for_each` key `a b`"],
     );
 }
+
+/// A queue whose redrive names its dead-letter queue by reference (known only after
+/// apply) still has its own rules checked: they do not read that value.
+#[test]
+fn a_fifo_queue_name_without_the_suffix_is_refused_with_a_redrive() {
+    let module = |name: &str| {
+        format!(
+            "[resources.dlq]\ntype = \"sqs.queue\"\nname = \"jobs-dlq.fifo\"\nfifo = true\n\n\
+             [resources.jobs]\ntype = \"sqs.queue\"\nname = \"{name}\"\nfifo = true\n\
+             redrive = {{ dead_letter_target_arn = \"${{resources.dlq.arn}}\", max_receive_count = 3 }}\n\
+             tags = {{ Account = \"${{aws.account_id}}\" }}\n"
+        )
+    };
+    rejects(
+        &[("m.toml", &module("jobs"))],
+        "modules/m.toml:8:8",
+        &["m.jobs: `name`: FIFO queue name `jobs` must end in `.fifo`", "`jobs.fifo`"],
+    );
+    let out = validate(&[("m.toml", &module("jobs.fifo"))]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn a_dead_letter_queue_of_the_other_kind_is_refused() {
+    let module = |dlq: &str, dlq_fifo: bool, jobs: &str, jobs_fifo: bool| {
+        format!(
+            "[resources.dlq]\ntype = \"sqs.queue\"\nname = \"{dlq}\"\nfifo = {dlq_fifo}\n\n\
+             [resources.jobs]\ntype = \"sqs.queue\"\nname = \"{jobs}\"\nfifo = {jobs_fifo}\n\
+             redrive = {{ dead_letter_target_arn = \"${{resources.dlq.arn}}\", max_receive_count = 3 }}\n"
+        )
+    };
+    rejects(
+        &[("m.toml", &module("jobs-dlq", false, "jobs.fifo", true))],
+        "modules/m.toml:10:38",
+        &[
+            "m.jobs: `redrive.dead_letter_target_arn`: FIFO queue `jobs.fifo` needs a FIFO dead-letter queue",
+            "but m.dlq (declared at modules/m.toml:1:12) is a standard queue (`fifo = false`)",
+            "\"${resources.dlq.arn}\"",
+        ],
+    );
+    rejects(
+        &[("m.toml", &module("jobs-dlq.fifo", true, "jobs", false))],
+        "modules/m.toml:10:38",
+        &["standard queue `jobs` needs a standard dead-letter queue, but m.dlq (declared at modules/m.toml:1:12) is a FIFO queue"],
+    );
+    // The dead-letter queue of another module, through its output.
+    rejects(
+        &[
+            ("a.toml", "[resources.dlq]\ntype = \"sqs.queue\"\nname = \"shared-dlq\"\n[outputs]\ndlq_arn = \"${resources.dlq.arn}\"\n"),
+            (
+                "b.toml",
+                "[resources.jobs]\ntype = \"sqs.queue\"\nname = \"jobs.fifo\"\nfifo = true\nredrive = { dead_letter_target_arn = \"${module.a.dlq_arn}\", max_receive_count = 3 }\n",
+            ),
+        ],
+        "modules/b.toml:5:38",
+        &["b.jobs: `redrive.dead_letter_target_arn`: FIFO queue `jobs.fifo` needs a FIFO dead-letter queue, but a.dlq (declared at modules/a.toml:1:12)"],
+    );
+    for ok in [module("jobs-dlq.fifo", true, "jobs.fifo", true), module("jobs-dlq", false, "jobs", false)] {
+        let out = validate(&[("m.toml", &ok)]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_subnet_outside_its_vpc_is_refused() {
+    let module = |public: &str, private_base: &str| {
+        format!(
+            "[variables]\nvpc_cidr = \"10.0.0.0/16\"\nazs = [\"us-east-1a\", \"us-east-1b\"]\n\n\
+             [resources.vpc]\ntype = \"ec2.vpc\"\ncidr_block = \"${{var.vpc_cidr}}\"\n\n\
+             [resources.public]\ntype = \"ec2.subnet\"\nvpc_id = \"${{resources.vpc.id}}\"\ncidr_block = \"{public}\"\n\n\
+             [resources.private]\ntype = \"ec2.subnet\"\nfor_each = \"${{var.azs}}\"\nvpc_id = \"${{resources.vpc.id}}\"\n\
+             availability_zone = \"${{each.key}}\"\ncidr_block = \"${{cidrsubnet({private_base}, 8, each.index + 10)}}\"\n"
+        )
+    };
+    let out = validate(&[("m.toml", &module("10.1.0.0/24", "\\\"10.2.0.0/16\\\""))]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for f in [
+        "modules/m.toml:12:14: m.public: `cidr_block`: subnet CIDR block `10.1.0.0/24` is outside `10.0.0.0/16`, the CIDR block of its VPC m.vpc (declared at modules/m.toml:5:12)",
+        "modules/m.toml:19:14: m.private[\"us-east-1a\"]: `cidr_block`: subnet CIDR block `10.2.10.0/24` is outside `10.0.0.0/16`",
+        "modules/m.toml:19:14: m.private[\"us-east-1b\"]: `cidr_block`: subnet CIDR block `10.2.11.0/24` is outside `10.0.0.0/16`",
+        "3 problems in the manifests",
+    ] {
+        assert!(out.stderr.contains(f), "expected `{f}` in:\n{}", out.stderr);
+    }
+    let out = validate(&[("m.toml", &module("10.0.1.0/24", "var.vpc_cidr"))]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+/// One file that does not parse is one module missing from everything else: its
+/// syntax error comes alone, without what its absence would make of the others.
+#[test]
+fn a_syntax_error_is_reported_alone() {
+    let out = validate(&[
+        ("a.toml", "[resources.q]\ntype = \"sqs.queue\"\nname = \"a-q\nvisibility_timeout_seconds = 30\n[outputs]\narn = \"${resources.q.arn}\"\n"),
+        (
+            "b.toml",
+            "[variables]\nsize = 1\n[resources.q]\ntype = \"sqs.queue\"\nname = \"b-q\"\ndepends_on = [\"module.a\"]\nredrive = { dead_letter_target_arn = \"${module.a.arn}\", max_receive_count = 3 }\n",
+        ),
+        ("env/dev.toml", "[variables]\nonly_in_a = 2\n[modules.a]\nx = 1\n"),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for f in ["modules/a.toml:3:12: invalid TOML: invalid basic string, expected `\"`", "name = \"a-q", "1 problem in the manifests"] {
+        assert!(out.stderr.contains(f), "expected `{f}` in:\n{}", out.stderr);
+    }
+    for absent in ["unknown module", "b.toml", "env/dev.toml", "no module declares", "panicked"] {
+        assert!(!out.stderr.contains(absent), "unexpected `{absent}` in:\n{}", out.stderr);
+    }
+}

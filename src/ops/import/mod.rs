@@ -21,7 +21,7 @@ use crate::plan::{checkable, select_up, Planner};
 use crate::printer::{Printer, Style};
 use crate::resources::tags::{self, Tags};
 use crate::resources::{registry, split_sensitive, Ctx, DynResource, Identity};
-use crate::state::{self, Edit, ResourceState, State};
+use crate::state::{Edit, ResourceState, State};
 
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
@@ -164,7 +164,10 @@ fn check_free(state: &State, address: &Address, type_name: &str, id: &str) -> Re
     for (m, ms) in &state.modules {
         for (n, r) in &ms.resources {
             if r.type_name == type_name && r.id == id {
-                return Err(OpsError::Refused(format!("{type_name} {id} is already recorded as {m}.{n}: one resource, one address")));
+                return Err(OpsError::Refused(format!(
+                    "{type_name} {id} is already recorded as {m}.{n}: one resource, one address. \
+                     If {address} is its new name, move the record: `infra state mv {m}.{n} {address}` (or a `[[moved]]` entry)"
+                )));
             }
         }
     }
@@ -291,23 +294,19 @@ async fn lookup(
 
 fn record(ws: &Workspace, state: &mut State, f: &Found) -> Result<(), OpsError> {
     let decl = &ws.project.modules[&f.address.module].resources[&f.address.name];
+    // A resource infra made for this environment's state (forgotten with `state rm`,
+    // now taken back) already carries infra's tags: it is infra's own, not adopted, and
+    // its tags are wanted as they are. Only a resource made elsewhere waits for its
+    // first real change to get them.
+    let live_tags: Tags = f.props.get("tags").and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default();
+    let ours = tags::made_by(&live_tags, &ws.project.environment, &state.lineage);
     let (plain, _secret) = split_sensitive(&f.type_name, f.attrs.clone());
     let mut attributes = plain;
     attributes.insert("id".into(), Value::String(f.id.clone()));
-    let record = ResourceState {
-        type_name: f.type_name.clone(),
-        id: f.id.clone(),
-        arn: attributes.get("arn").and_then(Value::as_str).filter(|a| !a.is_empty()).map(str::to_string),
-        // As found: the next plan compares the manifest with what is there.
-        properties: crate::secrets::mask_json(&f.props),
-        attributes,
-        dependencies: Vec::new(),
-        consumed: Default::default(),
-        updated_at: state::now(),
-        prevent_destroy: decl.protection.prevent_destroy,
-        retain: decl.protection.retain,
-        imported: true,
-    };
+    // As found: the next plan compares the manifest with what is there.
+    let mut record =
+        ResourceState::new(&f.type_name, f.id.clone(), crate::secrets::mask_json(&f.props), attributes).with_protection(decl.protection);
+    record.imported = !ours;
     let edit = Edit::Resource { module: f.address.module.clone(), name: f.address.name.clone(), resource: Box::new(record) };
     ws.store.record(state, edit)?;
     Ok(())
@@ -325,7 +324,7 @@ async fn from_terraform(
     parallelism: usize,
     printer: &Printer,
 ) -> Result<Vec<Address>, OpsError> {
-    let text = std::fs::read_to_string(path).map_err(|e| OpsError::Usage(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|source| OpsError::Io { action: "read", path: path.to_path_buf(), source })?;
     let tf = terraform::parse(&text).map_err(|e| OpsError::Usage(format!("{}: {e}", path.display())))?;
     let modules: Vec<String> = ws.project.modules.keys().cloned().collect();
     let mut lines = Vec::new();
@@ -491,7 +490,7 @@ fn pin_live_value(ws: &Workspace, address: &Address, path: &str, live: &Value) -
         }
     }
     let file = ws.project.root.join(&module.file.display);
-    let fail = |e: std::io::Error| OpsError::Usage(format!("{}: {e}", file.display()));
+    let fail = |source: std::io::Error| OpsError::Io { action: "write", path: file.clone(), source };
     // Written whole or not at all.
     let mut tmp = tempfile::NamedTempFile::new_in(file.parent().unwrap_or(&ws.project.root)).map_err(fail)?;
     std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(fail)?;
@@ -548,7 +547,7 @@ async fn discover_run(
         return Ok(Exit::Ok);
     }
     for (path, text) in &files {
-        let fail = |e: std::io::Error| OpsError::Usage(format!("{}: {e}", path.display()));
+        let fail = |source: std::io::Error| OpsError::Io { action: "write", path: path.clone(), source };
         std::fs::create_dir_all(root.join("modules")).map_err(fail)?;
         std::fs::write(path, text).map_err(fail)?;
         printer.status("Wrote", Style::Green, &path.display().to_string());
