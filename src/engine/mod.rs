@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::{Aws, Identity};
+use crate::aws::{Aws, Caller};
 use crate::graph::{Address, Graph, Kind};
 use crate::manifest::Project;
 use crate::plan::{check_owner, checkable, decide, desired_properties, lookup_properties, Action, Live, Plan, Scope, Step};
@@ -19,7 +19,7 @@ use crate::resources::{registry, split_sensitive, Attrs, Ctx, DynResource, Outco
 use crate::secrets::mask_json;
 use crate::state::{self, Edit, PendingCreate, ResourceState, State, StateError, StateStore};
 
-pub use walk::{walk, Limits, Outcome as WalkOutcome};
+pub use walk::{walk, Limits, NodeOutcome};
 
 /// Default number of steps in flight over all services. Each service has its own,
 /// lower, limit ([`service_limit`]), so this only caps the total.
@@ -124,7 +124,7 @@ struct Run<'a> {
     exec: &'a Executor<'a>,
     state: Mutex<State>,
     data: Mutex<HashMap<Address, Attrs>>,
-    identity: Option<Identity>,
+    identity: Option<Caller>,
     /// What each finished step actually did (a planned update may turn out a no-op).
     actions: Mutex<HashMap<usize, Action>>,
     /// Sensitive attributes known in this run; never written to the state.
@@ -200,13 +200,13 @@ impl Executor<'_> {
         for (i, o) in outcomes.into_iter().enumerate() {
             let addr = steps[i].address.clone();
             match o {
-                WalkOutcome::Done => report.done.push((addr, actions.get(&i).copied().unwrap_or(Action::Same))),
-                WalkOutcome::Failed(e) => report.errors.push(e),
-                WalkOutcome::Skipped { because } => {
+                NodeOutcome::Done => report.done.push((addr, actions.get(&i).copied().unwrap_or(Action::Same))),
+                NodeOutcome::Failed(e) => report.errors.push(e),
+                NodeOutcome::Skipped { because } => {
                     self.reporter.skipped(&steps[i], &steps[because].address);
                     report.skipped.push((addr, steps[because].address.clone()));
                 }
-                WalkOutcome::NotStarted => report.not_started.push(addr),
+                NodeOutcome::NotStarted => report.not_started.push(addr),
             }
         }
         let state = run.state.into_inner().unwrap_or_else(|e| e.into_inner());

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug)]
-pub enum Outcome<E> {
+pub enum NodeOutcome<E> {
     Done,
     Failed(E),
     /// Not run because this predecessor (directly or not) failed.
@@ -44,7 +44,13 @@ impl Limits<'_> {
 }
 
 /// Run `run(i)` for nodes `0..n` respecting `edges` (`(a, b)`: a before b).
-pub async fn walk<E, F, Fut>(n: usize, edges: &[(usize, usize)], limits: &Limits<'_>, cancel: &CancellationToken, run: F) -> Vec<Outcome<E>>
+pub async fn walk<E, F, Fut>(
+    n: usize,
+    edges: &[(usize, usize)],
+    limits: &Limits<'_>,
+    cancel: &CancellationToken,
+    run: F,
+) -> Vec<NodeOutcome<E>>
 where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = Result<(), E>>,
@@ -66,7 +72,7 @@ where
     for i in (0..n).filter(|&i| waiting_on[i] == 0) {
         ready[group(i)].push((key(i), i));
     }
-    let mut outcome: Vec<Option<Outcome<E>>> = (0..n).map(|_| None).collect();
+    let mut outcome: Vec<Option<NodeOutcome<E>>> = (0..n).map(|_| None).collect();
     let mut running = FuturesUnordered::new();
     loop {
         while running.len() < limits.parallelism.max(1) && !cancel.is_cancelled() {
@@ -82,7 +88,7 @@ where
         in_flight[group(i)] -= 1;
         match result {
             Ok(()) => {
-                outcome[i] = Some(Outcome::Done);
+                outcome[i] = Some(NodeOutcome::Done);
                 for &j in &next[i] {
                     waiting_on[j] -= 1;
                     if waiting_on[j] == 0 && outcome[j].is_none() {
@@ -91,18 +97,18 @@ where
                 }
             }
             Err(e) => {
-                outcome[i] = Some(Outcome::Failed(e));
+                outcome[i] = Some(NodeOutcome::Failed(e));
                 let mut stack = next[i].clone();
                 while let Some(j) = stack.pop() {
                     if outcome[j].is_none() {
-                        outcome[j] = Some(Outcome::Skipped { because: i });
+                        outcome[j] = Some(NodeOutcome::Skipped { because: i });
                         stack.extend(next[j].iter().copied());
                     }
                 }
             }
         }
     }
-    outcome.into_iter().map(|o| o.unwrap_or(Outcome::NotStarted)).collect()
+    outcome.into_iter().map(|o| o.unwrap_or(NodeOutcome::NotStarted)).collect()
 }
 
 #[cfg(test)]
@@ -127,7 +133,7 @@ mod tests {
             }
         })
         .await;
-        assert!(out.iter().all(|o| matches!(o, Outcome::Done)));
+        assert!(out.iter().all(|o| matches!(o, NodeOutcome::Done)));
         assert_eq!(*log.lock().unwrap(), vec![1, 2, 0]);
     }
 
@@ -142,10 +148,10 @@ mod tests {
             }
         })
         .await;
-        assert!(matches!(out[0], Outcome::Failed("boom")));
-        assert!(matches!(out[1], Outcome::Skipped { because: 0 }));
-        assert!(matches!(out[2], Outcome::Skipped { because: 0 }));
-        assert!(matches!(out[3], Outcome::Done));
+        assert!(matches!(out[0], NodeOutcome::Failed("boom")));
+        assert!(matches!(out[1], NodeOutcome::Skipped { because: 0 }));
+        assert!(matches!(out[2], NodeOutcome::Skipped { because: 0 }));
+        assert!(matches!(out[3], NodeOutcome::Done));
     }
 
     #[tokio::test]
@@ -161,8 +167,8 @@ mod tests {
             }
         })
         .await;
-        assert!(matches!(out[0], Outcome::Done));
-        assert!(matches!(out[1], Outcome::NotStarted));
+        assert!(matches!(out[0], NodeOutcome::Done));
+        assert!(matches!(out[1], NodeOutcome::NotStarted));
     }
 
     #[tokio::test]

@@ -113,7 +113,7 @@ pub async fn run(
         graph: &ws.graph,
         aws,
         store: &ws.store,
-        reporter: &super::report::Progress(printer),
+        reporter: &super::report::PrinterReporter(printer),
         parallelism: settings.parallelism,
         allow_destructive: true,
         tearing_down: settings.tearing_down,

@@ -2,6 +2,7 @@
 //! does one job and reports through the [`Printer`]; errors are typed ([`OpsError`]).
 
 mod apply;
+mod backend;
 mod docs;
 mod down;
 mod graph;
@@ -20,7 +21,7 @@ mod validate;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::aws::{Aws, ConnectError, Identity};
+use crate::aws::{Aws, Caller, ConnectError};
 use crate::engine::StepError;
 use crate::graph::Graph;
 use crate::manifest::presets::{Preset, PresetAction};
@@ -206,7 +207,7 @@ impl Workspace {
     /// A state belongs to the account and region it was first written for: a run that
     /// resolves to another would plan to create everything again and orphan the
     /// originals. An unbound state is bound now (saved with its next write).
-    pub fn bind(&self, state: &mut State, identity: &Identity) -> Result<(), OpsError> {
+    pub fn bind(&self, state: &mut State, identity: &Caller) -> Result<(), OpsError> {
         match (&state.account, &state.region) {
             (Some(a), Some(r)) if (a != &identity.account_id || r != &identity.region) && !state.is_empty() => {
                 Err(OpsError::WrongAccount {

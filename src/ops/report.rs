@@ -42,9 +42,9 @@ fn verb_ed(action: Action) -> &'static str {
 }
 
 /// The printer as the executor's reporter.
-pub struct Progress<'a>(pub &'a Printer);
+pub struct PrinterReporter<'a>(pub &'a Printer);
 
-impl Reporter for Progress<'_> {
+impl Reporter for PrinterReporter<'_> {
     fn started(&self, step: &Step) {
         if step.address.kind == Kind::Output {
             return;

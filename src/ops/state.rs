@@ -365,8 +365,7 @@ async fn migrate(root: &Path, global: &GlobalOptions, to: &str, yes: bool, print
 
 async fn init_backend(root: &Path, global: &GlobalOptions, printer: &Printer) -> Result<(), OpsError> {
     let s3 = s3_settings(root)?;
-    let store = S3Store::new(s3, &global.environment, global.aws.clone(), root.join("state"));
-    for done in store.init_backend().await? {
+    for done in super::backend::init_backend(root, &s3, global).await? {
         printer.status("Ready", Style::Green, &done);
     }
     Ok(())

@@ -66,15 +66,15 @@ pub struct ModuleRow {
 
 /// What a live check found for one module's resources.
 #[derive(Default)]
-struct Live {
+struct LiveCheck {
     drifted: Vec<String>,
     missing: Vec<String>,
     unreadable: Vec<String>,
 }
 
-async fn live_check(ws: &Workspace, aws: &Aws, state: &State, parallelism: usize) -> HashMap<String, Live> {
+async fn live_check(ws: &Workspace, aws: &Aws, state: &State, parallelism: usize) -> HashMap<String, LiveCheck> {
     let addrs: Vec<Address> = state.modules.iter().flat_map(|(m, ms)| ms.resources.keys().map(move |n| Address::resource(m, n))).collect();
-    let mut out: HashMap<String, Live> = HashMap::new();
+    let mut out: HashMap<String, LiveCheck> = HashMap::new();
     for (addr, result) in read_live(aws, &ws.project, state, addrs, parallelism).await {
         let entry = out.entry(addr.module.clone()).or_default();
         let Some(prior) = state.resource(&addr.module, &addr.name) else { continue };
@@ -92,7 +92,7 @@ async fn live_check(ws: &Workspace, aws: &Aws, state: &State, parallelism: usize
     out
 }
 
-fn rows(ws: &Workspace, state: &State, pricing: &Pricing, live: Option<&HashMap<String, Live>>) -> Vec<ModuleRow> {
+fn rows(ws: &Workspace, state: &State, pricing: &Pricing, live: Option<&HashMap<String, LiveCheck>>) -> Vec<ModuleRow> {
     let mut names: Vec<String> = ws.project.modules.keys().cloned().collect();
     names.extend(state.modules.keys().filter(|m| !ws.project.modules.contains_key(*m)).cloned());
     names

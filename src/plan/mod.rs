@@ -83,7 +83,7 @@ impl Planner<'_> {
     async fn lookups(
         &self,
         order: &[petgraph::graph::NodeIndex],
-        identity: Option<&crate::aws::Identity>,
+        identity: Option<&crate::aws::Caller>,
     ) -> Result<HashMap<Address, Attrs>, PlanError> {
         use crate::manifest::expr::Reference;
         let mut data: HashMap<Address, Attrs> = HashMap::new();
@@ -146,41 +146,7 @@ impl Planner<'_> {
     async fn plan_checked(&self, sel: &Selection, check_owners: bool) -> Result<Plan, PlanError> {
         let mut plan = Plan::default();
         let order: Vec<_> = self.graph.topological().into_iter().filter(|n| sel.nodes.contains(n)).collect();
-        if !order.is_empty() {
-            plan.identity = Some(self.aws.identity().await.map_err(PlanError::Identity)?.clone());
-        }
-        let recorded: Vec<Address> =
-            order.iter().map(|&n| self.graph.node(n).address.clone()).filter(|a| a.kind == Kind::Resource).collect();
-        // Reading what exists and looking up what the manifests ask for (default VPC,
-        // subnets) do not wait for each other.
-        let reads = async {
-            if self.refresh {
-                self.refresh(recorded).await
-            } else {
-                Ok(HashMap::new())
-            }
-        };
-        let (live, lookups) = tokio::join!(reads, self.lookups(&order, plan.identity.as_ref()));
-        let mut live = live?;
-        plan.data = lookups?;
-        for (addr, observed) in &live {
-            if let (Some((_, attrs)), Some(prior)) = (observed, self.state.resource(&addr.module, &addr.name)) {
-                let (_, secret) = crate::resources::split_sensitive(&prior.type_name, attrs.clone());
-                if !secret.is_empty() {
-                    plan.secrets.insert(addr.clone(), secret);
-                }
-            }
-        }
-        let needed: Vec<Address> = self
-            .sensitive_sources(&order)
-            .into_iter()
-            .filter(|a| !plan.secrets.contains_key(a) && self.state.resource(&a.module, &a.name).is_some())
-            .collect();
-        for (addr, observed) in self.refresh(needed).await? {
-            let (Some((_, attrs)), Some(prior)) = (observed, self.state.resource(&addr.module, &addr.name)) else { continue };
-            let (_, secret) = crate::resources::split_sensitive(&prior.type_name, attrs);
-            plan.secrets.insert(addr, secret);
-        }
+        let mut live = self.read_before_planning(&order, &mut plan).await?;
 
         let mut unknown = HashSet::new();
         let mut outputs = HashMap::new();
@@ -233,10 +199,7 @@ impl Planner<'_> {
                     if prior.is_none() {
                         if let Some((found, live_now)) = self.find_pending(&addr, &desired).await? {
                             if let Some((_, attrs)) = &live_now {
-                                let (_, secret) = crate::resources::split_sensitive(&found.type_name, attrs.clone());
-                                if !secret.is_empty() {
-                                    plan.secrets.insert(addr.clone(), secret);
-                                }
+                                plan.keep_secrets(&addr, &found.type_name, attrs);
                             }
                             step.adopt = true;
                             step.reason = Some("found in AWS after an interrupted run; adopting it".into());
@@ -305,50 +268,11 @@ impl Planner<'_> {
             plan.steps.push(step);
         }
 
-        // Interrupted creates that are no longer wanted here: delete what they left.
-        let planned: HashSet<Address> = plan.steps.iter().map(|s| s.address.clone()).collect();
-        for module in &sel.modules {
-            let Some(ms) = self.state.modules.get(module) else { continue };
-            for name in ms.pending.keys() {
-                let addr = Address::resource(module, name);
-                if planned.contains(&addr) || ms.resources.contains_key(name) {
-                    continue;
-                }
-                let Some(pending) = self.state.pending(module, name) else { continue };
-                let Some((found, _)) = self.find_pending(&addr, &pending.properties).await? else { continue };
-                let mut step = Step::new(addr, &found.type_name, Action::Delete);
-                step.reason = Some(if found.id.is_empty() {
-                    "an interrupted create that left nothing; forgetting it".into()
-                } else {
-                    "left by an interrupted create".into()
-                });
-                step.adopt = true;
-                step.prior = Some(found);
-                plan.steps.push(step);
-            }
-        }
-
-        for (module, name) in &sel.deletes {
-            let Some(prior) = self.state.resource(module, name) else { continue };
-            let mut step = Step::new(Address::resource(module, name), &prior.type_name, Action::Delete);
-            if let Some(m) = self.project.module(module).filter(|_| self.graph.index_of(&step.address).is_none()) {
-                step.reason =
-                    Some(if m.disabled.contains_key(name) { "disabled by `enabled`" } else { "removed from the manifest" }.into());
-            }
-            step.prior = Some(prior.clone());
-            plan.steps.push(step);
-        }
+        self.leftovers_of_interrupted_creates(sel, &mut plan).await?;
+        self.deletions(sel, &mut plan);
         self.protect(&mut plan.steps)?;
-        let (not_ours, renamed) = if check_owners {
-            ownership::check_plan(self.aws, self.project, self.state, &mut plan.steps, self.parallelism).await
-        } else {
-            Default::default()
-        };
-        // Something else's name is the graver refusal; renames are listed with it.
-        match (not_ours.is_empty(), renamed.is_empty()) {
-            (false, _) => return Err(PlanError::NotOurs(not_ours.into_iter().chain(renamed).collect())),
-            (true, false) => return Err(PlanError::Renamed(renamed)),
-            (true, true) => {}
+        if check_owners {
+            self.check_names(&mut plan).await?;
         }
         let (edges, early_edges) = self.edges(&plan, &index_of_node);
         plan.edges = edges;
@@ -381,6 +305,101 @@ impl Planner<'_> {
             }
             _ => true,
         })
+    }
+
+    /// What planning reads before it decides anything: who we are, the recorded
+    /// resources as they are now (unless `--refresh=false`), the data lookups, and the
+    /// sensitive attributes of recorded resources the planned nodes use. The live reads,
+    /// by address.
+    async fn read_before_planning(
+        &self,
+        order: &[petgraph::graph::NodeIndex],
+        plan: &mut Plan,
+    ) -> Result<HashMap<Address, Option<(Value, Attrs)>>, PlanError> {
+        if !order.is_empty() {
+            plan.identity = Some(self.aws.identity().await.map_err(PlanError::Identity)?.clone());
+        }
+        let recorded: Vec<Address> =
+            order.iter().map(|&n| self.graph.node(n).address.clone()).filter(|a| a.kind == Kind::Resource).collect();
+        // Reading what exists and looking up what the manifests ask for (default VPC,
+        // subnets) do not wait for each other.
+        let reads = async {
+            if self.refresh {
+                self.refresh(recorded).await
+            } else {
+                Ok(HashMap::new())
+            }
+        };
+        let (live, lookups) = tokio::join!(reads, self.lookups(order, plan.identity.as_ref()));
+        let live = live?;
+        plan.data = lookups?;
+        for (addr, observed) in &live {
+            if let (Some((_, attrs)), Some(prior)) = (observed, self.state.resource(&addr.module, &addr.name)) {
+                plan.keep_secrets(addr, &prior.type_name, attrs);
+            }
+        }
+        let needed: Vec<Address> = self
+            .sensitive_sources(&order)
+            .into_iter()
+            .filter(|a| !plan.secrets.contains_key(a) && self.state.resource(&a.module, &a.name).is_some())
+            .collect();
+        for (addr, observed) in self.refresh(needed).await? {
+            let (Some((_, attrs)), Some(prior)) = (observed, self.state.resource(&addr.module, &addr.name)) else { continue };
+            plan.keep_secrets(&addr, &prior.type_name, &attrs);
+        }
+        Ok(live)
+    }
+
+    /// Interrupted creates that are no longer wanted here: delete what they left.
+    async fn leftovers_of_interrupted_creates(&self, sel: &Selection, plan: &mut Plan) -> Result<(), PlanError> {
+        let planned: HashSet<Address> = plan.steps.iter().map(|s| s.address.clone()).collect();
+        for module in &sel.modules {
+            let Some(ms) = self.state.modules.get(module) else { continue };
+            for name in ms.pending.keys() {
+                let addr = Address::resource(module, name);
+                if planned.contains(&addr) || ms.resources.contains_key(name) {
+                    continue;
+                }
+                let Some(pending) = self.state.pending(module, name) else { continue };
+                let Some((found, _)) = self.find_pending(&addr, &pending.properties).await? else { continue };
+                let mut step = Step::new(addr, &found.type_name, Action::Delete);
+                step.reason = Some(if found.id.is_empty() {
+                    "an interrupted create that left nothing; forgetting it".into()
+                } else {
+                    "left by an interrupted create".into()
+                });
+                step.adopt = true;
+                step.prior = Some(found);
+                plan.steps.push(step);
+            }
+        }
+        Ok(())
+    }
+
+    /// Recorded resources the selection removes (no longer declared, disabled, or `down`).
+    fn deletions(&self, sel: &Selection, plan: &mut Plan) {
+        for (module, name) in &sel.deletes {
+            let Some(prior) = self.state.resource(module, name) else { continue };
+            let mut step = Step::new(Address::resource(module, name), &prior.type_name, Action::Delete);
+            if let Some(m) = self.project.module(module).filter(|_| self.graph.index_of(&step.address).is_none()) {
+                step.reason =
+                    Some(if m.disabled.contains_key(name) { "disabled by `enabled`" } else { "removed from the manifest" }.into());
+            }
+            step.prior = Some(prior.clone());
+            plan.steps.push(step);
+        }
+    }
+
+    /// Refuse the plan when a create would take a name something else holds, or one this
+    /// environment holds under another address (a rename); checked steps are marked.
+    async fn check_names(&self, plan: &mut Plan) -> Result<(), PlanError> {
+        let (not_ours, renamed) = ownership::check_plan(self.aws, self.project, self.state, &mut plan.steps, self.parallelism).await;
+        // Something else's name is the graver refusal; renames are listed with it.
+        match (not_ours.is_empty(), renamed.is_empty()) {
+            (false, _) => Err(PlanError::NotOurs(not_ours.into_iter().chain(renamed).collect())),
+            (true, false) => Err(PlanError::Renamed(renamed)),
+            (true, true) => Ok(()),
+        }
     }
 
     /// `prevent_destroy` refuses any delete or replace of the resource; `on_delete =

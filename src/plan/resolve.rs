@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::aws::Identity;
+use crate::aws::Caller;
 use crate::graph::Address;
 use crate::manifest::expr::{self, Part, Reference};
 use crate::manifest::Project;
@@ -26,7 +26,7 @@ pub struct ResolveError {
 pub struct Scope<'a> {
     pub project: &'a Project,
     pub state: &'a State,
-    pub identity: Option<&'a Identity>,
+    pub identity: Option<&'a Caller>,
     /// Data lookups done in this run.
     pub data: &'a HashMap<Address, Attrs>,
     /// Nodes whose values are not known yet (planning only).

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::aws::Identity;
+use crate::aws::Caller;
 use crate::graph::Address;
 use crate::manifest::Protection;
 use crate::resources::Attrs;
@@ -131,7 +131,7 @@ pub struct Plan {
     /// Output values final while planning (they read only early-known or unchanging
     /// values), so their users need not wait for the output step.
     pub early_outputs: HashMap<Address, Value>,
-    pub identity: Option<Identity>,
+    pub identity: Option<Caller>,
     /// Data lookups made while planning.
     pub data: HashMap<Address, Attrs>,
     /// Sensitive attributes read from AWS (API key values); kept in memory only.
@@ -139,6 +139,15 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Keep what a read found of a resource's sensitive attributes (an API key's value)
+    /// for the steps that use it: in memory only, masked in all output, never stored.
+    pub fn keep_secrets(&mut self, address: &Address, type_name: &str, attrs: &Attrs) {
+        let (_, secret) = crate::resources::split_sensitive(type_name, attrs.clone());
+        if !secret.is_empty() {
+            self.secrets.insert(address.clone(), secret);
+        }
+    }
+
     pub fn has_changes(&self) -> bool {
         self.steps.iter().any(|s| s.action.is_change() || s.adopt)
     }

@@ -62,7 +62,7 @@ use crate::aws::AwsError;
 use crate::schema::{PropType, Ty};
 
 /// The account, region and partition a run works in.
-pub use crate::aws::Identity as Caller;
+pub use crate::aws::Caller;
 
 pub use contents::Contents;
 pub use context::{Attempt, Ctx, Poll, PrepareCx, Progress, Quiet, DEFAULT_TIMEOUT, PROPAGATION_RETRY, ROLE_PROPAGATION};

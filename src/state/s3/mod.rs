@@ -11,7 +11,6 @@
 //! run's end uploads the final document (marked `final` in its metadata, which `infra
 //! state history` lists).
 
-mod bootstrap;
 mod lock;
 mod remote;
 mod upload;

@@ -23,9 +23,10 @@ pub struct AwsOptions {
     pub profile: Option<String>,
 }
 
-/// Who we are talking to AWS as.
+/// Who we are talking to AWS as (STS GetCallerIdentity): not to be confused with a
+/// resource type's `Identity`, how AWS names one resource.
 #[derive(Debug, Clone)]
-pub struct Identity {
+pub struct Caller {
     pub account_id: String,
     pub arn: String,
     pub region: String,
@@ -39,7 +40,7 @@ macro_rules! clients {
             config: SdkConfig,
             /// The profile the credentials come from, for messages.
             profile: String,
-            identity: OnceCell<Identity>,
+            identity: OnceCell<Caller>,
             s3: OnceLock<aws_sdk_s3::Client>,
             $($name: OnceLock<$krate::Client>,)*
         }
@@ -131,7 +132,7 @@ impl Aws {
     /// Ask STS who we are, with short timeouts and few retries, so that missing
     /// credentials, a refused connection or a silent endpoint are told apart and
     /// reported within seconds instead of after the full retry budget.
-    pub async fn preflight(&self) -> Result<&Identity, ConnectError> {
+    pub async fn preflight(&self) -> Result<&Caller, ConnectError> {
         let endpoint = self.endpoint();
         let attempt = preflight_attempt_timeout();
         let conf = aws_sdk_sts::config::Builder::from(&self.config)
@@ -156,10 +157,10 @@ impl Aws {
             .await
     }
 
-    fn identity_from(&self, account: Option<&str>, arn: Option<&str>) -> Identity {
+    fn identity_from(&self, account: Option<&str>, arn: Option<&str>) -> Caller {
         let arn = arn.unwrap_or_default().to_string();
         let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
-        Identity { account_id: account.unwrap_or_default().to_string(), arn, region: self.region().to_string(), partition }
+        Caller { account_id: account.unwrap_or_default().to_string(), arn, region: self.region().to_string(), partition }
     }
 
     pub fn region(&self) -> &str {
@@ -192,7 +193,7 @@ impl Aws {
     }
 
     /// The caller's account and partition, asked of STS once per run.
-    pub async fn identity(&self) -> Result<&Identity, AwsError> {
+    pub async fn identity(&self) -> Result<&Caller, AwsError> {
         self.identity
             .get_or_try_init(|| async {
                 let out = self.sts().get_caller_identity().send().await.api("GetCallerIdentity")?;
