@@ -339,7 +339,7 @@ impl Planner<'_> {
             }
         }
         let needed: Vec<Address> = self
-            .sensitive_sources(&order)
+            .sensitive_sources(order)
             .into_iter()
             .filter(|a| !plan.secrets.contains_key(a) && self.state.resource(&a.module, &a.name).is_some())
             .collect();
