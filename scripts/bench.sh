@@ -16,7 +16,7 @@ if [ "${1:-}" = "--release" ]; then
   cargo build --quiet --locked --release --bin infra --example perf
   profile=release
 else
-  cargo build --quiet --locked --all-targets
+  cargo build --quiet --locked --workspace --tests --examples
 fi
 export INFRA_BIN="${INFRA_BIN:-$target/$profile/infra}"
 unset AWS_PROFILE AWS_ENDPOINT_URL

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-moto.sh >/dev/null
 # Exactly the build the tests use (./scripts/test.sh), so the dependencies are compiled
 # once for both: a plain `cargo build` resolves dev-dependency features apart.
-cargo test --quiet --locked --workspace --no-run
+cargo test --quiet --locked --workspace --tests --no-run
 INFRA="$PWD/target/${CARGO_BUILD_PROFILE:-debug}/infra"
 [ -n "${CARGO_TARGET_DIR:-}" ] && INFRA="$CARGO_TARGET_DIR/debug/infra"
 

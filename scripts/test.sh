@@ -9,7 +9,8 @@ unset MOTO_SERVER AWS_PROFILE AWS_ENDPOINT_URL
 # Four tests at once, each on its own emulator process (reset and reused between tests):
 # the emulator's CPU is what bounds the suite (docs/performance.md, "The test suite").
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
-# Every target of both crates, built once, with the dependencies the demo builds. Not
-# `--all-targets`: that would also compile the resources crate as a unit-test binary,
-# a second full compile of it, though its unit tests live in crates/resources/tests.
-cargo test --locked --workspace "$@"
+# Every test target of both crates (`--tests`: libraries, binary, integration tests),
+# built once, with the dependencies the demo builds. Not `--all-targets`, which would
+# also compile the resources crate a second time as a unit-test binary (its unit tests
+# live in crates/resources/tests), nor the benchmark (scripts/bench.sh builds it).
+cargo test --locked --workspace --tests "$@"
