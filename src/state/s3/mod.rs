@@ -20,7 +20,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_s3::Client;
 use tokio::sync::{Notify, OnceCell};
 use tokio::task::JoinHandle;
 
@@ -80,14 +79,6 @@ impl S3Store {
 
     pub fn environment(&self) -> &str {
         &self.remote().environment
-    }
-
-    pub fn settings(&self) -> &S3Backend {
-        &self.remote().settings
-    }
-
-    pub async fn client(&self) -> Result<&Client, StateError> {
-        self.remote().client().await
     }
 
     pub fn warnings(&self) -> Vec<String> {
