@@ -15,6 +15,10 @@
 //! - `terraform`: the Alex modules 5 and 6 in Terraform HCL (benches/terraform/), timed
 //!   beside infra on the same emulator and proxy; skipped with a message when Terraform
 //!   or its AWS provider is absent.
+//! - `clock`: the Alex stack's `up --all` and `down --all` on an emulator that keeps
+//!   AWS's clock (`INFRA_EMULATOR_CLOCK`, scripts/moto_clock.py), against the longest
+//!   chain of AWS waits through each plan on the same clock; and Terraform's apply and
+//!   destroy of modules 5 and 6 beside infra's there, skipped without Terraform.
 
 #[allow(dead_code)]
 #[path = "../tests/integration/proxy.rs"]
@@ -45,6 +49,11 @@ struct Measure {
 }
 
 fn run(env: &Env, args: &[&str]) -> Measure {
+    run_with(env, &[], args)
+}
+
+/// The same with extra environment variables for the binary.
+fn run_with(env: &Env, vars: &[(&str, &str)], args: &[&str]) -> Measure {
     let stats = tempfile::NamedTempFile::new().expect("temp file");
     let stats_path = stats.path().to_string_lossy().to_string();
     let wrapper = ["/usr/bin/time", "-f", "%U %S %M", "-o", stats_path.as_str()];
@@ -52,6 +61,7 @@ fn run(env: &Env, args: &[&str]) -> Measure {
     env.proxy.clear();
     let start = Instant::now();
     let mut cmd = if use_time { env.command_wrapped(&wrapper, args) } else { env.command(args) };
+    cmd.envs(vars.iter().copied());
     let out = cmd.output().expect("run infra");
     let wall = start.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -364,10 +374,65 @@ fn provider_mirror() -> Option<PathBuf> {
         .find(|p| p.join("registry.terraform.io/hashicorp/aws").is_dir())
 }
 
+/// `terraform` and the provider mirror, when this machine has both.
+fn terraform_available() -> Option<PathBuf> {
+    let has_terraform = std::process::Command::new("terraform").arg("version").output().is_ok_and(|o| o.status.success());
+    provider_mirror().filter(|_| has_terraform)
+}
+
+/// benches/terraform's modules copied into a scratch directory with a CLI configuration
+/// naming the provider mirror and the agents' package: Terraform runs there against the
+/// emulator behind `endpoint`.
+struct Terraform {
+    work: tempfile::TempDir,
+    cli_config: PathBuf,
+    endpoint: String,
+}
+
+impl Terraform {
+    fn new(mirror: &Path, endpoint: &str) -> Terraform {
+        let work = tempfile::tempdir().unwrap();
+        let cli_config = work.path().join("terraformrc");
+        std::fs::write(
+            &cli_config,
+            format!("provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n", mirror.display()),
+        )
+        .unwrap();
+        write_code_zip(&work.path().join("code.zip"));
+        for module in ["5_database", "6_agents"] {
+            harness::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/terraform").join(module), &work.path().join(module));
+        }
+        Terraform { work, cli_config, endpoint: endpoint.to_string() }
+    }
+
+    fn run(&self, module: &str, args: &[&str]) -> Duration {
+        let dir = self.work.path().join(module);
+        let start = Instant::now();
+        let out = std::process::Command::new("terraform")
+            .args(args)
+            .current_dir(&dir)
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("TF_VAR_endpoint", &self.endpoint)
+            .env("TF_VAR_code_zip", self.work.path().join("code.zip"))
+            .output()
+            .expect("run terraform");
+        assert!(
+            out.status.success() || out.status.code() == Some(2),
+            "terraform {args:?} in {module}:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        start.elapsed()
+    }
+}
+
 fn terraform_section() {
     println!("## Terraform beside infra (Alex modules 5 and 6, 50 ms per request)\n");
-    let has_terraform = std::process::Command::new("terraform").arg("version").output().is_ok_and(|o| o.status.success());
-    let Some(mirror) = provider_mirror().filter(|_| has_terraform) else {
+    let Some(mirror) = terraform_available() else {
         println!("Skipped: `terraform` or the hashicorp/aws provider mirror is not on this machine.\n");
         return;
     };
@@ -386,49 +451,18 @@ fn terraform_section() {
     let down_db = run(&env, &["down", "5_database", "--yes"]);
 
     // The same in HCL, against the same emulator and proxy.
-    let work = tempfile::tempdir().unwrap();
-    let cli_config = work.path().join("terraformrc");
-    std::fs::write(
-        &cli_config,
-        format!("provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n", mirror.display()),
-    )
-    .unwrap();
-    let tf = |module: &str, args: &[&str]| -> Duration {
-        let dir = work.path().join(module);
-        let start = Instant::now();
-        let out = std::process::Command::new("terraform")
-            .args(args)
-            .current_dir(&dir)
-            .env("TF_CLI_CONFIG_FILE", &cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("TF_VAR_endpoint", &env.proxy.url)
-            .env("TF_VAR_code_zip", work.path().join("code.zip"))
-            .output()
-            .expect("run terraform");
-        assert!(
-            out.status.success() || out.status.code() == Some(2),
-            "terraform {args:?} in {module}:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        start.elapsed()
-    };
-    write_code_zip(&work.path().join("code.zip"));
+    let tf = Terraform::new(&mirror, &env.proxy.url);
     let mut rows = Vec::new();
     for module in ["5_database", "6_agents"] {
-        harness::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/terraform").join(module), &work.path().join(module));
         env.proxy.set_latency(Duration::ZERO);
-        tf(module, &["init", "-input=false", "-no-color"]);
+        tf.run(module, &["init", "-input=false", "-no-color"]);
         env.proxy.set_latency(Duration::from_millis(50));
-        let apply = tf(module, &["apply", "-auto-approve", "-input=false", "-no-color"]);
-        let plan = tf(module, &["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+        let apply = tf.run(module, &["apply", "-auto-approve", "-input=false", "-no-color"]);
+        let plan = tf.run(module, &["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
         rows.push((module, apply, plan));
     }
-    let destroy_agents = tf("6_agents", &["destroy", "-auto-approve", "-input=false", "-no-color"]);
-    let destroy_db = tf("5_database", &["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    let destroy_agents = tf.run("6_agents", &["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    let destroy_db = tf.run("5_database", &["destroy", "-auto-approve", "-input=false", "-no-color"]);
     println!("| Module | Step | infra | Terraform 1.11 + AWS provider | Terraform / infra |");
     println!("|---|---|---:|---:|---:|");
     let cmp = |a: Duration, b: Duration| format!("{:.0}x", b.as_secs_f64() / a.as_secs_f64().max(1e-6));
@@ -440,6 +474,157 @@ fn terraform_section() {
     println!("| 6_agents | no-op plan | {} | {} | {} |", secs(plan_agents.wall), secs(ag_plan), cmp(plan_agents.wall, ag_plan));
     println!("| 6_agents | destroy | {} | {} | {} |", secs(down_agents.wall), secs(destroy_agents), cmp(down_agents.wall, destroy_agents));
     println!("| 5_database | destroy | {} | {} | {} |", secs(down_db.wall), secs(destroy_db), cmp(down_db.wall, destroy_db));
+    println!();
+}
+
+/// AWS's durations are divided by this in the `clock` section (`BENCH_CLOCK_FACTOR`
+/// overrides it): Aurora's 10-minute instance takes 20 s, CloudFront's 15-minute
+/// deployment 30 s, and the section runs in a few minutes. The lower the factor, the
+/// smaller the share of the emulator's own request time, which is not scaled.
+const CLOCK_FACTOR: u32 = 30;
+
+/// What a `--timings` document says of a run: the plan phase, the apply, the longest
+/// chain of the run's own step durations (and its steps), and the longest chain of AWS's
+/// typical durations through the same plan (what `plan --estimate` computes).
+struct RunTimings {
+    plan: Duration,
+    apply: Duration,
+    taken: Duration,
+    taken_path: Vec<String>,
+    expected: Duration,
+    expected_path: Vec<String>,
+    /// Each step's address, start and end.
+    steps: Vec<(String, Duration, Duration)>,
+}
+
+fn run_timings(path: &Path) -> RunTimings {
+    let text = std::fs::read_to_string(path).expect("the run wrote its --timings");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("--timings is JSON");
+    let ms = |v: &serde_json::Value| Duration::from_secs_f64(v.as_f64().unwrap_or(0.0) / 1000.0);
+    let strings = |v: &serde_json::Value| v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_string)).collect();
+    assert!(doc.get("estimate_ms").is_some(), "this binary's --timings has no estimate_ms");
+    RunTimings {
+        plan: ms(&doc["plan_ms"]),
+        apply: ms(&doc["apply_ms"]),
+        taken: ms(&doc["critical_path_ms"]),
+        taken_path: strings(&doc["critical_path"]),
+        expected: ms(&doc["estimate_ms"]),
+        expected_path: strings(&doc["estimate_path"]),
+        steps: doc["steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| (s["address"].as_str().unwrap_or_default().to_string(), ms(&s["start_ms"]), ms(&s["end_ms"])))
+            .collect(),
+    }
+}
+
+/// A timed run on the clock: its wall time and what its `--timings` says.
+fn clock_run(env: &Env, poll: &str, args: &[&str]) -> (Measure, RunTimings) {
+    let t = tempfile::NamedTempFile::new().expect("temp file");
+    let mut args = args.to_vec();
+    let path = t.path().to_string_lossy().to_string();
+    args.extend(["--timings", path.as_str()]);
+    let m = run_with(env, &[("INFRA_POLL_INTERVAL_MS", poll)], &args);
+    let timings = run_timings(t.path());
+    (m, timings)
+}
+
+/// The Alex stack on an emulator that keeps AWS's clock (scripts/moto_clock.py), against
+/// the longest chain of AWS waits through its plan; and, where Terraform is present,
+/// Terraform's apply and destroy of modules 5 and 6 beside infra's on the same clock.
+fn clock_section() {
+    let factor: u32 = std::env::var("BENCH_CLOCK_FACTOR").ok().and_then(|v| v.parse().ok()).unwrap_or(CLOCK_FACTOR);
+    println!("## On AWS's clock (`INFRA_EMULATOR_CLOCK={factor}`: AWS's durations divided by {factor})\n");
+    if !supports("--timings", "up") {
+        println!("Skipped: this binary has no `--timings`.\n");
+        return;
+    }
+    let scaled = |d: Duration| d / factor;
+    // infra's polling on the same clock: its first delay (1 s on AWS) and its longest
+    // (15 s) divided by the factor, so that a wait overshoots here what it would on AWS.
+    let poll = (1000 / factor).max(1).to_string();
+    let env = Env::clock(factor);
+    harness::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("modules"), &env.path("modules"));
+    warm(&env);
+    let estimate = run_with(&env, &[("INFRA_POLL_INTERVAL_MS", &poll)], &["plan", "--all", "--estimate"]);
+    let (up, up_t) = clock_run(&env, &poll, &["up", "--all"]);
+    let (down, down_t) = clock_run(&env, &poll, &["down", "--all", "--yes"]);
+
+    println!(
+        "The Alex stack (`modules/`), no added latency (AWS's round trips divided by {factor} are shorter than the emulator's own).\n"
+    );
+    println!("| Command | Wall | Planning | Longest chain of AWS waits ÷ {factor} | Wall / chain | The run's own longest chain |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (what, m, t) in [("`up --all`", &up, &up_t), ("`down --all --yes`", &down, &down_t)] {
+        let chain = scaled(t.expected);
+        println!(
+            "| {what} | {} | {} | {} | **{:.2}x** | {} |",
+            secs(m.wall),
+            secs(t.plan),
+            secs(chain),
+            m.wall.as_secs_f64() / chain.as_secs_f64().max(1e-6),
+            secs(t.taken)
+        );
+    }
+    let line = |prefix: &str| estimate.stdout.lines().find(|l| l.starts_with(prefix)).unwrap_or("").to_string();
+    println!("\n`infra plan --all --estimate` (real-AWS durations): {}\n", line("Estimated time on AWS").trim_end_matches(':'));
+    for (what, t) in [("up", &up_t), ("down", &down_t)] {
+        println!("- `{what}`, the longest chain of AWS waits ({} on AWS): {}", secs(t.expected), t.expected_path.join(" -> "));
+        let taken: Vec<String> = t
+            .taken_path
+            .iter()
+            .map(|a| {
+                let span = t.steps.iter().find(|(s, ..)| s == a).map(|(_, start, end)| secs(end.saturating_sub(*start)));
+                format!("{a} ({})", span.unwrap_or_default())
+            })
+            .collect();
+        println!("- `{what}`, the chain the run took ({} of {} applying): {}", secs(t.taken), secs(t.apply), taken.join(" -> "));
+    }
+    println!();
+
+    // Reset and handed back: the next environment reuses this emulator.
+    drop(env);
+    println!("### Terraform beside infra on the same clock (Alex modules 5 and 6)\n");
+    let Some(mirror) = terraform_available() else {
+        println!("Skipped: `terraform` or the hashicorp/aws provider mirror is not on this machine.\n");
+        return;
+    };
+    let env = Env::clock(factor);
+    harness::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("modules"), &env.path("modules"));
+    warm(&env);
+    // The upstream modules the agents read, by infra (not timed).
+    run_with(&env, &[("INFRA_POLL_INTERVAL_MS", &poll)], &["up", "2_sagemaker", "3_ingestion"]);
+    const NO_SNAPSHOT: &str = "5_database.skip_final_snapshot=true";
+    let (db, db_t) = clock_run(&env, &poll, &["up", "5_database", "--var", NO_SNAPSHOT]);
+    let (agents, agents_t) = clock_run(&env, &poll, &["up", "6_agents"]);
+    let (down_agents, down_agents_t) = clock_run(&env, &poll, &["down", "6_agents", "--yes"]);
+    let (down_db, down_db_t) = clock_run(&env, &poll, &["down", "5_database", "--yes"]);
+    let tf = Terraform::new(&mirror, &env.proxy.url);
+    let mut applies = Vec::new();
+    for module in ["5_database", "6_agents"] {
+        tf.run(module, &["init", "-input=false", "-no-color"]);
+        applies.push(tf.run(module, &["apply", "-auto-approve", "-input=false", "-no-color"]));
+    }
+    let destroy_agents = tf.run("6_agents", &["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    let destroy_db = tf.run("5_database", &["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    println!("| Module | Step | Longest chain ÷ {factor} | infra | Terraform 1.11 + AWS provider | Terraform / infra |");
+    println!("|---|---|---:|---:|---:|---:|");
+    let rows = [
+        ("5_database", "create", &db, &db_t, applies[0]),
+        ("6_agents", "create", &agents, &agents_t, applies[1]),
+        ("6_agents", "destroy", &down_agents, &down_agents_t, destroy_agents),
+        ("5_database", "destroy", &down_db, &down_db_t, destroy_db),
+    ];
+    for (module, step, m, t, terraform) in rows {
+        println!(
+            "| {module} | {step} | {} | {} | {} | {:.1}x |",
+            secs(scaled(t.expected)),
+            secs(m.wall),
+            secs(terraform),
+            terraform.as_secs_f64() / m.wall.as_secs_f64().max(1e-6)
+        );
+    }
     println!();
 }
 
@@ -477,5 +662,8 @@ fn main() {
     }
     if want("terraform") {
         terraform_section();
+    }
+    if want("clock") {
+        clock_section();
     }
 }

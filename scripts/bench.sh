@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (benches/perf.rs) and prints Markdown tables: what
-# docs/performance.md reports. Sections: alex, state, synthetic, terraform (all by default).
+# docs/performance.md reports. Sections: alex, state, synthetic, terraform, clock
+# (all by default; clock takes a few minutes: AWS's durations divided by
+# BENCH_CLOCK_FACTOR, 30 unless set).
 #   ./scripts/bench.sh                  # debug build of infra, all sections
 #   ./scripts/bench.sh --release alex   # measure a release build
 # INFRA_BIN=/path/to/infra measures another binary (an older commit's, say).

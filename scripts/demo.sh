@@ -34,7 +34,7 @@ rm -f state/demo.json state/demo.json.backup
 
 step() { printf '\n\033[1m$ infra %s\033[0m\n' "$*"; "$INFRA" "$@"; }
 
-step up --all
+step up --all --new-env   # demo is a new environment: its first run says so
 step status --summary
 step up --preset pause
 step status --summary

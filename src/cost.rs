@@ -1,11 +1,13 @@
-//! Monthly cost estimates from `modules/pricing.toml`: per resource type, a list of
-//! components `price × quantity`, where `quantity` is a small arithmetic expression
+//! Monthly cost estimates from list prices: built in (`src/default_pricing.toml`, us-east-1
+//! in USD), overridden by the project's `modules/pricing.toml`. Per resource type, a list
+//! of components `price × quantity`, where `quantity` is a small arithmetic expression
 //! over the resource's properties and the file's usage assumptions. The expression
 //! language is hand-written (about a hundred lines): the well-known evaluator crate
 //! (evalexpr) is AGPL-licensed and the MIT alternatives are unmaintained.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -17,6 +19,10 @@ use crate::resources::registry;
 use crate::schema::lookup_path;
 
 pub use crate::manifest::load::PRICING_FILE;
+
+/// The built-in table: what a project without a pricing file is priced with, and what
+/// `infra init` writes as one.
+pub const DEFAULT_PRICING: &str = include_str!("default_pricing.toml");
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,6 +50,9 @@ struct ComponentDef {
     unit: String,
     price: f64,
     quantity: Spanned<String>,
+    /// Only for resources whose property (a path) has this value.
+    #[serde(default)]
+    when: BTreeMap<Spanned<String>, toml::Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +62,8 @@ pub struct Component {
     pub price: f64,
     pub quantity: Expr,
     pub quantity_text: String,
+    /// `when`: (property path, required value, the property's default when unset).
+    pub when: Vec<(String, Value, Option<Value>)>,
 }
 
 /// Prices and usage assumptions.
@@ -63,6 +74,9 @@ pub struct Pricing {
     pub source: Option<String>,
     pub assumptions: BTreeMap<String, f64>,
     pub types: BTreeMap<String, Vec<Component>>,
+    /// The project's pricing file (`modules/pricing.toml`), if it has one; without it
+    /// every price is the built-in table's.
+    pub file: Option<String>,
 }
 
 /// One priced line of an estimate.
@@ -75,58 +89,21 @@ pub struct Line {
 }
 
 impl Pricing {
-    /// Load `modules/pricing.toml`; a missing file prices everything at zero.
+    /// The built-in prices, overridden by `modules/pricing.toml` where the project has
+    /// one: assumption by assumption and type by type. A file in another currency or
+    /// region replaces the built-in table whole, since its prices cannot be mixed.
     pub fn load(root: &Path) -> Result<Pricing, Vec<Diagnostic>> {
+        let builtin = SourceFile::new("(built-in prices)", DEFAULT_PRICING.to_string());
         let path = root.join("modules").join(PRICING_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Pricing::default()),
+        let project = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(SourceFile::new(display_path(root, &path), text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(vec![Diagnostic::file(&display_path(root, &path), format!("cannot read: {e}"))]),
         };
-        let file = SourceFile::new(display_path(root, &path), text);
-        let parsed: File = toml::from_str(&file.text)
-            .map_err(|e| vec![Diagnostic::at(Loc::new(&file, e.span().unwrap_or(0..0)), e.message().trim_end().to_string())])?;
-        let mut diags = Vec::new();
-        let mut types = BTreeMap::new();
-        for (type_name, price) in parsed.types {
-            let Some(kind) = registry::resource(type_name.get_ref()) else {
-                let mut d = Diagnostic::at(Loc::new(&file, type_name.span()), format!("unknown resource type `{}`", type_name.get_ref()));
-                d.help = suggest(type_name.get_ref(), registry::resource_types());
-                diags.push(d);
-                continue;
-            };
-            let schema = kind.schema();
-            let mut components = Vec::new();
-            for c in price.components {
-                let loc = Loc::new(&file, c.quantity.span());
-                match parse(c.quantity.get_ref()) {
-                    Ok(expr) => {
-                        for name in expr.names() {
-                            let known = parsed.assumptions.contains_key(name) || schema_has(&schema, name);
-                            if !known {
-                                diags.push(Diagnostic::at(
-                                    loc.clone(),
-                                    format!("`{name}` is neither an assumption nor a property of {}", type_name.get_ref()),
-                                ));
-                            }
-                        }
-                        components.push(Component {
-                            name: c.name,
-                            unit: c.unit,
-                            price: c.price,
-                            quantity_text: c.quantity.get_ref().clone(),
-                            quantity: expr,
-                        });
-                    }
-                    Err(e) => diags.push(Diagnostic::at(loc, format!("invalid quantity: {e}"))),
-                }
-            }
-            types.insert(type_name.into_inner(), components);
-        }
-        if !diags.is_empty() {
-            return Err(diags);
-        }
-        Ok(Pricing { currency: parsed.currency, region: parsed.region, source: parsed.source, assumptions: parsed.assumptions, types })
+        let base = parse_file(&builtin)?;
+        let Some(project) = project else { return build(base, &builtin, None) };
+        let own = parse_file(&project)?;
+        build(base, &builtin, Some((own, &project)))
     }
 
     /// The priced lines of one resource with the given (applied) properties.
@@ -134,6 +111,7 @@ impl Pricing {
         let Some(components) = self.types.get(type_name) else { return Ok(Vec::new()) };
         components
             .iter()
+            .filter(|c| c.applies(props))
             .map(|c| {
                 let quantity = c.quantity.eval(&|name| self.lookup(name, props))?;
                 Ok(Line { component: c.name.clone(), unit: c.unit.clone(), quantity, monthly: quantity * c.price })
@@ -143,7 +121,18 @@ impl Pricing {
 
     /// Total of [`Pricing::estimate`]; an expression that cannot be evaluated costs 0.
     pub fn monthly(&self, type_name: &str, props: &Value) -> f64 {
-        self.estimate(type_name, props).map(|lines| lines.iter().map(|l| l.monthly).sum()).unwrap_or(0.0)
+        self.estimate(type_name, props).map(|lines| lines.iter().fold(0.0, |sum, l| sum + l.monthly)).unwrap_or(0.0)
+    }
+
+    /// Where the prices come from, for the line under an estimate.
+    pub fn describe(&self) -> String {
+        match &self.file {
+            Some(file) => format!("{} list prices in {} with the usage assumptions in {file}", self.region, self.currency),
+            None => format!(
+                "{} list prices in {} built into infra, with its default usage assumptions (no modules/{PRICING_FILE}; `infra init` writes one to edit)",
+                self.region, self.currency
+            ),
+        }
     }
 
     fn lookup(&self, name: &str, props: &Value) -> Option<f64> {
@@ -163,15 +152,140 @@ impl Pricing {
     }
 }
 
-fn schema_has(ty: &crate::schema::Ty, path: &str) -> bool {
-    let mut cur = ty;
-    for seg in path.split('.') {
-        match cur.field(seg) {
-            Some(f) => cur = &f.ty,
-            None => return false,
+impl Component {
+    /// Whether every `when` condition holds for these properties (an unset property
+    /// counts as its default).
+    fn applies(&self, props: &Value) -> bool {
+        self.when.iter().all(|(path, want, default)| {
+            let have = lookup_path(props, path).filter(|v| !v.is_null()).or(default.as_ref());
+            match (have, want) {
+                (Some(Value::Number(a)), Value::Number(b)) => a.as_f64() == b.as_f64(),
+                (Some(a), b) => a == b,
+                (None, _) => false,
+            }
+        })
+    }
+}
+
+/// An amount of money as shown: rounded to the cent, never `-0.00`.
+pub fn money(x: f64) -> f64 {
+    let cents = (x * 100.0).round() / 100.0;
+    if cents == 0.0 {
+        0.0
+    } else {
+        cents
+    }
+}
+
+fn parse_file(file: &Arc<SourceFile>) -> Result<File, Vec<Diagnostic>> {
+    toml::from_str(&file.text)
+        .map_err(|e| vec![Diagnostic::at(Loc::new(file, e.span().unwrap_or(0..0)), e.message().trim_end().to_string())])
+}
+
+/// A file's `[types]`, before they are checked.
+type PricedTypes = BTreeMap<Spanned<String>, TypePrice>;
+
+/// The table from the built-in file and the project's (which wins per assumption and
+/// per type), every type and name checked, each problem located in its own file.
+fn build(base: File, builtin: &Arc<SourceFile>, project: Option<(File, &Arc<SourceFile>)>) -> Result<Pricing, Vec<Diagnostic>> {
+    let mut sources: Vec<(&Arc<SourceFile>, PricedTypes)> = Vec::new();
+    let (currency, region, source, assumptions, file) = match project {
+        Some((own, file)) if own.currency == base.currency && own.region == base.region => {
+            let mut assumptions = base.assumptions;
+            assumptions.extend(own.assumptions);
+            let own_types: Vec<String> = own.types.keys().map(|k| k.get_ref().clone()).collect();
+            let kept = base.types.into_iter().filter(|(k, _)| !own_types.contains(k.get_ref())).collect();
+            sources.push((builtin, kept));
+            sources.push((file, own.types));
+            (own.currency, own.region, own.source.or(base.source), assumptions, Some(file.display.display().to_string()))
+        }
+        Some((own, file)) => {
+            sources.push((file, own.types));
+            (own.currency, own.region, own.source, own.assumptions, Some(file.display.display().to_string()))
+        }
+        None => {
+            sources.push((builtin, base.types));
+            (base.currency, base.region, base.source, base.assumptions, None)
+        }
+    };
+    let mut diags = Vec::new();
+    let mut types = BTreeMap::new();
+    for (file, priced) in sources {
+        for (type_name, price) in priced {
+            if let Some(components) = check_type(file, &type_name, price, &assumptions, &mut diags) {
+                types.insert(type_name.into_inner(), components);
+            }
         }
     }
-    true
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(Pricing { currency, region, source, assumptions, types, file })
+}
+
+fn check_type(
+    file: &Arc<SourceFile>,
+    type_name: &Spanned<String>,
+    price: TypePrice,
+    assumptions: &BTreeMap<String, f64>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<Component>> {
+    let Some(kind) = registry::resource(type_name.get_ref()) else {
+        let mut d = Diagnostic::at(Loc::new(file, type_name.span()), format!("unknown resource type `{}`", type_name.get_ref()));
+        d.help = suggest(type_name.get_ref(), registry::resource_types());
+        diags.push(d);
+        return None;
+    };
+    let schema = kind.schema();
+    let mut components = Vec::new();
+    for c in price.components {
+        let loc = Loc::new(file, c.quantity.span());
+        let expr = match parse(c.quantity.get_ref()) {
+            Ok(expr) => expr,
+            Err(e) => {
+                diags.push(Diagnostic::at(loc, format!("invalid quantity: {e}")));
+                continue;
+            }
+        };
+        for name in expr.names() {
+            if !assumptions.contains_key(name) && schema_field(&schema, name).is_none() {
+                diags.push(Diagnostic::at(
+                    loc.clone(),
+                    format!("`{name}` is neither an assumption nor a property of {}", type_name.get_ref()),
+                ));
+            }
+        }
+        let mut when = Vec::new();
+        for (path, value) in c.when {
+            let Some(field) = schema_field(&schema, path.get_ref()) else {
+                let at = Loc::new(file, path.span());
+                diags.push(Diagnostic::at(at, format!("`when`: `{}` is not a property of {}", path.get_ref(), type_name.get_ref())));
+                continue;
+            };
+            let want = serde_json::to_value(&value).unwrap_or(Value::Null);
+            when.push((path.get_ref().clone(), want, field.default.clone()));
+        }
+        components.push(Component {
+            name: c.name,
+            unit: c.unit,
+            price: c.price,
+            quantity_text: c.quantity.get_ref().clone(),
+            quantity: expr,
+            when,
+        });
+    }
+    Some(components)
+}
+
+fn schema_field<'t>(ty: &'t crate::schema::Ty, path: &str) -> Option<&'t crate::schema::Field> {
+    let mut cur = ty;
+    let mut found = None;
+    for seg in path.split('.') {
+        let f = cur.field(seg)?;
+        cur = &f.ty;
+        found = Some(f);
+    }
+    found
 }
 
 /// An arithmetic expression: numbers, names, `+ - * /`, parentheses, `min(a, b)`, `max(a, b)`.
@@ -362,5 +476,37 @@ mod tests {
         let app_runner = pricing.monthly("apprunner.service", &json!({"cpu": "1 vCPU", "memory": "2 GB"}));
         assert!(app_runner > 0.0);
         assert_eq!(pricing.monthly("iam.role", &json!({})), 0.0);
+    }
+
+    #[test]
+    fn the_built_in_table_prices_by_billing_mode_and_a_project_file_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let pricing = Pricing::load(dir.path()).unwrap();
+        assert_eq!(pricing.file, None);
+        let on_demand = pricing.monthly("dynamodb.table", &json!({"name": "t"}));
+        let provisioned =
+            pricing.monthly("dynamodb.table", &json!({"billing_mode": "PROVISIONED", "read_capacity": 1, "write_capacity": 1}));
+        assert!((on_demand - 1.5).abs() < 1e-9, "{on_demand}");
+        assert!((provisioned - (0.25 + 730.0 * (0.00065 + 0.00013))).abs() < 1e-9, "{provisioned}");
+        assert!(
+            pricing.monthly("cloudwatch.metric_alarm", &json!({"period": 10})) > pricing.monthly("cloudwatch.metric_alarm", &json!({}))
+        );
+
+        std::fs::create_dir_all(dir.path().join("modules")).unwrap();
+        let file = "currency = \"USD\"\nregion = \"us-east-1\"\n[types.\"sqs.queue\"]\ncomponents = [{ name = \"q\", unit = \"u\", price = 1, quantity = \"1\", when = { fifoo = true } }]\n";
+        std::fs::write(dir.path().join("modules").join(PRICING_FILE), file).unwrap();
+        let err = Pricing::load(dir.path()).unwrap_err().iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n");
+        assert!(err.contains("modules/pricing.toml:4") && err.contains("`fifoo` is not a property of sqs.queue"), "{err}");
+    }
+
+    #[test]
+    fn money_is_never_negative_zero() {
+        for x in [-0.0, -0.001, 0.0, 0.004 - 0.0041] {
+            let m = money(x);
+            assert!(m == 0.0 && m.is_sign_positive(), "{x} -> {m}");
+            assert_eq!(format!("{m:.2}"), "0.00");
+        }
+        assert_eq!(money(-1.234), -1.23);
+        assert_eq!(money(std::iter::empty::<f64>().sum()), 0.0);
     }
 }

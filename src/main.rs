@@ -1,6 +1,7 @@
 //! The `infra` binary: parse arguments, set up output and logging, run one command,
 //! turn the outcome into an exit code (0 ok, 1 any error, including a mistyped flag;
-//! 2 only for changes with `plan --detailed-exitcode`; 130 interrupted).
+//! 2 only for changes with `plan --detailed-exitcode` and differences with `status
+//! --detailed-exitcode`; 130 interrupted).
 
 use clap::Parser;
 

@@ -27,6 +27,9 @@ pub struct GlobalArgs {
     /// Environment: selects modules/env/NAME.toml and state/NAME.json.
     #[arg(short, long = "env", global = true, env = "INFRA_ENV", default_value = DEFAULT_ENVIRONMENT, value_name = "NAME", value_parser = parse_environment)]
     pub environment: String,
+    /// Allow an environment infra does not know yet (no env file, no state): its first run.
+    #[arg(long, global = true)]
+    pub new_env: bool,
     /// Set a variable: NAME=VALUE, or MODULE.NAME=VALUE for one module.
     #[arg(long = "var", global = true, value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
@@ -54,7 +57,7 @@ pub enum Command {
     Graph(commands::graph::Args),
     /// Show what `up` would change.
     Plan(commands::plan::Args),
-    /// Create or update modules (and re-wire deployed dependents).
+    /// Create or update modules (and re-wire deployed dependents), or apply a plan saved with `plan --out` (`up FILE`).
     Up(commands::up::Args),
     /// Delete modules' resources.
     Down(commands::down::Args),
@@ -72,6 +75,12 @@ pub enum Command {
     Docs,
     /// Print one type's reference: properties, attributes, rules, example.
     Schema(commands::schema::Args),
+    /// Start a project: infra.toml, an example module, list prices, .gitignore.
+    Init(commands::init::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(commands::completions::Args),
+    /// Print the man page (roff), or write one page per command with --out DIR.
+    Man(commands::man::Args),
 }
 
 impl GlobalArgs {
@@ -79,8 +88,9 @@ impl GlobalArgs {
         GlobalOptions {
             project_dir: self.project_dir.clone(),
             environment: self.environment.clone(),
+            new_env: self.new_env,
             vars: env_vars().into_iter().chain(self.vars.iter().cloned()).collect(),
-            aws: AwsOptions { region: self.region.clone(), profile: self.profile.clone() },
+            aws: AwsOptions { region: self.region.clone(), profile: self.profile.clone(), ..AwsOptions::default() },
         }
     }
 
@@ -111,7 +121,11 @@ fn env_vars() -> Vec<String> {
 
 pub async fn run(cli: Cli, printer: &'static Printer) -> Result<Exit, OpsError> {
     crate::ops::interrupt::watch(printer);
-    let global = cli.global.options();
+    let global = match cli.command {
+        // These reach no AWS account: a broken infra.toml nearby does not stop them.
+        Command::Docs | Command::Schema(_) | Command::Init(_) | Command::Completions(_) | Command::Man(_) => cli.global.options(),
+        _ => cli.global.options().with_environment_settings()?,
+    };
     match cli.command {
         Command::Validate => commands::validate::run(&global, printer),
         Command::Graph(args) => commands::graph::run(args, &global, printer),
@@ -125,6 +139,9 @@ pub async fn run(cli: Cli, printer: &'static Printer) -> Result<Exit, OpsError> 
         Command::State(args) => commands::state::run(args, &global, printer).await,
         Command::Docs => commands::docs::run(printer),
         Command::Schema(args) => commands::schema::run(args, printer),
+        Command::Init(args) => commands::init::run(args, &global, printer),
+        Command::Completions(args) => commands::completions::run(args, printer),
+        Command::Man(args) => commands::man::run(args, printer),
     }
 }
 

@@ -67,7 +67,9 @@ pub struct StepError {
 /// Hears about steps as they run.
 pub trait Reporter: Send + Sync {
     fn started(&self, step: &Step);
-    fn waiting(&self, address: &str, what: &str, elapsed: Duration);
+    /// A wait on AWS; `expected`: how long this step typically takes on AWS (the
+    /// `--estimate` durations), when it takes any time at all.
+    fn waiting(&self, address: &str, what: &str, elapsed: Duration, expected: Option<Duration>);
     fn finished(&self, step: &Step, action: Action, elapsed: Duration);
     fn failed(&self, error: &StepError);
     fn skipped(&self, step: &Step, because: &Address);
@@ -77,15 +79,26 @@ pub trait Reporter: Send + Sync {
     fn noted(&self, address: &str, what: &str);
 }
 
-struct ReporterProgress<'a>(&'a dyn Reporter);
+/// What a step's waits report: the step's typical duration on AWS goes with each.
+struct ReporterProgress<'a> {
+    reporter: &'a dyn Reporter,
+    expected: Option<Duration>,
+}
+
+impl<'a> ReporterProgress<'a> {
+    fn new(reporter: &'a dyn Reporter, type_name: &str, action: Action) -> Self {
+        let secs = crate::plan::estimate::seconds(type_name, Kind::Resource, action);
+        ReporterProgress { reporter, expected: (secs > 0).then(|| Duration::from_secs(secs)) }
+    }
+}
 
 impl Progress for ReporterProgress<'_> {
     fn waiting(&self, address: &str, what: &str, elapsed: Duration) {
-        self.0.waiting(address, what, elapsed);
+        self.reporter.waiting(address, what, elapsed, self.expected);
     }
 
     fn note(&self, address: &str, what: &str) {
-        self.0.noted(address, what);
+        self.reporter.noted(address, what);
     }
 }
 
@@ -135,6 +148,8 @@ struct Run<'a> {
     early_outputs: HashMap<Address, Value>,
     /// Cancelled when the state can no longer be saved: no further step starts.
     halt: CancellationToken,
+    /// Resources replaced new-first in this run: their old ones go once every step is done.
+    deposed: Mutex<Vec<Address>>,
 }
 
 impl Executor<'_> {
@@ -150,7 +165,13 @@ impl Executor<'_> {
             early: plan.early.clone(),
             early_outputs: plan.early_outputs.clone(),
             halt: self.cancel.child_token(),
+            deposed: Mutex::new(Vec::new()),
         };
+        // Old resources an earlier run left of a module being torn down go first: what
+        // they stand in (a VPC) goes in the walk.
+        let (first, last): (Vec<Address>, Vec<Address>) =
+            plan.deposed.iter().map(|(a, _)| a.clone()).partition(|a| self.tearing_down.contains(&a.module));
+        let mut deposed_errors = run.delete_deposed(&first).await;
         let steps = &plan.steps;
         // The longest chains of (typical AWS) work first; each service within its limit.
         let priority = crate::plan::schedule::remaining(steps.len(), &plan.edges, &crate::plan::estimate::weights(plan));
@@ -209,6 +230,15 @@ impl Executor<'_> {
                 NodeOutcome::NotStarted => report.not_started.push(addr),
             }
         }
+        // The old resources of new-first replacements, once their users moved: only when
+        // every step succeeded, as a failed one may still use them (the next run retries).
+        if report.errors.is_empty() && report.not_started.is_empty() && deposed_errors.is_empty() && !run.halt.is_cancelled() {
+            let mut last = last;
+            last.extend(lock(&run.deposed).drain(..));
+            last.dedup();
+            deposed_errors.extend(run.delete_deposed(&last).await);
+        }
+        report.errors.extend(deposed_errors);
         let state = run.state.into_inner().unwrap_or_else(|e| e.into_inner());
         (state, report)
     }
@@ -282,7 +312,7 @@ impl Run<'_> {
         };
         let label = step.address.to_string();
         let dir = self.exec.project.module_dir(&step.address.module);
-        let progress = ReporterProgress(self.exec.reporter);
+        let progress = ReporterProgress::new(self.exec.reporter, &step.type_name, Action::Read);
         let cx = self.ctx(&label, &dir, DEFAULT_TIMEOUT, &progress);
         let attrs = kind.read(&cx, &props).await.map_err(|e| Self::fail(step, Action::Read, e))?;
         lock(&self.data).insert(step.address.clone(), attrs);
@@ -296,7 +326,8 @@ impl Run<'_> {
             .in_scope(&state, |scope| scope.resolve(&step.address.module, &output.value.to_json()))
             .map_err(|e| Self::fail(step, Action::Update, StepErrorKind::Inputs(e.to_string())))?
             .value;
-        if output.sensitive {
+        // A dependent's output whose change is not this run's re-wiring waits too.
+        if output.sensitive || (step.rewire && step.action == Action::Same) {
             return Ok(Action::Same);
         }
         if state.output(&step.address.module, &step.address.name).is_some_and(|old| crate::schema::json_eq(old, &value)) {
@@ -337,6 +368,11 @@ impl Run<'_> {
             self.in_scope(&state, |scope| desired_properties(scope, self.exec.project, addr))
                 .map_err(|e| Self::fail(step, planned, StepErrorKind::Inputs(e)))?
         };
+        // A re-wired dependent takes only what its changed inputs change.
+        let desired = match (&step.rewire_base, &step.prior) {
+            (Some(base), Some(prior)) => crate::plan::rewired(&prior.properties, base, &desired),
+            _ => desired,
+        };
         let kind = registry::resource(&decl.type_name)
             .ok_or_else(|| Self::fail(step, planned, StepErrorKind::Inputs(format!("unknown type {}", decl.type_name))))?;
 
@@ -346,10 +382,26 @@ impl Run<'_> {
             (None, Action::Create) if step.prior.is_some() && !step.adopt => Live::Gone,
             _ => Live::Unread,
         };
-        let action = decide(&decl.type_name, &desired, step.prior.as_ref(), live, step.adopt).action;
+        let decision = decide(&decl.type_name, &desired, step.prior.as_ref(), live, step.adopt);
+        let mut action = decision.action;
+        if step.forced && step.prior.is_some() && matches!(action, Action::Same | Action::Update) {
+            action = Action::Replace;
+        }
         let base = step.live.as_ref().map(|(v, _)| v.clone()).or_else(|| step.prior.as_ref().map(|p| p.properties.clone()));
         if action == Action::Same && !step.adopt {
             return Ok(Action::Same);
+        }
+        let refusal = |why: String| Self::fail(step, action, StepErrorKind::NotApproved(why));
+        if action == Action::Replace && !step.forced {
+            if let Some(why) = crate::plan::refused(&decl.type_name, &decision.changes) {
+                return Err(refusal(why));
+            }
+        }
+        let create_first = action == Action::Replace && decl.create_first;
+        if create_first {
+            if let Some(why) = crate::plan::create_first_conflict(&decl.type_name, &decision.changes, &desired) {
+                return Err(refusal(why));
+            }
         }
         let mut desired = desired;
         if step.prior.as_ref().is_some_and(|p| p.imported) && kind.taggable() {
@@ -376,7 +428,9 @@ impl Run<'_> {
 
         let label = addr.to_string();
         let dir = self.exec.project.module_dir(&addr.module);
-        let progress = ReporterProgress(self.exec.reporter);
+        // A replacement's delete reports its own figure (below).
+        let phase = if action == Action::Replace { Action::Create } else { action };
+        let progress = ReporterProgress::new(self.exec.reporter, &decl.type_name, phase);
         let timeout = decl.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let cx = self.ctx(&label, &dir, timeout, &progress);
 
@@ -394,9 +448,19 @@ impl Run<'_> {
                 let attrs = kind.update(&cx, &prior.id, &base, &desired).await.map_err(|e| Self::fail(step, action, e))?;
                 Outcome { id: prior.id.clone(), attrs: attrs.unwrap_or_default() }
             }
+            _ if create_first => {
+                // The old one stays recorded (deposed) until the run deletes it, after
+                // its users moved to the new one; a failed create leaves both recorded.
+                let depose = Edit::Depose { module: addr.module.clone(), name: addr.name.clone() };
+                self.record(&mut lock(&self.state), depose).map_err(|e| Self::fail(step, action, e))?;
+                lock(&self.deposed).push(addr.clone());
+                attributes = Attrs::new();
+                self.create(step, kind, &cx, &desired).await?
+            }
             _ => {
                 let prior = Self::prior(step, action)?;
-                self.delete_recorded(step, prior, &cx).await?;
+                let deleting = ReporterProgress::new(self.exec.reporter, &prior.type_name, Action::Delete);
+                self.delete_recorded(step, prior, &cx.progress(&deleting)).await?;
                 attributes = Attrs::new();
                 self.create(step, kind, &cx, &desired).await?
             }
@@ -484,7 +548,7 @@ impl Run<'_> {
         }
         let label = step.address.to_string();
         let dir = self.exec.project.module_dir(&step.address.module);
-        let progress = ReporterProgress(self.exec.reporter);
+        let progress = ReporterProgress::new(self.exec.reporter, &prior.type_name, Action::Delete);
         let timeout = self
             .exec
             .project
@@ -494,6 +558,44 @@ impl Run<'_> {
             .unwrap_or(DEFAULT_TIMEOUT);
         let cx = self.ctx(&label, &dir, timeout, &progress);
         self.delete_recorded(step, prior, &cx).await
+    }
+
+    /// Delete the old resources of `create_before_destroy` replacements recorded for these
+    /// addresses, forgetting each once it is gone.
+    async fn delete_deposed(&self, addresses: &[Address]) -> Vec<StepError> {
+        let mut errors = Vec::new();
+        for addr in addresses {
+            let olds: Vec<ResourceState> =
+                lock(&self.state).deposed(&addr.module).filter(|(n, _)| **n == addr.name).map(|(_, r)| r.clone()).collect();
+            for old in olds {
+                let mut step = Step::new(addr.clone(), &old.type_name, Action::Delete);
+                step.deposed = true;
+                step.prior = Some(old.clone());
+                self.exec.reporter.started(&step);
+                let start = Instant::now();
+                match self.delete_one_deposed(&step, &old).await {
+                    Ok(()) => self.exec.reporter.finished(&step, Action::Delete, start.elapsed()),
+                    Err(e) => {
+                        self.exec.reporter.failed(&e);
+                        errors.push(e);
+                    }
+                }
+            }
+        }
+        errors
+    }
+
+    async fn delete_one_deposed(&self, step: &Step, old: &ResourceState) -> Result<(), StepError> {
+        let fail = |e: StepErrorKind| Self::fail(step, Action::Delete, e);
+        let kind = registry::resource(&old.type_name)
+            .ok_or_else(|| fail(StepErrorKind::Inputs(format!("unknown recorded type {}", old.type_name))))?;
+        let label = format!("{} (old)", step.address);
+        let dir = self.exec.project.module_dir(&step.address.module);
+        let progress = ReporterProgress::new(self.exec.reporter, &old.type_name, Action::Delete);
+        let cx = self.ctx(&label, &dir, DEFAULT_TIMEOUT, &progress);
+        kind.delete(&cx, &old.id, &old.properties).await.map_err(|e| fail(e.into()))?;
+        let edit = Edit::RemoveDeposed { module: step.address.module.clone(), name: step.address.name.clone(), id: old.id.clone() };
+        self.record(&mut lock(&self.state), edit).map_err(|e| fail(e.into()))
     }
 
     /// `on_delete = "retain"`: drop it from the state and leave it in AWS.

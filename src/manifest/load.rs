@@ -360,7 +360,7 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
         let mut type_name = None;
         let mut depends_on = Vec::new();
         let mut timeout = None;
-        let (mut enabled, mut prevent_destroy, mut on_delete) = (None, None, None);
+        let (mut enabled, mut prevent_destroy, mut on_delete, mut create_before_destroy) = (None, None, None, None);
         let mut for_each = None;
         let mut props = Vec::new();
         for (k, v) in entries {
@@ -371,6 +371,12 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
                 "enabled" => enabled = Some(v.clone()),
                 "prevent_destroy" if section == "resources" => prevent_destroy = Some(v.clone()),
                 "on_delete" if section == "resources" => on_delete = Some(v.clone()),
+                "create_before_destroy" if section == "resources" => create_before_destroy = Some(v.clone()),
+                // Terraform's block; here the settings sit in the resource's own table.
+                "lifecycle" if section == "resources" => diags.push(
+                    Diagnostic::at(Loc::new(file, k.span.clone()), "`lifecycle` is not a table here")
+                        .with_help("write `create_before_destroy = true` or `prevent_destroy = true` directly in the resource's table"),
+                ),
                 "for_each" if section == "resources" => for_each = Some(v.clone()),
                 _ => props.push((k.clone(), v.clone())),
             }
@@ -398,8 +404,10 @@ fn load_decls(file: &Arc<SourceFile>, node: &Node, section: &str, diags: &mut Ve
                 enabled,
                 prevent_destroy,
                 on_delete,
+                create_before_destroy,
                 for_each,
                 protection: Default::default(),
+                create_first: false,
             },
         );
     }
@@ -699,6 +707,7 @@ fn apply_meta(module: &mut Module, environment: &str, diags: &mut Vec<Diagnostic
             off.push(decl.name.clone());
         }
         let prevent_destroy = boolean(&decl.prevent_destroy, "prevent_destroy").unwrap_or(false);
+        let create_first = boolean(&decl.create_before_destroy, "create_before_destroy").unwrap_or(false);
         let retain = match decl.on_delete.as_ref().map(|n| (n, static_setting(module, n, environment, "on_delete"))) {
             None => false,
             Some((_, Ok(Value::String(s)))) if s == "retain" => true,
@@ -712,11 +721,12 @@ fn apply_meta(module: &mut Module, environment: &str, diags: &mut Vec<Diagnostic
                 false
             }
         };
-        protections.push((decl.name.clone(), crate::manifest::Protection { prevent_destroy, retain }));
+        protections.push((decl.name.clone(), crate::manifest::Protection { prevent_destroy, retain }, create_first));
     }
-    for (name, protection) in protections {
+    for (name, protection, create_first) in protections {
         if let Some(decl) = module.resources.get_mut(&name) {
             decl.protection = protection;
+            decl.create_first = create_first;
         }
     }
     for name in off {

@@ -167,10 +167,15 @@ pub struct Decl {
     pub prevent_destroy: Option<Node>,
     /// `on_delete = "retain"`: deleting it forgets it and leaves it in AWS.
     pub on_delete: Option<Node>,
+    /// `create_before_destroy = true`: a replacement creates the new one first, moves
+    /// its users to it, and deletes the old one last.
+    pub create_before_destroy: Option<Node>,
     /// `for_each`, until the loader expands it into one resource per element.
     pub for_each: Option<Node>,
     /// What those two resolved to (they may use variables).
     pub protection: Protection,
+    /// What `create_before_destroy` resolved to.
+    pub create_first: bool,
 }
 
 /// How a resource is protected from deletion, decided before anything runs.
@@ -215,7 +220,8 @@ pub struct Output {
 }
 
 /// Keys of a `[resources.NAME]` table that are the manifest's own, not properties.
-pub const META_KEYS: &[&str] = &["type", "depends_on", "wait_timeout", "enabled", "prevent_destroy", "on_delete", "for_each"];
+pub const META_KEYS: &[&str] =
+    &["type", "depends_on", "wait_timeout", "enabled", "prevent_destroy", "on_delete", "create_before_destroy", "for_each"];
 
 /// Environment names: 1 to 32 letters, digits, `-` or `_`, starting with a letter or digit.
 pub fn check_environment_name(name: &str) -> Result<(), String> {

@@ -98,7 +98,8 @@ struct PeersOf<'a> {
 }
 
 impl PeersOf<'_> {
-    fn follow(&self, module: &Module, node: &Node, depth: usize) -> Option<Peer> {
+    /// `through`: the first other module's output on the way.
+    fn follow(&self, module: &Module, node: &Node, depth: usize, through: Option<String>) -> Option<Peer> {
         if depth > 8 {
             return None;
         }
@@ -112,13 +113,15 @@ impl PeersOf<'_> {
                     declared_at: decl.loc.to_string(),
                     type_name: decl.type_name.clone(),
                     attr: attr.clone(),
+                    through,
                     props: known_props(self.project, module, decl, &ty)?,
                 })
             }
-            Reference::Local(name) => self.follow(module, &module.locals.get(name)?.value, depth + 1),
+            Reference::Local(name) => self.follow(module, &module.locals.get(name)?.value, depth + 1, through),
             Reference::Module { module: up, output } => {
+                let through = through.or_else(|| Some(format!("{up}.{output}")));
                 let up = self.project.modules.get(up)?;
-                self.follow(up, &up.outputs.get(output)?.value, depth + 1)
+                self.follow(up, &up.outputs.get(output)?.value, depth + 1, through)
             }
             _ => None,
         }
@@ -127,7 +130,7 @@ impl PeersOf<'_> {
 
 impl Peers for PeersOf<'_> {
     fn at(&self, path: &str) -> Option<Peer> {
-        self.follow(self.module, node_at(&self.decl.properties, path)?, 0)
+        self.follow(self.module, node_at(&self.decl.properties, path)?, 0, None)
     }
 }
 

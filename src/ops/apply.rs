@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use futures::{stream, StreamExt};
 
+use super::plan_doc::{Costs, PlanDoc};
 use super::{plural, render, OpsError, Workspace};
 use crate::aws::Aws;
 use crate::engine::{ApplyReport, Executor};
@@ -23,6 +24,8 @@ pub struct ApplySettings {
     pub title: String,
     /// Write step timings and the run's critical path here.
     pub timings: Option<std::path::PathBuf>,
+    /// A saved plan (`up FILE`): the fresh plan must match it change for change.
+    pub expect: Option<PlanDoc>,
 }
 
 /// One resource the plan deletes or replaces that holds data.
@@ -89,6 +92,18 @@ pub async fn run(
     let plan = super::interrupt::unless_interrupted(planner.plan(sel)).await??;
     let planned_in = planning.elapsed();
     printer.out(&render::plan(printer, &plan, &settings.title));
+    if !plan.left_out.is_empty() {
+        printer.out(&render::left_out(printer, &plan));
+    }
+    if let Some(expected) = &settings.expect {
+        let moved = expected.differences(&PlanDoc::new(&plan, &expected.environment, &Costs::default()));
+        if !moved.is_empty() {
+            return Err(OpsError::Refused(format!(
+                "the saved plan no longer matches what applying it would do:\n{}\n  Nothing was changed. Plan again and review the new plan.",
+                moved.iter().map(|m| format!("  - {m}")).collect::<Vec<_>>().join("\n")
+            )));
+        }
+    }
     if !plan.has_changes() {
         return Ok(ApplyReport::default());
     }
@@ -177,11 +192,17 @@ fn timings(plan: &Plan, report: &ApplyReport, planned_in: std::time::Duration) -
         })
         .collect();
     let applied = report.timings.iter().flatten().map(|(_, end)| *end).max().unwrap_or_default();
+    // What `plan --estimate` expects of the same plan on AWS, deletes included (no
+    // command estimates a `down`): a run on the emulator's scaled clock is measured
+    // against it (docs/performance.md, "On AWS's clock").
+    let expected = crate::plan::estimate::estimate(plan);
     json!({
         "plan_ms": ms(planned_in),
         "apply_ms": ms(applied),
         "critical_path_ms": critical as f64 / 1000.0,
         "critical_path": path.iter().map(|&i| plan.steps[i].address.to_string()).collect::<Vec<_>>(),
+        "estimate_ms": ms(expected.total),
+        "estimate_path": expected.path.iter().map(|(a, action, secs)| format!("{a} ({} {secs} s)", action.verb())).collect::<Vec<_>>(),
         "early_edges": plan.early_edges.len(),
         "steps": steps,
     })

@@ -1,6 +1,7 @@
 //! The resource reference, generated from the registry so it cannot disagree with the
-//! code: every type's properties (type, required, default, in place or replace, AWS's
-//! rule), attributes, identity, tags and example. `infra docs` prints all of it
+//! code: every type's properties (type, required, default, in place, replaces or refused,
+//! AWS's rule, and why where infra differs from AWS's CloudFormation schema: the reviewed
+//! `aws_contract.toml`), attributes, identity, tags and example. `infra docs` prints all of it
 //! (docs/resources.md is that output, checked by a test); `infra schema TYPE` prints one
 //! type. What the emulator cannot run (an example's `skip`) is the conformance test's
 //! business and docs/architecture.md's, not the reader's, so it is not printed here.
@@ -8,6 +9,7 @@
 use super::OpsError;
 use crate::printer::Printer;
 use crate::resources::{registry, DynDataSource, DynResource, Identity};
+use crate::schema::aws_contract::{self, Kind};
 use crate::schema::{Field, Ty};
 
 /// A cell of a Markdown table: no pipes or newlines.
@@ -44,28 +46,53 @@ fn capitalized(text: &str) -> String {
     chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
 }
 
+/// `text`, with why infra differs there from AWS's CloudFormation schema, if it does.
+fn unlike_aws(text: &str, type_name: Option<&str>, path: &str, kinds: &[Kind]) -> String {
+    let reasons: Vec<&str> = type_name
+        .into_iter()
+        .flat_map(|t| aws_contract::differences(t, path))
+        .filter(|d| kinds.contains(&d.kind))
+        .map(|d| d.reason.as_str())
+        .collect();
+    match (text.is_empty(), reasons.is_empty()) {
+        (_, true) => text.to_string(),
+        (true, false) => format!("(unlike AWS's schema: {})", reasons.join("; ")),
+        (false, false) => format!("{text} (unlike AWS's schema: {})", reasons.join("; ")),
+    }
+}
+
 /// One row per property, nested tables flattened (`redrive.max_receive_count`,
-/// `routes[].path`).
-fn property_rows(fields: &[Field], prefix: &str, out: &mut Vec<String>) {
+/// `routes[].path`). `type_name` is a resource type's, for its differences from AWS's
+/// schema (`path` leaves out the `[]`: `routes.path`).
+fn property_rows(type_name: Option<&str>, fields: &[Field], prefix: &str, path_prefix: &str, out: &mut Vec<String>) {
     for f in fields.iter().filter(|f| !f.computed) {
-        let path = format!("{prefix}{}", f.name);
+        let shown = format!("{prefix}{}", f.name);
+        let path = format!("{path_prefix}{}", f.name);
         let default = f.default.as_ref().map(|d| format!("`{d}`")).unwrap_or_default();
-        let change = if f.replace { "replace" } else { "in place" };
+        let change = match (f.immutable, f.replace) {
+            (true, _) => "refused",
+            (false, true) => "replaces",
+            (false, false) => "in place",
+        };
+        let change = unlike_aws(change, type_name, &path, &[Kind::Replace]);
         let rule = f.check.map(|c| c.describe()).unwrap_or_default();
-        let required = if f.required { "yes" } else { "" };
+        let rule = unlike_aws(&rule, type_name, &path, &[Kind::Enum, Kind::Pattern, Kind::Length, Kind::Bounds]);
+        let required = unlike_aws(if f.required { "yes" } else { "" }, type_name, &path, &[Kind::Required]);
         let doc = if f.doc.trim().is_empty() { common_doc(f.name) } else { f.doc };
         out.push(format!(
-            "| `{path}` | {} | {required} | {} | {change} | {} | {} |",
+            "| `{shown}` | {} | {} | {} | {} | {} | {} |",
             cell(&f.ty.name()),
+            cell(&required),
             cell(&default),
+            cell(&change),
             cell(&rule),
             cell(doc)
         ));
         match &f.ty {
-            Ty::Object(inner) => property_rows(inner, &format!("{path}."), out),
+            Ty::Object(inner) => property_rows(type_name, inner, &format!("{shown}."), &format!("{path}."), out),
             Ty::List(item) => {
                 if let Ty::Object(inner) = item.as_ref() {
-                    property_rows(inner, &format!("{path}[]."), out);
+                    property_rows(type_name, inner, &format!("{shown}[]."), &format!("{path}."), out);
                 }
             }
             _ => {}
@@ -104,7 +131,7 @@ pub fn resource_section(r: &dyn DynResource) -> String {
     out.push(String::new());
     out.push("| Property | Type | Required | Default | Change | Rule | Description |".into());
     out.push("|---|---|---|---|---|---|---|".into());
-    property_rows(r.schema().fields(), "", &mut out);
+    property_rows(Some(r.type_name()), r.schema().fields(), "", "", &mut out);
     out.push(String::new());
     out.push("| Attribute | Type | Description |".into());
     out.push("|---|---|---|".into());
@@ -130,7 +157,7 @@ pub fn data_section(d: &dyn DynDataSource) -> String {
     if !fields.fields().is_empty() {
         out.push("| Property | Type | Required | Default | Change | Rule | Description |".into());
         out.push("|---|---|---|---|---|---|---|".into());
-        property_rows(fields.fields(), "", &mut out);
+        property_rows(None, fields.fields(), "", "", &mut out);
         out.push(String::new());
     }
     out.push("| Attribute | Type | Description |".into());
@@ -152,6 +179,10 @@ pub fn reference() -> String {
         "How manifests are written: [manifests.md](manifests.md). `infra schema TYPE` prints one section.".into(),
         String::new(),
         "Every type below passes the shared conformance test (tests/integration/conformance.rs).".into(),
+        String::new(),
+        "Change: `in place`, `replaces` (deleted and created again: a new id) or `refused` (AWS cannot change it at all).".into(),
+        "Where infra differs from AWS's CloudFormation schema of the type (create-only properties, required ones, allowed values),".into(),
+        "the cell says why (`unlike AWS's schema: ...`); crates/resources/src/schema/aws_contract.toml lists every such difference, and a test holds it to the schemas.".into(),
         String::new(),
     ];
     out.extend(registry::resources().map(|r| format!("- [`{0}`](#{1})", r.type_name(), r.type_name().replace(['.', '_'], ""))));

@@ -42,8 +42,8 @@ pub async fn down(global: &GlobalOptions, opts: &DownOptions, printer: &'static 
                 .iter()
                 .filter_map(|m| state.modules.get(m))
                 .flat_map(|m| m.resources.values())
-                .map(|r| pricing.monthly(&r.type_name, &r.properties))
-                .sum();
+                .fold(0.0, |sum, r| sum + pricing.monthly(&r.type_name, &r.properties));
+            let saving = crate::cost::money(saving);
             let heading = format!(
                 "Preset {name}: {}
 Estimated saving: ${saving:.2}/month.
@@ -69,6 +69,7 @@ Estimated saving: ${saving:.2}/month.
     let title =
         format!("{heading}infra down {} (environment {}):", sel.modules.iter().cloned().collect::<Vec<_>>().join(" "), global.environment);
     let settings = ApplySettings {
+        expect: None,
         yes: opts.yes,
         dry_run: opts.dry_run,
         parallelism: opts.parallelism,

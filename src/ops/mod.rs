@@ -5,13 +5,17 @@ mod apply;
 mod backend;
 mod docs;
 mod down;
+mod environment;
 mod graph;
 mod import;
+mod init;
 pub mod interrupt;
 mod output;
 mod plan;
+mod plan_doc;
 mod render;
 mod report;
+mod shell;
 mod state;
 mod status;
 mod unlock;
@@ -21,10 +25,11 @@ mod validate;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::aws::{Aws, Caller, ConnectError};
+use crate::aws::{AssumeRole, Aws, Caller, ConnectError};
 use crate::engine::StepError;
 use crate::graph::Graph;
 use crate::manifest::presets::{Preset, PresetAction};
+use crate::manifest::settings::EnvCredentials;
 use crate::manifest::{self, Diagnostic, LoadOptions, Project};
 use crate::plan::{PlanError, SelectError};
 use crate::printer::{Printer, Style};
@@ -38,8 +43,10 @@ pub use docs::{docs, schema};
 pub use down::{down, DownOptions};
 pub use graph::{graph, GraphFormat};
 pub use import::{import, DiscoverFilter, ImportOptions};
+pub use init::init;
 pub use output::output;
-pub use plan::{plan, PlanOptions};
+pub use plan::{plan, PlanFormat, PlanOptions};
+pub use shell::{completions, man, Shell};
 pub use state::{state, StateCommand};
 pub use status::{status, StatusOptions};
 pub use unlock::unlock;
@@ -51,15 +58,49 @@ pub use validate::validate;
 pub struct GlobalOptions {
     pub project_dir: Option<PathBuf>,
     pub environment: String,
+    /// `--new-env`: the environment may be one nothing knows yet.
+    pub new_env: bool,
     pub vars: Vec<String>,
     pub aws: AwsOptions,
+}
+
+impl GlobalOptions {
+    /// This environment's `[env.NAME]` from infra.toml, under the command line: `--region`
+    /// and `--profile` win (a `--profile` replaces the table's profile or role, it is not
+    /// their source); the table wins over `AWS_REGION` and `AWS_PROFILE`, which are for
+    /// every environment. Outside a project there is nothing to apply.
+    pub fn with_environment_settings(mut self) -> Result<Self, OpsError> {
+        let Ok(root) = find_root(self.project_dir.as_deref()) else { return Ok(self) };
+        let mut settings = manifest::settings::load_settings(&root).map_err(OpsError::Manifest)?;
+        let Some(env) = settings.environments.remove(&self.environment) else { return Ok(self) };
+        if self.aws.region.is_none() {
+            self.aws.region = env.region;
+        }
+        if self.aws.profile.is_none() {
+            match env.credentials {
+                Some(EnvCredentials::Profile(profile)) => self.aws.profile = Some(profile),
+                Some(EnvCredentials::Role(role)) => {
+                    self.aws.role = Some(AssumeRole {
+                        arn: role.arn,
+                        external_id: role.external_id,
+                        session_name: role.session_name,
+                        duration: role.duration,
+                    })
+                }
+                None => return Ok(self),
+            }
+            self.aws.named_in = Some(env.origin);
+        }
+        Ok(self)
+    }
 }
 
 /// How a command ended, beyond plain success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Ok,
-    /// `plan --detailed-exitcode` found changes.
+    /// `plan --detailed-exitcode` found changes; `status --detailed-exitcode` found a
+    /// module drifted, stale or partial.
     Changes,
 }
 
@@ -90,13 +131,28 @@ pub enum OpsError {
     Interrupted,
     #[error(transparent)]
     Connect(#[from] ConnectError),
-    #[error(
-        "{path} belongs to account {state_account} in {state_region}, but this run resolves to account {account} in {region}\n  \
-         Nothing was changed. Run with the state's account and region (--region, --profile, AWS_REGION), or use another environment (--env NAME)."
-    )]
-    WrongAccount { path: String, state_account: String, state_region: String, account: String, region: String },
+    // Boxed so that every operation's Result stays small.
+    #[error(transparent)]
+    WrongAccount(Box<WrongAccount>),
     #[error("{} could not be checked against AWS (see above)", plural(*.0, "resource"))]
     Unchecked(usize),
+}
+
+/// A state applied to an account or region it was not written for.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{path} belongs to account {state_account} in {state_region}, but this run resolves to account {account} in {region} (as {caller})\n  \
+     Nothing was changed. Run with the state's account and region (--region, --profile, AWS_REGION, or [env.NAME] in infra.toml), \
+     or use another environment (--env NAME)."
+)]
+pub struct WrongAccount {
+    pub path: String,
+    pub state_account: String,
+    pub state_region: String,
+    pub account: String,
+    pub region: String,
+    /// Who the run acted as (an assumed role's session names the role).
+    pub caller: String,
 }
 
 impl From<PlanError> for OpsError {
@@ -167,6 +223,8 @@ pub struct Workspace {
     pub project: Project,
     pub graph: Graph,
     pub store: StateStore,
+    /// Whether loading the state must still show that the environment exists (S3).
+    env_check: environment::EnvCheck,
 }
 
 /// The directory holding `modules/`: the given one, else the nearest from here up.
@@ -185,7 +243,8 @@ impl Workspace {
         let project = manifest::load(&load).map_err(OpsError::Manifest)?;
         let graph = Graph::build(&project).map_err(OpsError::Manifest)?;
         let store = open_store(&root, opts)?;
-        Ok(Workspace { project, graph, store })
+        let env_check = environment::check(&root, opts, &store)?;
+        Ok(Workspace { project, graph, store, env_check })
     }
 
     /// Module names from the command line, or every module with `--all`.
@@ -210,13 +269,14 @@ impl Workspace {
     pub fn bind(&self, state: &mut State, identity: &Caller) -> Result<(), OpsError> {
         match (&state.account, &state.region) {
             (Some(a), Some(r)) if (a != &identity.account_id || r != &identity.region) && !state.is_empty() => {
-                Err(OpsError::WrongAccount {
+                Err(OpsError::WrongAccount(Box::new(WrongAccount {
                     path: self.store.describe(),
                     state_account: a.clone(),
                     state_region: r.clone(),
                     account: identity.account_id.clone(),
                     region: identity.region.clone(),
-                })
+                    caller: identity.arn.clone(),
+                })))
             }
             _ => {
                 state.account = Some(identity.account_id.clone());
@@ -305,6 +365,7 @@ impl Workspace {
     /// `[[moved]]` renames applied in memory (plan, status).
     pub async fn load_state(&self, printer: &Printer) -> Result<State, OpsError> {
         let mut state = load_state(&self.store, printer).await?;
+        self.confirm_environment(&state)?;
         self.follow_moves(&mut state, false, printer).await?;
         Ok(state)
     }
@@ -313,8 +374,18 @@ impl Workspace {
     /// are saved before anything else happens.
     pub async fn load_state_locked(&self, printer: &Printer) -> Result<State, OpsError> {
         let mut state = load_state(&self.store, printer).await?;
+        self.confirm_environment(&state)?;
         self.follow_moves(&mut state, true, printer).await?;
         Ok(state)
+    }
+
+    fn confirm_environment(&self, state: &State) -> Result<(), OpsError> {
+        match self.env_check {
+            environment::EnvCheck::Known => Ok(()),
+            environment::EnvCheck::UntilLoaded => {
+                environment::confirm_loaded(&self.project.root, self.store.environment(), &self.store, state)
+            }
+        }
     }
 
     async fn follow_moves(&self, state: &mut State, persist: bool, printer: &Printer) -> Result<(), OpsError> {

@@ -49,13 +49,21 @@ impl Reporter for PrinterReporter<'_> {
         if step.address.kind == Kind::Output {
             return;
         }
-        let note = if step.rewire { " (re-wire)" } else { "" };
+        let note = match (step.rewire, step.deposed) {
+            (true, _) => " (re-wire)",
+            (_, true) => " (the old one, replaced with create_before_destroy)",
+            _ => "",
+        };
         self.0.status(verb_ing(step.action), action_style(step.action), &format!("{}{note}", step.address));
     }
 
-    fn waiting(&self, address: &str, what: &str, elapsed: Duration) {
+    fn waiting(&self, address: &str, what: &str, elapsed: Duration, expected: Option<Duration>) {
         let secs = elapsed.as_secs();
-        self.0.status("Waiting", Style::Cyan, &format!("{address}: {what} ({secs}s elapsed)"));
+        let expected = match expected {
+            Some(d) => format!(", expected {} on AWS", humantime::format_duration(d)),
+            None => String::new(),
+        };
+        self.0.status("Waiting", Style::Cyan, &format!("{address}: {what} ({secs}s elapsed{expected})"));
     }
 
     fn finished(&self, step: &Step, action: Action, elapsed: Duration) {
@@ -67,6 +75,8 @@ impl Reporter for PrinterReporter<'_> {
         }
         let detail = if action == Action::Same && step.action != Action::Same {
             " (no change once inputs were known)".to_string()
+        } else if step.deposed {
+            " (the old one)".to_string()
         } else {
             String::new()
         };

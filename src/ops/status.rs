@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Value};
 
-use super::{GlobalOptions, OpsError, Workspace};
+use super::{Exit, GlobalOptions, OpsError, Workspace};
 use crate::aws::Aws;
-use crate::cost::Pricing;
+use crate::cost::{money, Pricing};
 use crate::graph::Address;
 use crate::manifest::presets::PresetAction;
 use crate::plan::{changes, read_live};
@@ -62,6 +62,10 @@ pub struct ModuleRow {
     pub detail: Vec<String>,
     pub drifted: Vec<String>,
     pub missing: Vec<String>,
+    /// What `status --detailed-exitcode` exits 2 for: drifted, stale, partial (which
+    /// includes resources missing in AWS), or holding resources no longer declared.
+    /// An absent module matches: not deploying one is a choice.
+    pub differs: bool,
 }
 
 /// What a live check found for one module's resources.
@@ -147,7 +151,8 @@ fn rows(ws: &Workspace, state: &State, pricing: &Pricing, live: Option<&HashMap<
             if manifest.is_none() {
                 detail.push("no manifest: `infra down --all` removes it".into());
             }
-            ModuleRow { name, status, recorded, declared, monthly, detail, drifted, missing }
+            let differs = !matches!(status, ModuleStatus::Deployed | ModuleStatus::Absent) || !undeclared.is_empty();
+            ModuleRow { name, status, recorded, declared, monthly, detail, drifted, missing, differs }
         })
         .collect()
 }
@@ -212,7 +217,9 @@ fn pointer<'v>(value: &'v mut Value, path: &[String]) -> Option<&'v mut Value> {
     path.iter().try_fold(value, |v, key| v.get_mut(key.as_str()))
 }
 
-pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Printer) -> Result<(), OpsError> {
+/// The table (or JSON); [`Exit::Changes`] when a module differs from what was applied
+/// ([`ModuleRow::differs`]).
+pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Printer) -> Result<Exit, OpsError> {
     let ws = Workspace::open(global)?;
     let mut state = ws.load_state(printer).await?;
     let pricing = Pricing::load(&ws.project.root).map_err(OpsError::Manifest)?;
@@ -252,7 +259,8 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
     };
     let unchecked: usize = live.iter().flat_map(|l| l.values()).map(|l| l.unreadable.len()).sum();
     let rows = rows(&ws, &state, &pricing, live.as_ref());
-    let total: f64 = rows.iter().map(|r| r.monthly).sum();
+    let exit = if rows.iter().any(|r| r.differs) { Exit::Changes } else { Exit::Ok };
+    let total: f64 = rows.iter().fold(0.0, |sum, r| sum + r.monthly);
     let savings = savings(&ws, &state, &pricing, &rows);
     // Each kept snapshot is priced as a copy of the assumed Aurora volume.
     let per_snapshot = ["aurora_storage_gb", "aurora_snapshot_price_per_gb_month"]
@@ -292,7 +300,7 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
             });
         }
         printer.out(&serde_json::to_string_pretty(&doc).unwrap_or_default());
-        return if unchecked > 0 { Err(OpsError::Unchecked(unchecked)) } else { Ok(()) };
+        return if unchecked > 0 { Err(OpsError::Unchecked(unchecked)) } else { Ok(exit) };
     }
 
     let how = match (&live, unchecked) {
@@ -318,8 +326,8 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
         let state_col = printer.paint(style, &format!("{:<9}", r.status.as_str()));
         let count = format!("{}/{}", r.recorded, r.declared);
         let cost = match (opts.summary, shown) {
-            (true, Some(a)) => format!("{:>9.2}  {:>10.2}  ", r.monthly, a.by_module.get(&r.name).copied().unwrap_or(0.0)),
-            (true, None) => format!("{:>9.2}  ", r.monthly),
+            (true, Some(a)) => format!("{:>9.2}  {:>10.2}  ", money(r.monthly), money(a.by_module.get(&r.name).copied().unwrap_or(0.0))),
+            (true, None) => format!("{:>9.2}  ", money(r.monthly)),
             _ => String::new(),
         };
         printer.out(format!("{:<width$}  {state_col} {count:>9}  {cost}{}", r.name, r.detail.join("; ")).trim_end());
@@ -327,11 +335,12 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
     if opts.summary {
         let recorded: usize = rows.iter().map(|r| r.recorded).sum();
         let declared: usize = rows.iter().map(|r| r.declared).sum();
-        let last = shown.map(|a| format!("  {:>10.2}", a.by_module.values().sum::<f64>())).unwrap_or_default();
-        printer.out(&format!("{:<width$}  {:<9} {:>9}  {:>9.2}{last}", "TOTAL", "", format!("{recorded}/{declared}"), total));
+        let last = shown.map(|a| format!("  {:>10.2}", money(a.by_module.values().sum::<f64>()))).unwrap_or_default();
+        printer.out(&format!("{:<width$}  {:<9} {:>9}  {:>9.2}{last}", "TOTAL", "", format!("{recorded}/{declared}"), money(total)));
         printer.out("");
         for (name, action, modules, saving) in &savings {
-            let line = match (action, *saving > 0.005) {
+            let saving = money(*saving);
+            let line = match (action, saving > 0.0) {
                 (PresetAction::Down, true) => {
                     format!("`infra down --preset {name}` would save ${saving:.2}/month (removes {}).", modules.join(", "))
                 }
@@ -350,15 +359,13 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
         }
         if !snapshots.is_empty() {
             printer.out(&format!(
-                "Kept final snapshots (deleted databases' data, not in the total): {} at ~${snapshot_cost:.2}/month ({}).",
+                "Kept final snapshots (deleted databases' data, not in the total): {} at ~${:.2}/month ({}).",
                 snapshots.len(),
+                money(snapshot_cost),
                 snapshots.join(", ")
             ));
         }
-        printer.out(&format!(
-            "Estimates: {} list prices in {} with the usage assumptions in modules/pricing.toml (docs/costs.md).",
-            pricing.region, pricing.currency
-        ));
+        printer.out(&format!("Estimates: {} (docs/costs.md).", pricing.describe()));
         match &actual {
             Some(Actual { missing: Some(why), .. }) => printer.out(&format!("Last month's actual cost: not shown: {why}.")),
             Some(a) => printer.out(&format!(
@@ -371,9 +378,9 @@ pub async fn status(global: &GlobalOptions, opts: &StatusOptions, printer: &Prin
     if unchecked > 0 {
         return Err(OpsError::Unchecked(unchecked));
     }
-    Ok(())
+    Ok(exit)
 }
 
 fn round(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    money(x)
 }

@@ -181,3 +181,60 @@ pub fn decide(type_name: &str, desired: &Value, prior: Option<&ResourceState>, l
         }
     }
 }
+
+/// Why a replacement cannot be planned: a change to a property AWS cannot change at all
+/// and whose replacement would lose what the resource guards (a KMS key's usage). Not
+/// asked when the user requested the replacement (`--replace`).
+pub fn refused(type_name: &str, changes: &[PropChange]) -> Option<String> {
+    let schema = resource_schema(type_name);
+    let fixed: Vec<String> = changes
+        .iter()
+        .filter(|c| schema::immutable_at(&schema, &c.change.path).is_some())
+        .map(|c| format!("`{}` ({} -> {})", c.change.path, c.change.old, c.change.new))
+        .collect();
+    if fixed.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{} cannot change: AWS fixes it when a {type_name} is created, and a new one would not read what this one protects. \
+         Declare a new resource for the new value and move the users to it; `--replace ADDRESS` replaces this one if losing it is intended",
+        fixed.join(", ")
+    ))
+}
+
+/// Why `create_before_destroy` cannot work for this replacement: the new resource would
+/// take the name (the identity AWS keeps unique) the old one still holds.
+pub fn create_first_conflict(type_name: &str, changes: &[PropChange], desired: &Value) -> Option<String> {
+    let kind = registry::resource(type_name)?;
+    let identity = kind.identity();
+    let fields = identity.fields();
+    if fields.is_empty() {
+        return None;
+    }
+    let renamed = changes.iter().any(|c| fields.iter().any(|f| c.change.path == *f || c.change.path.starts_with(&format!("{f}."))));
+    if renamed {
+        return None;
+    }
+    let held: Vec<String> = fields.iter().map(|f| format!("{f} = {}", desired.get(*f).map(Value::to_string).unwrap_or_default())).collect();
+    Some(format!(
+        "create_before_destroy cannot work here: the new {type_name} would take the {} the old one still holds until it is deleted. \
+         Change it in the same edit (a new name), or remove create_before_destroy",
+        held.join(", ")
+    ))
+}
+
+/// The recorded attributes a replacement does not keep: those the new resource's
+/// values known while planning (`early`) do not repeat.
+pub fn lost_attributes(prior: &ResourceState, early: Option<&crate::resources::Attrs>) -> Vec<String> {
+    let mut lost: Vec<String> = prior
+        .attributes
+        .iter()
+        .filter(|(k, old)| early.and_then(|e| e.get(*k)).is_none_or(|new| !schema::json_eq(new, old)))
+        .map(|(k, _)| k.clone())
+        .collect();
+    lost.retain(|k| k != "id");
+    if early.and_then(|e| e.get("id")).is_none_or(|id| id.as_str() != Some(prior.id.as_str())) {
+        lost.insert(0, "id".into());
+    }
+    lost
+}

@@ -9,6 +9,7 @@ mod ownership;
 mod places;
 mod refresh;
 pub mod resolve;
+mod rewire;
 pub mod schedule;
 mod select;
 mod step;
@@ -25,11 +26,14 @@ use crate::schema::{self, contains_unknown, Change, UNKNOWN};
 use crate::secrets;
 use crate::state::{ResourceState, State};
 
-pub use decide::{add_own_tags, changes, decide, desired_properties, lookup_properties, resource_schema, Decision, Live};
+pub use decide::{
+    add_own_tags, changes, create_first_conflict, decide, desired_properties, lookup_properties, refused, resource_schema, Decision, Live,
+};
 pub use ownership::{check_one as check_owner, checkable, Taken};
 pub use refresh::read_live;
 pub use resolve::{Resolved, Scope};
-pub use select::{dependents, select_down, select_up, SelectError, Selection};
+pub use rewire::{rewired, LeftOut};
+pub use select::{dependents, select_down, select_modules, select_targets, select_up, Downstream, SelectError, Selection};
 pub use step::{Action, Plan, PropChange, Step};
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +54,30 @@ pub enum PlanError {
     Renamed(Vec<String>),
     #[error("refusing a plan that removes protected resources:\n{}\n  Nothing was changed. Set `prevent_destroy = false` (and apply) first if this is intended.", .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
     Protected(Vec<String>),
+}
+
+/// Of a recorded resource that is kept (unchanged or updated in place): whether its
+/// update gives some attributes new values (a secret's version), and the values its
+/// dependents take meanwhile in place of the recorded ones: the others, when some
+/// change, and those the state has not recorded (the type gained them since), as AWS
+/// reports them now. Sensitive ones are never among them: they are read from AWS.
+fn standing_attributes(type_name: &str, action: Action, prior: &ResourceState, live: Option<&Attrs>, desired: &Value) -> (bool, Attrs) {
+    let Some(kind) = registry::resource(type_name) else { return (false, Attrs::new()) };
+    let plain = |k: &String| !registry::is_sensitive(type_name, k);
+    let mut standing: Attrs = live
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.as_str() != "id" && !prior.attributes.contains_key(*k) && plain(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let changing = if action == Action::Update { kind.updated_attrs(&prior.properties, desired) } else { &[] };
+    if changing.is_empty() {
+        return (false, standing);
+    }
+    standing.extend(prior.attributes.iter().filter(|(k, _)| plain(k)).map(|(k, v)| (k.clone(), v.clone())));
+    standing.insert("id".into(), Value::String(prior.id.clone()));
+    standing.retain(|k, _| !changing.contains(&k.as_str()));
+    (true, standing)
 }
 
 /// `(a, b)` pairs: step `a` before step `b`.
@@ -133,8 +161,15 @@ impl Planner<'_> {
         }
     }
 
+    /// The plan of `sel`; for a partial selection, with the changes it leaves out.
     pub async fn plan(&self, sel: &Selection) -> Result<Plan, PlanError> {
-        self.plan_checked(sel, true).await
+        if !sel.partial {
+            return self.plan_checked(sel, true).await;
+        }
+        let (plan, elsewhere) = tokio::join!(self.plan_checked(sel, true), self.left_out_elsewhere(sel));
+        let mut plan = plan?;
+        plan.left_out.extend(elsewhere);
+        Ok(plan)
     }
 
     /// The plan without looking up whether creates would take a name something else
@@ -190,9 +225,17 @@ impl Planner<'_> {
                     }
                     Step::new(addr.clone(), &decl.type_name, Action::Read)
                 }
-                Kind::Resource => {
+                Kind::Resource => 'resource: {
                     let type_name = gnode.type_name.clone();
-                    let (desired, _) = desired_properties(&scope, self.project, &addr).map_err(invalid)?;
+                    // A dependent outside the selection takes only this run's changed values.
+                    let (desired, rewiring) = if sel.rewire.contains(&n) {
+                        match self.rewire_inputs(&scope, &addr) {
+                            Ok((desired, rewiring)) => (desired, Some(rewiring)),
+                            Err(why) => break 'resource self.left_as_is(&addr, &type_name, why, &mut plan.left_out),
+                        }
+                    } else {
+                        (desired_properties(&scope, self.project, &addr).map_err(invalid)?.0, None)
+                    };
                     let mut prior = self.state.resource(&addr.module, &addr.name).cloned();
                     let mut observed = live.remove(&addr).flatten();
                     let mut step = Step::new(addr.clone(), &type_name, Action::Create);
@@ -213,13 +256,34 @@ impl Planner<'_> {
                         (None, false) => Live::Unread,
                     };
                     let decision = decide(&type_name, &desired, prior.as_ref(), state, step.adopt);
+                    let (desired, decision) = match rewiring {
+                        Some(r) => {
+                            let (desired, decision, left) = Self::narrow(&mut step, r, desired, decision, prior.as_ref(), state);
+                            plan.left_out.extend(left);
+                            (desired, decision)
+                        }
+                        None => (desired, decision),
+                    };
                     step.action = decision.action;
                     step.changes = decision.changes;
                     step.reason = step.reason.or(decision.reason);
+                    if sel.replace.contains(&addr) && prior.is_some() && matches!(step.action, Action::Same | Action::Update) {
+                        step.action = Action::Replace;
+                        step.reason = Some("replacement requested with --replace".into());
+                    }
+                    step.forced = sel.replace.contains(&addr);
+                    if step.action == Action::Replace {
+                        self.replacement(&mut step, &desired).map_err(invalid)?;
+                    }
                     if let (Some(kind), Some(at)) = (registry::resource(&type_name), plan.identity.as_ref()) {
                         let early = kind.early(&desired, at);
                         if !early.is_empty() {
                             plan.early.insert(addr.clone(), early);
+                        }
+                    }
+                    if step.action == Action::Replace {
+                        if let Some(p) = &prior {
+                            step.loses = decide::lost_attributes(p, plan.early.get(&addr));
                         }
                     }
                     if step.action.is_change() || step.adopt {
@@ -231,6 +295,15 @@ impl Planner<'_> {
                     } else if let Some(p) = prior.as_ref().filter(|_| step.adopt) {
                         // Not in the state yet; what AWS reported stands in for it.
                         adopted.insert(addr.clone(), p.clone());
+                    } else if let Some(p) = &prior {
+                        let (changing, standing) =
+                            standing_attributes(&type_name, step.action, p, observed.as_ref().map(|(_, a)| a), &desired);
+                        if changing {
+                            unknown.insert(addr.clone());
+                        }
+                        if !standing.is_empty() {
+                            plan.early.entry(addr.clone()).or_default().extend(standing);
+                        }
                     }
                     step.prior = prior;
                     step.live = observed;
@@ -239,7 +312,11 @@ impl Planner<'_> {
                 }
                 Kind::Output => {
                     let output = &self.project.modules[&addr.module].outputs[&addr.name];
-                    let value = scope.resolve(&addr.module, &output.value.to_json()).map_err(|e| invalid(e.to_string()))?.value;
+                    let value = if sel.rewire.contains(&n) && !output.sensitive {
+                        self.rewired_output(&scope, &addr, &mut plan.left_out)
+                    } else {
+                        scope.resolve(&addr.module, &output.value.to_json()).map_err(|e| invalid(e.to_string()))?.value
+                    };
                     let mut step = Step::new(addr.clone(), "", Action::Same);
                     let old = self.state.output(&addr.module, &addr.name).cloned().unwrap_or(Value::Null);
                     if !contains_unknown(&value) && !output.sensitive {
@@ -270,6 +347,7 @@ impl Planner<'_> {
 
         self.leftovers_of_interrupted_creates(sel, &mut plan).await?;
         self.deletions(sel, &mut plan);
+        self.deposed(sel, &mut plan);
         self.protect(&mut plan.steps)?;
         if check_owners {
             self.check_names(&mut plan).await?;
@@ -348,6 +426,35 @@ impl Planner<'_> {
             plan.keep_secrets(&addr, &prior.type_name, &attrs);
         }
         Ok(live)
+    }
+
+    /// A replacement as the manifest and the user allow it: refused for a property AWS
+    /// cannot change (unless asked for with `--replace`); new-first with
+    /// `create_before_destroy`, where the new one can stand beside the old.
+    fn replacement(&self, step: &mut Step, desired: &Value) -> Result<(), String> {
+        if !step.forced {
+            if let Some(why) = decide::refused(&step.type_name, &step.changes) {
+                return Err(why);
+            }
+        }
+        let decl = self.project.module(&step.address.module).and_then(|m| m.resources.get(&step.address.name));
+        if decl.is_some_and(|d| d.create_first) {
+            if let Some(why) = decide::create_first_conflict(&step.type_name, &step.changes, desired) {
+                return Err(why);
+            }
+            step.create_first = true;
+        }
+        Ok(())
+    }
+
+    /// Old resources of `create_before_destroy` replacements that an earlier run left
+    /// recorded: this run deletes them.
+    fn deposed(&self, sel: &Selection, plan: &mut Plan) {
+        for module in &sel.modules {
+            for (name, old) in self.state.deposed(module) {
+                plan.deposed.push((Address::resource(module, name), old.clone()));
+            }
+        }
     }
 
     /// Interrupted creates that are no longer wanted here: delete what they left.

@@ -1,5 +1,7 @@
 //! Which graph nodes a command touches: the named modules, the upstream modules they
-//! need (`--with-deps`), the deployed dependents to re-wire, and what to delete.
+//! need (`--with-deps`), the deployed dependents (re-wired, or whole with
+//! `--with-dependents`), single resources and what they need (`--target`), and what to
+//! delete.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -15,6 +17,10 @@ pub enum SelectError {
     UnknownModule(String, String),
     #[error("{}", upstream_message(.0))]
     UpstreamMissing(Vec<(String, String)>),
+    #[error("--replace {address}: {why}")]
+    Replace { address: String, why: String },
+    #[error("--target {address}: {why}")]
+    Target { address: String, why: String },
     #[error(
         "refusing to tear down {}: deployed modules use its outputs: {}\n  Pass --with-dependents to tear them down too, or --keep-dependents to keep them (they become stale until {} is deployed again).",
         .modules.join(", "), .dependents.join(", "), .modules.join(", ")
@@ -43,6 +49,48 @@ pub struct Selection {
     pub rewire: HashSet<NodeIndex>,
     /// Recorded resources to delete: `(module, name)`.
     pub deletes: Vec<(String, String)>,
+    /// Resources to replace although nothing forces it (`--replace`).
+    pub replace: BTreeSet<Address>,
+    /// Not everything deployed is selected: the plan lists the pending changes it
+    /// leaves out.
+    pub partial: bool,
+}
+
+/// How far `up` and `plan` reach into the deployed modules downstream of the named ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Downstream {
+    /// Not at all (`--no-dependents`).
+    Untouched,
+    /// Only what this run's changed values change in them (the default).
+    Rewire,
+    /// Whole, as if named (`--with-dependents`).
+    Whole,
+}
+
+impl Selection {
+    /// Replace these resources (`module.name`) in this run although nothing forces it
+    /// (`--replace`): each must be a resource the manifests declare in a selected module.
+    pub fn force_replace(&mut self, project: &Project, graph: &Graph, addresses: &[String]) -> Result<(), SelectError> {
+        for text in addresses {
+            let refuse = |why: String| SelectError::Replace { address: text.clone(), why };
+            let Some((module, name)) = text.split_once('.') else {
+                return Err(refuse("expected MODULE.RESOURCE, e.g. 5_database.aurora".into()));
+            };
+            let Some(m) = project.module(module) else {
+                let help = crate::manifest::suggest_module(project, module).map(|s| format!(" ({s})")).unwrap_or_default();
+                return Err(refuse(format!("no module `{module}`{help}")));
+            };
+            if !m.resources.contains_key(name) {
+                return Err(refuse(format!("module {module} declares no resource `{name}`")));
+            }
+            let address = Address::resource(module, name);
+            if !graph.index_of(&address).is_some_and(|n| self.nodes.contains(&n)) {
+                return Err(refuse(format!("module {module} is not part of this run; add it (infra up {module} --replace {text})")));
+            }
+            self.replace.insert(address);
+        }
+        Ok(())
+    }
 }
 
 fn check_modules(project: &Project, state: &State, modules: &[String]) -> Result<(), SelectError> {
@@ -69,7 +117,7 @@ fn upstream_closure(project: &Project, roots: &BTreeSet<String>) -> BTreeSet<Str
     out
 }
 
-/// For `up` / `plan`.
+/// For `up` / `plan`: the modules, re-wiring their deployed dependents or not.
 pub fn select_up(
     project: &Project,
     graph: &Graph,
@@ -78,10 +126,33 @@ pub fn select_up(
     with_deps: bool,
     rewire: bool,
 ) -> Result<Selection, SelectError> {
+    let downstream = if rewire { Downstream::Rewire } else { Downstream::Untouched };
+    select_modules(project, graph, state, modules, with_deps, downstream)
+}
+
+/// The modules (and their upstream ones with `with_deps`), and as much of the deployed
+/// modules downstream as `downstream` says.
+pub fn select_modules(
+    project: &Project,
+    graph: &Graph,
+    state: &State,
+    modules: &[String],
+    with_deps: bool,
+    downstream: Downstream,
+) -> Result<Selection, SelectError> {
     check_modules(project, state, modules)?;
     let mut chosen: BTreeSet<String> = modules.iter().cloned().collect();
     if with_deps {
         chosen = upstream_closure(project, &chosen);
+    }
+    if downstream == Downstream::Whole {
+        loop {
+            let more = dependents(project, state, &chosen);
+            if more.is_empty() {
+                break;
+            }
+            chosen.extend(more);
+        }
     }
     let mut missing = Vec::new();
     for m in &chosen {
@@ -98,7 +169,7 @@ pub fn select_up(
 
     let mut nodes: HashSet<NodeIndex> = chosen.iter().flat_map(|m| graph.module_nodes(m)).collect();
     let mut rewired = HashSet::new();
-    if rewire {
+    if downstream != Downstream::Untouched {
         for n in graph.downstream(&nodes) {
             let addr = &graph.node(n).address;
             let keep = match addr.kind {
@@ -123,7 +194,74 @@ pub fn select_up(
             }
         }
     }
-    Ok(Selection { modules: chosen, nodes, rewire: rewired, deletes })
+    let partial = state.modules.iter().any(|(m, ms)| !chosen.contains(m) && !ms.resources.is_empty());
+    Ok(Selection { modules: chosen, nodes, rewire: rewired, deletes, replace: BTreeSet::new(), partial })
+}
+
+/// For `up --target` / `plan --target`: each resource named (`MODULE.NAME`) and what it
+/// needs (the resources, outputs and lookups it reads, transitively), nothing else. A
+/// recorded resource the manifests no longer declare is deleted.
+pub fn select_targets(graph: &Graph, state: &State, targets: &[String]) -> Result<Selection, SelectError> {
+    let mut nodes = HashSet::new();
+    let mut deletes = Vec::new();
+    for text in targets {
+        let refuse = |why: String| SelectError::Target { address: text.clone(), why };
+        let Some((module, name)) = text.split_once('.') else {
+            return Err(refuse("expected MODULE.RESOURCE, e.g. 5_database.aurora".into()));
+        };
+        let address = Address::resource(module, name);
+        if let Some(n) = graph.index_of(&address) {
+            nodes.insert(n);
+        } else if state.resource(module, name).is_some() {
+            deletes.push((module.to_string(), name.to_string()));
+        } else {
+            let known = graph
+                .dag
+                .node_indices()
+                .map(|n| &graph.node(n).address)
+                .filter(|a| a.kind == Kind::Resource)
+                .map(Address::to_string)
+                .chain(state.modules.iter().flat_map(|(m, ms)| ms.resources.keys().map(move |r| format!("{m}.{r}"))));
+            let known: BTreeSet<String> = known.collect();
+            let help = crate::manifest::suggest(text, known.iter().map(String::as_str)).map(|s| format!("; {s}")).unwrap_or_default();
+            return Err(refuse(format!("no resource `{name}` in module `{module}` (declared or recorded){help}")));
+        }
+    }
+    let mut stack: Vec<NodeIndex> = nodes.iter().copied().collect();
+    while let Some(n) = stack.pop() {
+        for d in graph.dependencies(n) {
+            if nodes.insert(d) {
+                stack.push(d);
+            }
+        }
+    }
+    Ok(Selection { nodes, deletes, partial: true, ..Selection::default() })
+}
+
+impl Selection {
+    /// What this selection leaves out of the deployed modules, with what it reads (so it
+    /// can be resolved): planned only to tell what else is pending.
+    pub fn rest(&self, graph: &Graph, state: &State) -> Selection {
+        let deployed: BTreeSet<&String> = state.modules.iter().filter(|(_, ms)| !ms.resources.is_empty()).map(|(m, _)| m).collect();
+        let mut nodes: HashSet<NodeIndex> =
+            graph.dag.node_indices().filter(|n| !self.nodes.contains(n) && deployed.contains(&graph.node(*n).address.module)).collect();
+        let mut stack: Vec<NodeIndex> = nodes.iter().copied().collect();
+        while let Some(n) = stack.pop() {
+            for d in graph.dependencies(n) {
+                if nodes.insert(d) {
+                    stack.push(d);
+                }
+            }
+        }
+        let modules: BTreeSet<String> = deployed.into_iter().filter(|m| !self.modules.contains(*m)).cloned().collect();
+        let deletes = modules
+            .iter()
+            .filter_map(|m| state.modules.get(m).map(|ms| (m, ms)))
+            .flat_map(|(m, ms)| ms.resources.keys().map(move |n| (m.clone(), n.clone())))
+            .filter(|(m, n)| graph.index_of(&Address::resource(m, n)).is_none() && !self.deletes.contains(&(m.clone(), n.clone())))
+            .collect();
+        Selection { modules, nodes, deletes, ..Selection::default() }
+    }
 }
 
 /// Data lookups the selected nodes read, so their values are available.

@@ -90,6 +90,20 @@ pub struct Step {
     /// The planner made sure the name a create takes is free (or ours); otherwise the
     /// executor checks just before creating.
     pub owner_checked: bool,
+    /// Replaced because the user asked (`--replace`), not because a change forces it.
+    pub forced: bool,
+    /// A replacement that creates the new resource first and deletes the old one after
+    /// its users moved to the new one (`create_before_destroy`).
+    pub create_first: bool,
+    /// A delete of the old resource a `create_before_destroy` replacement left.
+    pub deposed: bool,
+    /// For a replacement: the recorded attributes the new resource will not keep (its
+    /// id, ARN, URL ...), so the plan says what its users lose.
+    pub loses: Vec<String>,
+    /// For a re-wired resource of a module outside the selection: its properties as
+    /// resolved from the inputs it last consumed. Only what differs from these (what
+    /// this run's changed values change) is applied; its other edits wait.
+    pub rewire_base: Option<Value>,
 }
 
 impl Step {
@@ -106,6 +120,11 @@ impl Step {
             adopt: false,
             desired: None,
             owner_checked: false,
+            forced: false,
+            create_first: false,
+            deposed: false,
+            loses: Vec::new(),
+            rewire_base: None,
         }
     }
 
@@ -136,6 +155,12 @@ pub struct Plan {
     pub data: HashMap<Address, Attrs>,
     /// Sensitive attributes read from AWS (API key values); kept in memory only.
     pub secrets: HashMap<Address, Attrs>,
+    /// Old resources of `create_before_destroy` replacements an earlier run left
+    /// recorded (it failed before deleting them): deleted by this run.
+    pub deposed: Vec<(Address, ResourceState)>,
+    /// Pending changes outside the selection (`up MODULE`, `--target`): what a reviewer
+    /// of a partial plan should know it does not do.
+    pub left_out: Vec<super::LeftOut>,
 }
 
 impl Plan {
@@ -149,11 +174,11 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.steps.iter().any(|s| s.action.is_change() || s.adopt)
+        self.steps.iter().any(|s| s.action.is_change() || s.adopt) || !self.deposed.is_empty()
     }
 
     pub fn is_destructive(&self) -> bool {
-        self.steps.iter().any(|s| s.action.is_destructive())
+        self.steps.iter().any(|s| s.action.is_destructive()) || !self.deposed.is_empty()
     }
 
     pub fn count(&self, action: Action) -> usize {

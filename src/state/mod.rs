@@ -38,6 +38,11 @@ pub enum Edit {
     ClearOutputs { module: String },
     /// A resource renamed (`infra state mv`, a `moved` entry): same AWS resource.
     Move { from: String, to: String },
+    /// A replacement with `create_before_destroy` is about to create the new resource:
+    /// the old one's record moves aside, still recorded, until it is deleted.
+    Depose { module: String, name: String },
+    /// The old resource of a `create_before_destroy` replacement deleted.
+    RemoveDeposed { module: String, name: String, id: String },
 }
 
 /// Bumped when the document's shape changes incompatibly.
@@ -71,6 +76,10 @@ pub struct ModuleState {
     /// the entry here; the next run looks the resource up and adopts it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pending: BTreeMap<String, PendingCreate>,
+    /// Resources replaced with `create_before_destroy` whose old one is not deleted yet
+    /// (their users move to the new one first); the next run deletes any left here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deposed: BTreeMap<String, Vec<ResourceState>>,
 }
 
 /// A create recorded before it was sent to AWS.
@@ -158,7 +167,7 @@ impl State {
 
     /// Nothing recorded: no resource and no interrupted create.
     pub fn is_empty(&self) -> bool {
-        self.modules.values().all(|m| m.resources.is_empty() && m.pending.is_empty())
+        self.modules.values().all(|m| m.resources.is_empty() && m.pending.is_empty() && m.deposed.is_empty())
     }
 
     pub fn resource(&self, module: &str, name: &str) -> Option<&ResourceState> {
@@ -201,7 +210,7 @@ impl State {
     }
 
     fn drop_if_empty(&mut self, module: &str) {
-        if self.modules.get(module).is_some_and(|m| m.resources.is_empty() && m.pending.is_empty()) {
+        if self.modules.get(module).is_some_and(|m| m.resources.is_empty() && m.pending.is_empty() && m.deposed.is_empty()) {
             self.modules.remove(module);
         }
     }
@@ -228,7 +237,26 @@ impl State {
                 }
             }
             Edit::Move { from, to } => self.rename(from, to),
+            Edit::Depose { module, name } => {
+                if let Some(old) = self.modules.get_mut(module).and_then(|m| m.resources.remove(name)) {
+                    self.modules.entry(module.clone()).or_default().deposed.entry(name.clone()).or_default().push(old);
+                }
+            }
+            Edit::RemoveDeposed { module, name, id } => {
+                if let Some(m) = self.modules.get_mut(module) {
+                    if let Some(list) = m.deposed.get_mut(name) {
+                        list.retain(|r| &r.id != id);
+                    }
+                    m.deposed.retain(|_, v| !v.is_empty());
+                }
+                self.drop_if_empty(module);
+            }
         }
+    }
+
+    /// Old resources of `create_before_destroy` replacements not deleted yet, in `module`.
+    pub fn deposed(&self, module: &str) -> impl Iterator<Item = (&String, &ResourceState)> {
+        self.modules.get(module).into_iter().flat_map(|m| m.deposed.iter().flat_map(|(n, list)| list.iter().map(move |r| (n, r))))
     }
 
     /// Move a resource's record from one address (`module.name`) to another, and every

@@ -130,6 +130,39 @@ fn plan_estimate_names_no_source_file() {
     assert!(!plan.all().contains(".toml") && !plan.all().contains("src/"), "no internal file path:\n{}", plan.all());
 }
 
+/// `--timings` sets the run's own longest chain beside the one AWS's typical durations
+/// predict for the same plan, for a teardown too (no command estimates a `down`).
+#[test]
+fn timings_carry_the_chain_expected_on_aws() {
+    let env = Env::empty();
+    env.write(
+        "modules/jobs.toml",
+        r#"[resources.queue]
+type = "sqs.queue"
+name = "timed-jobs"
+
+[resources.role]
+type = "iam.role"
+name = "timed-role"
+assume_role_policy = { Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }] }
+"#,
+    );
+    let read = |path: &std::path::Path| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap() };
+    let up_file = env.path("up.json");
+    env.infra(&["up", "jobs", "--timings", up_file.to_str().unwrap()]).ok();
+    let up = read(&up_file);
+    // The role's 12 s (IAM propagation) outweigh the queue's 2 s on the way up...
+    assert_eq!(up["estimate_ms"].as_f64(), Some(12_000.0), "{up:#}");
+    assert_eq!(up["estimate_path"], serde_json::json!(["jobs.role (create 12 s)"]), "{up:#}");
+    assert_eq!(up["steps"].as_array().map(Vec::len), Some(2), "{up:#}");
+    let down_file = env.path("down.json");
+    env.infra(&["down", "jobs", "--yes", "--timings", down_file.to_str().unwrap()]).ok();
+    let down = read(&down_file);
+    // ... and the queue's 2 s are less than the role's 3 s on the way down.
+    assert_eq!(down["estimate_ms"].as_f64(), Some(3_000.0), "{down:#}");
+    assert_eq!(down["estimate_path"], serde_json::json!(["jobs.role (delete 3 s)"]), "{down:#}");
+}
+
 #[test]
 fn output_without_a_module_prints_every_modules_outputs() {
     let env = Env::empty();

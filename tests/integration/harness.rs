@@ -45,6 +45,9 @@ pub fn infra_binary() -> PathBuf {
 pub struct Moto {
     child: Child,
     pub url: String,
+    /// `INFRA_EMULATOR_CLOCK`: AWS's durations divided by this (scripts/moto_clock.py),
+    /// or none (everything instant).
+    clock: Option<u32>,
 }
 
 /// Emulators whose tests have finished, reset and waiting for the next test in this
@@ -54,10 +57,14 @@ pub struct Moto {
 static IDLE: std::sync::Mutex<Vec<Moto>> = std::sync::Mutex::new(Vec::new());
 
 impl Moto {
-    pub fn start() -> Moto {
+    fn start(clock: Option<u32>) -> Moto {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let log = std::env::temp_dir().join(format!("infra-moto-{port}.log"));
-        let child = moto_command()
+        let mut command = moto_command();
+        if let Some(factor) = clock {
+            command.env("INFRA_EMULATOR_CLOCK", factor.to_string());
+        }
+        let child = command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             // ACM issues a requested certificate after this many seconds (AWS: once
@@ -67,10 +74,12 @@ impl Moto {
             .stderr(std::fs::File::create(&log).map(Stdio::from).unwrap_or(Stdio::null()))
             .spawn()
             .expect("start moto_server");
-        let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+        let moto = Moto { child, url: format!("http://127.0.0.1:{port}"), clock };
         let start = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(30), "moto_server did not start; see {}", log.display());
+            // Importing moto takes a few seconds of CPU; several starting at once beside a
+            // build on two cores have taken over 30.
+            assert!(start.elapsed() < Duration::from_secs(90), "moto_server did not start; see {}", log.display());
             std::thread::sleep(Duration::from_millis(50));
         }
         moto
@@ -78,8 +87,21 @@ impl Moto {
 
     /// An emulator holding nothing: a reset one from an earlier test, or a new one.
     pub fn lease() -> Lease {
-        let idle = IDLE.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        Lease(Some(idle.unwrap_or_else(Moto::start)))
+        Moto::lease_with(None)
+    }
+
+    /// The same, keeping AWS's clock with every duration divided by `factor`; such
+    /// emulators are a pool of their own.
+    pub fn lease_clock(factor: u32) -> Lease {
+        Moto::lease_with(Some(factor))
+    }
+
+    fn lease_with(clock: Option<u32>) -> Lease {
+        let idle = {
+            let mut idle = IDLE.lock().unwrap_or_else(|e| e.into_inner());
+            idle.iter().position(|m| m.clock == clock).map(|i| idle.swap_remove(i))
+        };
+        Lease(Some(idle.unwrap_or_else(|| Moto::start(clock))))
     }
 
     /// Forget everything (moto's own `POST /moto-api/reset`); false if it did not answer so.
@@ -231,8 +253,16 @@ impl Env {
 
     /// Emulator and proxy, with an empty `modules/`.
     pub fn empty() -> Env {
+        Env::on(Moto::lease())
+    }
+
+    /// The same on an emulator that keeps AWS's clock, every duration divided by `factor`.
+    pub fn clock(factor: u32) -> Env {
+        Env::on(Moto::lease_clock(factor))
+    }
+
+    fn on(moto: Lease) -> Env {
         let started = Instant::now();
-        let moto = Moto::lease();
         let apprunner = AppRunnerStandIn::start();
         let proxy = Proxy::start(&moto.url);
         // App Runner calls go through the proxy too (recorded, faults injected), then to the stand-in.

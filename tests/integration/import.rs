@@ -78,7 +78,7 @@ fn one_resource_by_id_and_the_refusals() {
 
     // Another environment's queue is not adopted.
     env.write("modules/m.toml", "[module]\nname = \"m\"\n\n[resources.shared]\ntype = \"sqs.queue\"\nname = \"shared\"\n");
-    env.infra(&["--env", "prod", "up", "m"]).ok();
+    env.infra(&["--env", "prod", "--new-env", "up", "m"]).ok();
     env.write("modules/m.toml", MODULE);
     let theirs = env.infra(&["import", "m.shared", &queue_url(&env, "shared")]);
     assert_eq!(theirs.code, 1);
@@ -262,6 +262,10 @@ fn from_terraform_keeps_stateful_resources() {
     let tf = env.path("terraform.tfstate");
     let import = env.infra(&["import", "--from-terraform", tf.to_str().unwrap()]);
     import.ok();
+    // The module's outputs are there at once, not after the next `up`.
+    let output = env.infra(&["output", "5_database", "aurora_secret_arn"]);
+    output.ok();
+    assert_eq!(output.stdout.trim(), secret_arn, "{}", output.all());
     let out = &import.stdout;
     for line in [
         "random_id.secret_suffix",

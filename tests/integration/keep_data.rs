@@ -127,7 +127,7 @@ fn another_environments_snapshot_is_never_restored() {
     assert_eq!(snapshots(&env).len(), 1);
     // `prod` uses the same cluster name here; the snapshot is dev's.
     env.proxy.clear();
-    env.infra(&["up", "5_database", "--env", "prod"]).ok();
+    env.infra(&["up", "5_database", "--env", "prod", "--new-env"]).ok();
     let ops = operations(&env);
     assert!(ops.iter().any(|o| o == "CreateDBCluster") && !ops.iter().any(|o| o == "RestoreDBClusterFromSnapshot"), "{ops:?}");
 }

@@ -69,6 +69,8 @@ fn existing_bucket_and_queue_are_refused_not_adopted_and_never_deleted() {
 #[test]
 fn another_environment_in_the_same_account_is_named_and_left_alone() {
     let env = Env::new();
+    // prod is declared (its refused run writes no state that would make it known).
+    env.write("modules/env/prod.toml", "");
     env.infra(&["up", "5_database"]).ok();
     env.proxy.clear();
     let prod = env.infra(&["-e", "prod", "up", "5_database"]);
@@ -107,11 +109,11 @@ fn a_name_known_only_when_the_step_runs_is_checked_before_the_create() {
     env.block_on(async {
         env.sqs().create_queue().queue_name("jobs-copy").send().await.unwrap();
     });
-    // An API key's name is not known before it exists (AWS assigns its id; nothing
-    // about it is known early), so the queue's name is known only when its step runs.
+    // An alarm's name attribute is what AWS reports once it exists (the type declares
+    // nothing known early), so the queue's name is known only when its step runs.
     env.write(
         "modules/m.toml",
-        "[resources.first]\ntype = \"apigateway.api_key\"\nname = \"jobs\"\n\n[resources.copy]\ntype = \"sqs.queue\"\nname = \"${resources.first.name}-copy\"\nvisibility_timeout_seconds = 99\n",
+        "[resources.first]\ntype = \"cloudwatch.metric_alarm\"\nname = \"jobs\"\nnamespace = \"AWS/SQS\"\nmetric_name = \"ApproximateNumberOfMessagesVisible\"\nstatistic = \"Maximum\"\nperiod = 60\nthreshold = 10.0\n\n[resources.copy]\ntype = \"sqs.queue\"\nname = \"${resources.first.name}-copy\"\nvisibility_timeout_seconds = 99\n",
     );
     let run = env.infra(&["up", "m"]);
     run.code(1);

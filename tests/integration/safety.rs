@@ -118,7 +118,7 @@ fn the_state_refuses_another_region_before_any_change() {
     assert!(env.proxy.writes().is_empty(), "nothing changed: {:?}", env.proxy.writes());
     // Another environment may live in another region, but IAM names are global: the
     // role the dev environment made is recognised as dev's, not taken over.
-    let west = env.infra(&["-e", "west", "plan", "5_database", "--region", "us-west-2"]);
+    let west = env.infra(&["-e", "west", "--new-env", "plan", "5_database", "--region", "us-west-2"]);
     west.code(1);
     assert!(
         west.stderr.contains("role alex-lambda-aurora-role already exists and is not managed by this environment (it belongs to infra environment `dev` (5_database.lambda_aurora_role))"),

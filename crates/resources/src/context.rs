@@ -91,21 +91,24 @@ pub enum Poll<T> {
     Gone,
 }
 
-/// First poll delay; `INFRA_POLL_INTERVAL_MS` shortens it for tests against fast emulators.
+/// First poll delay; `INFRA_POLL_INTERVAL_MS` shortens it for tests against fast emulators,
+/// and the longest delay with it (tests on a sped-up AWS clock would otherwise sleep up to
+/// 15 s past a wait that took seconds).
 fn poll_interval() -> Duration {
     std::env::var("INFRA_POLL_INTERVAL_MS").ok().and_then(|v| v.parse().ok()).map(Duration::from_millis).unwrap_or(Duration::from_secs(1))
 }
 
 impl Ctx<'_> {
-    /// Poll `probe` until it returns a value, backing off from 1 s to 15 s, reporting
-    /// progress, and failing after the resource's timeout.
+    /// Poll `probe` until it returns a value, backing off from 1 s to 15 s (15 times the
+    /// first delay), reporting progress, and failing after the resource's timeout.
     pub async fn wait_for<T, F, Fut>(&self, what: &str, mut probe: F) -> Result<T, ResourceError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Option<T>, ResourceError>>,
     {
         let start = Instant::now();
-        let mut delay = poll_interval();
+        let first = poll_interval();
+        let mut delay = first;
         loop {
             if let Some(done) = probe().await? {
                 return Ok(done);
@@ -116,7 +119,7 @@ impl Ctx<'_> {
             }
             self.progress.waiting(self.address, what, elapsed);
             tokio::time::sleep(delay.min(self.timeout - elapsed)).await;
-            delay = (delay * 2).min(Duration::from_secs(15));
+            delay = (delay * 2).min(first * 15);
         }
     }
 
@@ -203,7 +206,8 @@ impl Ctx<'_> {
         Fut: Future<Output = Result<T, Attempt>>,
     {
         let start = Instant::now();
-        let mut delay = poll_interval();
+        let first = poll_interval();
+        let mut delay = first;
         loop {
             match op().await {
                 Ok(v) => return Ok(v),
@@ -216,7 +220,7 @@ impl Ctx<'_> {
                     }
                     self.progress.waiting(self.address, why, elapsed);
                     tokio::time::sleep(delay.min(limit - elapsed)).await;
-                    delay = (delay * 2).min(Duration::from_secs(10));
+                    delay = (delay * 2).min(first * 10);
                 }
             }
         }

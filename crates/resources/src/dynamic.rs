@@ -18,6 +18,9 @@ pub trait DynResource: Send + Sync {
     fn identity(&self) -> Identity;
     /// An update makes a new version with new attributes (see [`Resource::VERSIONED`]).
     fn versioned(&self) -> bool;
+    /// The attributes an update from `old` to `new` changes (see
+    /// [`Resource::updated_attrs`]); values not known yet stand in as empty ones.
+    fn updated_attrs(&self, old: &Value, new: &Value) -> &'static [&'static str];
     fn example(&self) -> &'static Example;
     /// AWS tags this type: the merged `tags` property is written, read back and compared.
     fn taggable(&self) -> bool {
@@ -92,6 +95,14 @@ impl<R: Resource> DynResource for R {
 
     fn versioned(&self) -> bool {
         R::VERSIONED
+    }
+
+    fn updated_attrs(&self, old: &Value, new: &Value) -> &'static [&'static str] {
+        let new = crate::schema::stand_in_unknowns(new, &R::Props::ty());
+        match (typed::<R::Props>(R::TYPE, old), typed::<R::Props>(R::TYPE, &new)) {
+            (Ok(old), Ok(new)) => Resource::updated_attrs(self, &old, &new),
+            _ => &[],
+        }
     }
 
     fn example(&self) -> &'static Example {

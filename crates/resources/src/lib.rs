@@ -49,6 +49,7 @@ mod scheduler;
 mod secretsmanager;
 mod sns;
 pub mod sqs;
+mod ssm;
 mod sts;
 
 use std::time::Duration;
@@ -310,6 +311,9 @@ pub struct Peer {
     pub type_name: String,
     /// The attribute the property takes from it (`arn`).
     pub attr: String,
+    /// The other module's output the value comes through (`MODULE.OUTPUT`), when it is
+    /// not a reference within the resource's own module.
+    pub through: Option<String>,
     /// Its properties with defaults filled in; values not known yet are [`schema::UNKNOWN`].
     pub props: Value,
 }
@@ -374,6 +378,14 @@ pub trait Resource: Send + Sync + 'static {
     /// [`CHECK_READS`](Resource::CHECK_READS) of `p` are real values.
     fn check_peers(&self, _p: &Self::Props, _peers: &dyn Peers) -> Vec<Problem> {
         Vec::new()
+    }
+
+    /// Attributes an in-place update from `old` to `new` gives new values (a secret's
+    /// version, when the update writes a new value): what uses them is planned to
+    /// follow in the same run, while the others stay known. [`VERSIONED`](Resource::VERSIONED)
+    /// types change them all.
+    fn updated_attrs(&self, _old: &Self::Props, _new: &Self::Props) -> &'static [&'static str] {
+        &[]
     }
 
     /// Attributes that follow from the properties alone (a name, an ARN built from

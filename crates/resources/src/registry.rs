@@ -3,7 +3,7 @@
 
 use super::{
     acm, apigateway, apigatewayv2, apprunner, bedrockagentcore, cloudfront, cloudwatch, dynamodb, ec2, ecr, ecs, elbv2, events, iam, kms,
-    lambda, logs, random, rds, s3, sagemaker, scheduler, secretsmanager, sns, sqs, sts,
+    lambda, logs, random, rds, s3, sagemaker, scheduler, secretsmanager, sns, sqs, ssm, sts,
 };
 use super::{DynDataSource, DynResource};
 
@@ -54,15 +54,20 @@ pub static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
     elbv2::listener_rule::ListenerRule,
     elbv2::load_balancer::LoadBalancer,
     elbv2::target_group::TargetGroup,
+    events::event_bus::EventBus,
     events::rule::Rule,
     events::target::Target,
+    iam::instance_profile::InstanceProfile,
+    iam::policy::Policy,
     iam::role::Role,
     kms::alias::Alias,
     kms::key::Key,
+    lambda::alias::Alias,
     lambda::event_source_mapping::EventSourceMapping,
     lambda::function::Function,
     lambda::permission::Permission,
     logs::log_group::LogGroup,
+    logs::metric_filter::MetricFilter,
     logs::resource_policy::ResourcePolicy,
     random::id::RandomId,
     rds::cluster::Cluster,
@@ -78,7 +83,10 @@ pub static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
     secretsmanager::secret::Secret,
     sns::subscription::Subscription,
     sns::topic::Topic,
+    sns::topic_policy::TopicPolicy,
     sqs::queue::Queue,
+    sqs::queue_policy::QueuePolicy,
+    ssm::parameter::Parameter,
 ];
 
 pub static DATA_SOURCES: &[Entry<dyn DynDataSource>] = entries![dyn DynDataSource;

@@ -328,3 +328,141 @@ mod secrets {
         assert_ne!(token("a-different-secret"), t);
     }
 }
+
+#[path = "unit/aws_contract.rs"]
+mod aws_contract;
+
+/// The name rules that issue 24 brought in line with AWS's schemas: where a character may
+/// stand, not only which characters.
+mod aws_name_rules {
+    use infra_resources::schema::check::rules::*;
+    use infra_resources::schema::check::{Chars, Check};
+    use serde_json::json;
+
+    fn ok(check: Check, value: &str) {
+        check.run(&json!(value)).unwrap_or_else(|e| panic!("`{value}` refused: {e}"));
+    }
+
+    fn refused(check: Check, value: &str, why: &str) {
+        let e = check.run(&json!(value)).expect_err(value);
+        assert!(e.contains(why), "`{value}`: {e}");
+    }
+
+    #[test]
+    fn database_identifiers_and_users() {
+        ok(RDS_IDENTIFIER, "alex-aurora-1");
+        refused(RDS_IDENTIFIER, "1alex", "begin with a letter");
+        refused(RDS_IDENTIFIER, "alex-", "end with `-`");
+        refused(RDS_IDENTIFIER, "alex--aurora", "`--`");
+        ok(DB_MASTER_USER, "alex_admin");
+        refused(DB_MASTER_USER, "alex-admin", "contains `-`");
+        refused(DB_MASTER_USER, "_admin", "begin with a letter");
+    }
+
+    #[test]
+    fn service_names() {
+        ok(SAGEMAKER, "alex-embedding--endpoint");
+        refused(SAGEMAKER, "-alex", "begin and end with a letter or digit");
+        refused(SAGEMAKER, "alex-", "begin and end with a letter or digit");
+        ok(APP_RUNNER, "alex_api-1");
+        refused(APP_RUNNER, "_alex", "begin with a letter or digit");
+        let runtime = Check::Name { what: "agent runtime name", min: 1, max: 48, chars: Chars::AgentRuntime };
+        ok(runtime, "alex_planner");
+        refused(runtime, "1planner", "begin with a letter");
+    }
+
+    #[test]
+    fn ecr_repository_names_join_parts_with_single_separators() {
+        for good in ["alex/agent-runtime", "a__b", "a--b", "a.b/c_d"] {
+            ok(ECR_REPOSITORY, good);
+        }
+        refused(ECR_REPOSITORY, "alex/-agent", "begin and end");
+        refused(ECR_REPOSITORY, "alex//agent", "begin and end");
+        refused(ECR_REPOSITORY, "a___b", "joins characters with `___`");
+        refused(ECR_REPOSITORY, "a._b", "joins characters with `._`");
+    }
+
+    #[test]
+    fn texts_with_aws_character_sets() {
+        ok(SECURITY_GROUP, "web [prod] {a}: 80/443 & more!");
+        refused(SECURITY_GROUP, "50% off", "contains `%`");
+        let iam = Check::Name { what: "description", min: 0, max: 1000, chars: Chars::Latin1 };
+        ok(iam, "Rôle für Lambda\tzwei Zeilen\n");
+        refused(iam, "角色", "contains `角`");
+        let policy = Check::Name { what: "policy name", min: 1, max: 255, chars: Chars::LogsPolicy };
+        ok(policy, "events/to-logs");
+        refused(policy, "/events", "`/`");
+        refused(policy, "events:*", "contains `:`");
+        let handler = Check::Name { what: "handler", min: 1, max: 128, chars: Chars::NoSpace };
+        ok(handler, "main.handler");
+        refused(handler, "main handler", "contains ` `");
+        let expression = Check::Name { what: "schedule expression", min: 1, max: 256, chars: Chars::Any };
+        refused(expression, "", "0 characters long");
+    }
+
+    #[test]
+    fn kms_aliases() {
+        let alias = Check::Name { what: "alias", min: 7, max: 256, chars: Chars::KmsAlias };
+        ok(alias, "alias/alex-dev/platform_key");
+        refused(alias, "alias/", "7 to 256");
+        refused(alias, "aliasx/alex", "must be `alias/`");
+        refused(alias, "alias/aws/s3", "AWS's own");
+        refused(alias, "alias/a:b", "contains `:`");
+    }
+}
+
+/// Values AWS accepts that infra refused before issue 24, and the rules that come with them.
+mod aws_widened_values {
+    use infra_resources::registry;
+    use infra_resources::schema::{normalize, problems};
+    use serde_json::{json, Value};
+
+    /// Every problem `validate` would report for these properties of `type_name`.
+    fn problems_of(type_name: &str, mut props: Value) -> Vec<(String, String)> {
+        let r = registry::resource(type_name).unwrap();
+        normalize(&mut props, &r.schema(), "").unwrap();
+        let mut out = problems(&props, &r.schema());
+        out.extend(r.check(&props));
+        out
+    }
+
+    #[test]
+    fn gateway_load_balancers_take_no_security_groups() {
+        let lb = json!({"name": "appliances", "load_balancer_type": "gateway", "subnets": ["subnet-1"]});
+        assert_eq!(problems_of("elbv2.load_balancer", lb.clone()), []);
+        let mut with_sg = lb;
+        with_sg["security_groups"] = json!(["sg-1"]);
+        assert_eq!(problems_of("elbv2.load_balancer", with_sg)[0].0, "security_groups");
+    }
+
+    #[test]
+    fn quic_listeners_and_target_groups() {
+        let listener = json!({"load_balancer_arn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/n/1",
+            "port": 443, "protocol": "QUIC", "default_action": {"forward": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/1"}});
+        assert_eq!(problems_of("elbv2.listener", listener), []);
+        let tg = json!({"name": "quic", "port": 443, "protocol": "TCP_QUIC", "vpc_id": "vpc-1"});
+        assert_eq!(problems_of("elbv2.target_group", tg), []);
+    }
+
+    #[test]
+    fn transit_gateway_flow_logs_aggregate_over_a_minute() {
+        let log = json!({"resource_id": "tgw-1", "resource_type": "TransitGateway", "log_destination_type": "s3",
+            "log_destination": "arn:aws:s3:::flow-logs"});
+        assert_eq!(problems_of("ec2.flow_log", log.clone())[0].0, "max_aggregation_interval");
+        let mut minute = log;
+        minute["max_aggregation_interval"] = json!(60);
+        assert_eq!(problems_of("ec2.flow_log", minute), []);
+        let firehose = json!({"resource_id": "vpc-1", "log_destination_type": "kinesis-data-firehose"});
+        assert!(problems_of("ec2.flow_log", firehose)[0].1.contains("delivery stream"));
+    }
+
+    #[test]
+    fn gateway_load_balancer_endpoints_take_subnets_only() {
+        let endpoint = json!({"vpc_id": "vpc-1", "service_name": "com.amazonaws.vpce.us-east-1.vpce-svc-1",
+            "vpc_endpoint_type": "GatewayLoadBalancer", "subnet_ids": ["subnet-1"]});
+        assert_eq!(problems_of("ec2.vpc_endpoint", endpoint.clone()), []);
+        let mut with_sg = endpoint;
+        with_sg["security_group_ids"] = json!(["sg-1"]);
+        assert_eq!(problems_of("ec2.vpc_endpoint", with_sg)[0].0, "vpc_endpoint_type");
+    }
+}

@@ -1,5 +1,5 @@
 //! `infra import ADDRESS ID`, `infra import MODULE...|--all [--yes]` and
-//! `infra import --from-terraform TFSTATE [--keep-manifests]`.
+//! `infra import --from-terraform TFSTATE [--keep-manifests | --generate [--module NAME]]`.
 
 use super::{parse_duration, Concurrency};
 use crate::ops::{self, Exit, GlobalOptions, ImportOptions, OpsError};
@@ -23,6 +23,10 @@ pub struct Args {
     /// would otherwise replace an imported resource; only list them.
     #[arg(long, requires = "from_terraform")]
     pub keep_manifests: bool,
+    /// With --from-terraform: write a module manifest per Terraform module from what the
+    /// state holds (references, for_each, no defaults, no secrets), then import it all.
+    #[arg(long, requires = "from_terraform", conflicts_with = "keep_manifests")]
+    pub generate: bool,
     /// Find the resources tagged KEY=VALUE, write a module manifest for them and record
     /// them (tables, buckets, queues, roles and log groups).
     #[arg(long, conflicts_with_all = ["targets", "all", "from_terraform"])]
@@ -36,10 +40,13 @@ pub struct Args {
     /// With --discover: one module per service (`imported_dynamodb`, `imported_s3`, ...).
     #[arg(long, requires = "discover")]
     pub split: bool,
-    /// With --discover: the module to write (modules/NAME.toml).
-    #[arg(long, default_value = "imported")]
-    pub module: String,
-    /// With --discover: print the manifest and what would be recorded; change nothing.
+    /// With --discover: the module to write (modules/NAME.toml; `imported`). With
+    /// --generate: the module for the Terraform root module's resources (the state
+    /// file's directory name).
+    #[arg(long)]
+    pub module: Option<String>,
+    /// With --discover or --generate: print the manifests and what would be recorded;
+    /// change nothing.
     #[arg(long)]
     pub dry_run: bool,
     #[command(flatten)]
@@ -78,6 +85,7 @@ pub async fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Resul
         parallelism: args.concurrency.parallelism,
         from_terraform: args.from_terraform,
         keep_manifests: args.keep_manifests,
+        generate: args.generate,
         discover,
         split: args.split,
         module: args.module,

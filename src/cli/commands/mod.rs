@@ -1,10 +1,13 @@
 //! One file per command: its arguments and the call to its operation. Arguments more
 //! than one command takes are declared once here.
 
+pub mod completions;
 pub mod docs;
 pub mod down;
 pub mod graph;
 pub mod import;
+pub mod init;
+pub mod man;
 pub mod output;
 pub mod plan;
 pub mod schema;
@@ -35,6 +38,13 @@ pub struct Neighbours {
     /// Do not re-wire deployed modules that use these modules' outputs.
     #[arg(long)]
     pub no_dependents: bool,
+    /// Take the deployed modules that use these modules' outputs whole (by default only
+    /// the values that change in this run reach them).
+    #[arg(long, conflicts_with = "no_dependents")]
+    pub with_dependents: bool,
+    /// Only this resource (MODULE.NAME) and what it needs, instead of modules; repeatable.
+    #[arg(long = "target", value_name = "ADDRESS", conflicts_with_all = ["modules", "all", "with_deps", "no_dependents", "with_dependents"])]
+    pub targets: Vec<String>,
 }
 
 /// Steps in flight at once.

@@ -1,4 +1,4 @@
-//! `infra status [--summary [--actual]] [--offline] [--json]`.
+//! `infra status [--summary [--actual]] [--offline] [--json] [--detailed-exitcode]`.
 
 use super::Concurrency;
 use crate::ops::{self, Exit, GlobalOptions, OpsError, StatusOptions};
@@ -18,6 +18,9 @@ pub struct Args {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    /// Exit 0 when everything deployed matches, 2 when a module is drifted, stale or partial (or holds undeclared resources), 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
     #[command(flatten)]
     pub concurrency: Concurrency,
 }
@@ -30,5 +33,6 @@ pub async fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Resul
         offline: args.offline,
         parallelism: args.concurrency.parallelism,
     };
-    ops::status(global, &opts, printer).await.map(|_| Exit::Ok)
+    let exit = ops::status(global, &opts, printer).await?;
+    Ok(if args.detailed_exitcode { exit } else { Exit::Ok })
 }

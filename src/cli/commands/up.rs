@@ -13,8 +13,14 @@ pub struct Args {
     pub preset: Option<String>,
     #[command(flatten)]
     pub neighbours: Neighbours,
+    /// Replace this resource (MODULE.NAME) although nothing forces it; repeatable.
+    #[arg(long = "replace", value_name = "ADDRESS")]
+    pub replace: Vec<String>,
     #[command(flatten)]
     pub run: RunArgs,
+    /// Exit 0 when nothing needed changing, 2 when changes were applied, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
 }
 
 pub async fn run(args: Args, global: &GlobalOptions, printer: &'static Printer) -> Result<Exit, OpsError> {
@@ -24,11 +30,15 @@ pub async fn run(args: Args, global: &GlobalOptions, printer: &'static Printer) 
         all: args.targets.all,
         with_deps: args.neighbours.with_deps,
         no_dependents: args.neighbours.no_dependents,
+        with_dependents: args.neighbours.with_dependents,
+        targets: args.neighbours.targets,
+        replace: args.replace,
         yes: args.run.yes,
         parallelism: args.run.concurrency.parallelism,
         lock_timeout: args.run.lock_timeout,
         dry_run: args.run.dry_run,
         timings: args.run.timings,
     };
-    ops::up(global, &opts, printer).await.map(|_| Exit::Ok)
+    let changed = ops::up(global, &opts, printer).await?;
+    Ok(if changed && args.detailed_exitcode { Exit::Changes } else { Exit::Ok })
 }

@@ -44,7 +44,7 @@ const STATEFUL: &[&str] = &["dynamodb.table", "s3.bucket", "rds.cluster", "rds.i
 
 /// Properties to read a resource with before anything is known of it: the defaults,
 /// empty values for the rest, and the id in the identity property.
-fn blank(kind: &dyn DynResource, id: &str) -> Value {
+pub(super) fn blank(kind: &dyn DynResource, id: &str) -> Value {
     let Ty::Object(fields) = kind.schema() else { return Value::Object(Map::new()) };
     let mut out = Map::new();
     for f in fields {

@@ -8,6 +8,7 @@
 
 mod discover;
 pub use discover::Filter as DiscoverFilter;
+mod generate;
 mod terraform;
 
 use std::collections::BTreeMap;
@@ -41,8 +42,11 @@ pub struct ImportOptions {
     pub discover: Option<discover::Filter>,
     /// With `--discover`: one module per service (`imported_dynamodb`, ...).
     pub split: bool,
-    /// The module `--discover` writes (`imported`).
-    pub module: String,
+    /// The module `--discover` writes (`imported`), or the one `--generate` writes the
+    /// Terraform root module's resources to (the state's directory name).
+    pub module: Option<String>,
+    /// With `--from-terraform`: write the manifests from the state, then import.
+    pub generate: bool,
     /// Print what `--discover` would write and record; change nothing.
     pub dry_run: bool,
 }
@@ -60,11 +64,17 @@ pub async fn import(global: &GlobalOptions, opts: &ImportOptions, printer: &Prin
     if let Some(filter) = &opts.discover {
         return discover_run(global, opts, filter, printer).await;
     }
+    if let (Some(path), true) = (&opts.from_terraform, opts.generate) {
+        return generate_run(global, opts, path, printer).await;
+    }
     let ws = Workspace::open(global)?;
     let (_lock, mut state, early) = ws.begin(global, opts.lock_timeout, "infra import", printer).await?;
     let aws = ws.connected(early, &mut state, global, printer).await?;
     if let Some(path) = &opts.from_terraform {
         let imported = from_terraform(&ws, &mut state, &aws, path, opts.parallelism, printer).await?;
+        let mut modules: Vec<String> = imported.iter().map(|a| a.module.clone()).collect();
+        modules.dedup();
+        record_outputs(&ws, &mut state, &aws, &modules, opts.parallelism).await?;
         return settle_replacements(global, &ws, &state, &aws, &imported, opts, printer).await;
     }
     let modules = match &opts.one {
@@ -96,6 +106,7 @@ pub async fn import(global: &GlobalOptions, opts: &ImportOptions, printer: &Prin
     if found.is_empty() {
         return Ok(Exit::Ok);
     }
+    record_outputs(&ws, &mut state, &aws, &modules, opts.parallelism).await?;
     show_next(&ws, &state, &aws, &modules, opts.parallelism, printer).await
 }
 
@@ -403,6 +414,15 @@ async fn from_terraform(
         ws.project.environment,
         lines.join("\n")
     ));
+    let recorded_before = lines.iter().any(|l| l.contains(": already recorded"));
+    if imported.is_empty() && !recorded_before && tf.iter().any(|r| terraform::mapping(&r.tf_type).is_some()) {
+        return Err(OpsError::Refused(format!(
+            "nothing imported from {}: no manifest resource matches what it holds. \
+             To write the manifests from the Terraform state, run `infra import --from-terraform {} --generate`",
+            path.display(),
+            path.display()
+        )));
+    }
     Ok(imported)
 }
 
@@ -511,16 +531,16 @@ async fn discover_run(
         Err(OpsError::NoProject(cwd)) => cwd,
         Err(e) => return Err(e),
     };
-    if !crate::manifest::load::is_module_name(&opts.module) {
-        return Err(OpsError::Usage(format!("`{}` is not a module name: use letters, digits, `_` and `-`", opts.module)));
+    let module = opts.module.clone().unwrap_or_else(|| "imported".into());
+    if !crate::manifest::load::is_module_name(&module) {
+        return Err(OpsError::Usage(format!("`{module}` is not a module name: use letters, digits, `_` and `-`")));
     }
     let aws = super::connect(global, printer).await?;
     aws.preflight().await?;
     let cx = Ctx::new(&aws, "import --discover", &root);
     let found = discover::find(&cx, filter).await.map_err(OpsError::Refused)?;
     // Which module each goes to.
-    let module_of =
-        |d: &discover::Discovered| if opts.split { format!("{}_{}", opts.module, discover::service(d)) } else { opts.module.clone() };
+    let module_of = |d: &discover::Discovered| if opts.split { format!("{module}_{}", discover::service(d)) } else { module.clone() };
     let mut groups: BTreeMap<String, Vec<&discover::Discovered>> = BTreeMap::new();
     for d in &found {
         groups.entry(module_of(d)).or_default().push(d);
@@ -573,5 +593,182 @@ async fn discover_run(
     }
     ws.store.compact(&mut state).await?;
     let modules: Vec<String> = groups.keys().cloned().collect();
+    record_outputs(&ws, &mut state, &aws, &modules, opts.parallelism).await?;
+    show_next(&ws, &state, &aws, &modules, opts.parallelism, printer).await
+}
+
+/// Record the outputs of these modules that the recorded resources already give, so
+/// `infra output` answers right after an import, as it does after an `up`.
+async fn record_outputs(ws: &Workspace, state: &mut State, aws: &Aws, modules: &[String], parallelism: usize) -> Result<(), OpsError> {
+    if modules.is_empty() {
+        return Ok(());
+    }
+    let plan = plan_unchecked(ws, state, aws, modules, parallelism).await?;
+    for step in plan.steps.iter().filter(|s| s.address.kind == Kind::Output && modules.contains(&s.address.module)) {
+        let sensitive = ws.project.modules[&step.address.module].outputs.get(&step.address.name).is_none_or(|o| o.sensitive);
+        let Some(change) = step.changes.first().filter(|_| !sensitive) else { continue };
+        if crate::schema::contains_unknown(&change.change.new) {
+            continue;
+        }
+        let edit = Edit::Output { module: step.address.module.clone(), name: step.address.name.clone(), value: change.change.new.clone() };
+        ws.store.record(state, edit)?;
+    }
+    ws.store.compact(state).await?;
+    Ok(())
+}
+
+/// `--from-terraform STATE --generate`: read what the state holds from AWS, write one
+/// module manifest per Terraform module, record it all, and show the plan (empty).
+async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::path::Path, printer: &Printer) -> Result<Exit, OpsError> {
+    let text = std::fs::read_to_string(path).map_err(|source| OpsError::Io { action: "read", path: path.to_path_buf(), source })?;
+    let tf = terraform::parse_all(&text).map_err(|e| OpsError::Usage(format!("{}: {e}", path.display())))?;
+    let tf_dir = std::fs::canonicalize(path).ok().and_then(|p| p.parent().map(std::path::Path::to_path_buf)).unwrap_or_default();
+    let root_module = opts.module.clone().unwrap_or_else(|| generate::root_name(path));
+    if !crate::manifest::load::is_module_name(&root_module) {
+        return Err(OpsError::Usage(format!("`{root_module}` is not a module name: use letters, digits, `_` and `-` (--module NAME)")));
+    }
+    let root = match super::find_root(global.project_dir.as_deref()) {
+        Ok(root) => root,
+        // A project without modules yet: here.
+        Err(OpsError::NoProject(cwd)) => cwd,
+        Err(e) => return Err(e),
+    };
+    let aws = super::connect(global, printer).await?;
+    aws.preflight().await?;
+
+    let mut lines = Vec::new();
+    let placed: Vec<(&terraform::TfResource, String)> =
+        tf.resources.iter().map(|r| (r, generate::module_name(r.module.as_deref(), &root_module))).collect();
+    let groups = generate::group_names(&placed);
+    let mut items = Vec::new();
+    for (r, module) in &placed {
+        if let Some(why) = generate::unmapped_reason(r) {
+            let sign = if why.starts_with("kept as") { "=" } else { "-" };
+            lines.push(format!("  {sign} {:<50} {}: {why}", r.address, r.tf_type));
+            continue;
+        }
+        let Some((kind, id)) = generate::kind_and_id(r) else {
+            lines.push(format!("  - {:<50} {}: not mapped: the state has no id for it", r.address, r.tf_type));
+            continue;
+        };
+        let label = format!("{module}.{}", r.name);
+        let cx = Ctx::new(&aws, &label, &root);
+        let live = match kind.read(&cx, &id, &generate::blank(kind, &id)).await {
+            Ok(Some(live)) => live,
+            Ok(None) => {
+                lines.push(format!("  ! {:<50} {}: {} {id} is not in AWS", r.address, r.tf_type, kind.type_name()));
+                continue;
+            }
+            Err(e) => {
+                lines.push(format!("  ! {:<50} {}: reading {} {id}: {e}", r.address, r.tf_type, kind.type_name()));
+                continue;
+            }
+        };
+        let group = groups[&(module.clone(), r.tf_type.clone(), r.name.clone())].clone();
+        items.push((generate::new_item(r, module.clone(), group, kind, id, live), *r));
+    }
+    let (mut gen_items, sources): (Vec<generate::Item>, Vec<&terraform::TfResource>) = items.into_iter().unzip();
+    generate::link(&mut gen_items);
+    let layout = generate::layout(&gen_items);
+
+    // Lambda code: unpacked from the package Terraform uploaded.
+    let modules_dir = root.join("modules");
+    for (i, it) in gen_items.iter_mut().enumerate() {
+        if it.kind.type_name() != "lambda.function" {
+            continue;
+        }
+        let code_dir = format!("{}/{}", it.module, layout.names[i]);
+        if let Value::Object(p) = &mut it.props {
+            p.insert("code_dir".into(), Value::String(code_dir.clone()));
+        }
+        if opts.dry_run {
+            continue;
+        }
+        if let Err(e) = generate::unpack_code(&tf_dir, &sources[i].attributes, &modules_dir.join(&code_dir)) {
+            printer.warn(&format!(
+                "{}: the function's code was not unpacked ({e}); put it in modules/{code_dir} before `infra plan`",
+                sources[i].address
+            ));
+        }
+    }
+
+    let (root_outputs, output_lines) = generate::outputs(&tf, &gen_items, &layout, &root_module);
+    let mut modules: Vec<String> = gen_items.iter().map(|it| it.module.clone()).collect();
+    modules.sort();
+    modules.dedup();
+    let mut files = Vec::new();
+    for module in &modules {
+        let file = modules_dir.join(format!("{module}.toml"));
+        if file.exists() {
+            return Err(OpsError::Refused(format!(
+                "{} already exists: choose another module for the root resources with --module NAME",
+                file.display()
+            )));
+        }
+        let outs = if *module == root_module { root_outputs.as_slice() } else { &[] };
+        let source =
+            format!("{} ({})", path.display(), if *module == root_module { "root module".to_string() } else { format!("module {module}") });
+        files.push((file, generate::manifest(module, &source, &gen_items, &layout, outs)));
+    }
+    for (i, it) in gen_items.iter().enumerate() {
+        lines.push(format!("  + {:<50} -> {} ({} {})", it.tf_address, layout.address(&gen_items, i), it.kind.type_name(), it.id));
+    }
+    lines.extend(output_lines);
+    printer.out(&format!("infra import --from-terraform {} --generate:\n\n{}\n", path.display(), lines.join("\n")));
+    if gen_items.is_empty() {
+        return Err(OpsError::Refused(format!("nothing in {} that infra can manage: no manifest written", path.display())));
+    }
+    if opts.dry_run {
+        for (file, text) in &files {
+            printer.out(&format!("Would write {}:\n\n{text}", file.display()));
+        }
+        return Ok(Exit::Ok);
+    }
+    for (file, text) in &files {
+        let fail = |source: std::io::Error| OpsError::Io { action: "write", path: file.clone(), source };
+        std::fs::create_dir_all(&modules_dir).map_err(fail)?;
+        std::fs::write(file, text).map_err(fail)?;
+        printer.status("Wrote", Style::Green, &file.display().to_string());
+    }
+
+    let mut global = global.clone();
+    global.project_dir = Some(root.clone());
+    let ws = Workspace::open(&global)?;
+    let (_lock, mut state, early) = ws.begin(&global, opts.lock_timeout, "infra import", printer).await?;
+    let aws = ws.connected(early.or(Some(aws)), &mut state, &global, printer).await?;
+    let mut found = Vec::new();
+    for (i, it) in gen_items.iter().enumerate() {
+        let address = layout.address(&gen_items, i);
+        check_free(&state, &address, it.kind.type_name(), &it.id)?;
+        found.push(Found {
+            address,
+            type_name: it.kind.type_name().to_string(),
+            id: it.id.clone(),
+            props: it.props.clone(),
+            attrs: it.attrs.clone(),
+        });
+    }
+    for f in &found {
+        // Someone else's (by infra's tags) is not adopted; checked before anything is recorded.
+        if let Some(live_tags) = f.props.get("tags").and_then(|t| serde_json::from_value::<Tags>(t.clone()).ok()) {
+            let other_env = live_tags.get(tags::ENV).is_some_and(|e| *e != ws.project.environment);
+            let other_state = live_tags.get(tags::STATE).is_some_and(|s| *s != state.lineage);
+            if other_env || other_state {
+                return Err(OpsError::Refused(format!(
+                    "{}: {} {} is not this environment's to adopt ({})",
+                    f.address,
+                    f.type_name,
+                    f.id,
+                    tags::owner(&live_tags, &ws.project.environment, &state.lineage)
+                )));
+            }
+        }
+    }
+    for f in &found {
+        record(&ws, &mut state, f)?;
+    }
+    ws.store.compact(&mut state).await?;
+    printer.status("Imported", Style::Green, &format!("{}; nothing changed in AWS", super::plural(found.len(), "resource")));
+    record_outputs(&ws, &mut state, &aws, &modules, opts.parallelism).await?;
     show_next(&ws, &state, &aws, &modules, opts.parallelism, printer).await
 }

@@ -14,6 +14,21 @@ pub struct TfResource {
     pub tf_type: String,
     pub name: String,
     pub attributes: Map<String, Value>,
+    /// `module.queues` (nested: `module.a.module.b`), `None` at the root.
+    pub module: Option<String>,
+    /// The `count` index or `for_each` key of this instance.
+    pub key: Option<Value>,
+    /// `managed` or `data`.
+    pub mode: String,
+}
+
+/// What `--generate` reads: every resource instance (data sources too) and the root
+/// module's outputs.
+#[derive(Debug, Clone, Default)]
+pub struct TfState {
+    pub resources: Vec<TfResource>,
+    /// Name, value and whether it is sensitive.
+    pub outputs: Vec<(String, Value, bool)>,
 }
 
 #[derive(Deserialize)]
@@ -21,6 +36,8 @@ struct StateFile {
     version: u32,
     #[serde(default)]
     resources: Vec<ResourceBlock>,
+    #[serde(default)]
+    outputs: Map<String, Value>,
 }
 
 #[derive(Deserialize)]
@@ -46,28 +63,83 @@ struct Instance {
 
 /// The managed resources of a state file, or why it cannot be read.
 pub fn parse(text: &str) -> Result<Vec<TfResource>, String> {
-    let file: StateFile = serde_json::from_str(text).map_err(|e| format!("not a Terraform state: {e}"))?;
+    Ok(parse_all(text)?.resources.into_iter().filter(|r| r.mode == "managed").collect())
+}
+
+fn instance_address(module: Option<&str>, mode: &str, tf_type: &str, name: &str, key: Option<&Value>) -> String {
+    let prefix = module.map(|m| format!("{m}.")).unwrap_or_default();
+    let data = if mode == "data" { "data." } else { "" };
+    let key = match key {
+        Some(Value::String(s)) => format!("[\"{s}\"]"),
+        Some(v) => format!("[{v}]"),
+        None => String::new(),
+    };
+    format!("{prefix}{data}{tf_type}.{name}{key}")
+}
+
+/// A state file (format 4), or the output of `terraform show -json` (which nests
+/// resources by module and gives each instance's `values`).
+pub fn parse_all(text: &str) -> Result<TfState, String> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| format!("not a Terraform state: {e}"))?;
+    if doc.get("format_version").is_some() {
+        return Ok(parse_show_json(&doc));
+    }
+    let file: StateFile = serde_json::from_value(doc).map_err(|e| format!("not a Terraform state: {e}"))?;
     if file.version != 4 {
         return Err(format!("state format version {} (infra reads version 4: Terraform 0.12 and later)", file.version));
     }
-    let mut out = Vec::new();
-    for block in file.resources.into_iter().filter(|b| b.mode == "managed") {
-        let prefix = block.module.map(|m| format!("{m}.")).unwrap_or_default();
+    let mut out = TfState::default();
+    for block in file.resources {
         for inst in block.instances {
-            let key = match &inst.index_key {
-                Some(Value::String(s)) => format!("[\"{s}\"]"),
-                Some(v) => format!("[{v}]"),
-                None => String::new(),
-            };
-            out.push(TfResource {
-                address: format!("{prefix}{}.{}{key}", block.tf_type, block.name),
+            out.resources.push(TfResource {
+                address: instance_address(block.module.as_deref(), &block.mode, &block.tf_type, &block.name, inst.index_key.as_ref()),
                 tf_type: block.tf_type.clone(),
                 name: block.name.clone(),
                 attributes: inst.attributes,
+                module: block.module.clone(),
+                key: inst.index_key,
+                mode: block.mode.clone(),
             });
         }
     }
+    for (name, o) in file.outputs {
+        let sensitive = o.get("sensitive").and_then(Value::as_bool).unwrap_or(false);
+        out.outputs.push((name, o.get("value").cloned().unwrap_or(Value::Null), sensitive));
+    }
     Ok(out)
+}
+
+/// `terraform show -json`: `values.root_module` with `resources` and `child_modules`.
+fn parse_show_json(doc: &Value) -> TfState {
+    fn walk(m: &Value, out: &mut Vec<TfResource>) {
+        let module = m.get("address").and_then(Value::as_str).map(str::to_string);
+        for r in m.get("resources").and_then(Value::as_array).into_iter().flatten() {
+            let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            let key = r.get("index").cloned();
+            out.push(TfResource {
+                address: instance_address(module.as_deref(), &s("mode"), &s("type"), &s("name"), key.as_ref()),
+                tf_type: s("type"),
+                name: s("name"),
+                attributes: r.get("values").and_then(Value::as_object).cloned().unwrap_or_default(),
+                module: module.clone(),
+                key,
+                mode: s("mode"),
+            });
+        }
+        for child in m.get("child_modules").and_then(Value::as_array).into_iter().flatten() {
+            walk(child, out);
+        }
+    }
+    let mut out = TfState::default();
+    let values = doc.get("values").cloned().unwrap_or(Value::Null);
+    if let Some(root) = values.get("root_module") {
+        walk(root, &mut out.resources);
+    }
+    for (name, o) in values.get("outputs").and_then(Value::as_object).into_iter().flatten() {
+        let sensitive = o.get("sensitive").and_then(Value::as_bool).unwrap_or(false);
+        out.outputs.push((name.clone(), o.get("value").cloned().unwrap_or(Value::Null), sensitive));
+    }
+    out
 }
 
 /// How a Terraform type maps: infra type, the manifest property naming the resource and

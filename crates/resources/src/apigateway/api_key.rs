@@ -13,7 +13,8 @@ use crate::{Created, Ctx, Example, Identity, Observed, Resource, ResourceError};
 
 props! {
     pub struct ApiKeyProps {
-        name: String => required, replace, check(Check::MaxLen(1024));
+        /// Renamed in place: the key keeps its value.
+        name: String => required, check(Check::MaxLen(1024));
         description: Option<String> => optional, check(Check::MaxLen(1024));
         /// Whether the key works (`false` turns it off without deleting it). (`enabled` is the manifest's own switch for
         /// whether the resource exists at all.)
@@ -46,10 +47,17 @@ impl Resource for ApiKey {
     const EXAMPLE: Example = Example {
         manifest:
             "\n[resources.example]\ntype = \"apigateway.api_key\"\nname = \"conformance-key\"\ndescription = \"For the ingest API\"\n",
-        updates: &["description = \"For the ingest API, changed\"", "active = false"],
-        replace: Some("name = \"conformance-key-2\""),
-        skip: &[(crate::Skip::Tags, "moto has no API Gateway TagResource (it answers 404): tags are set at creation and read back, but changing them in place cannot be run here")],
+        updates: &["description = \"For the ingest API, changed\"", "active = false", "name = \"conformance-key-2\""],
+        replace: None,
+        skip: &[
+            (crate::Skip::Tags, "moto has no API Gateway TagResource (it answers 404): tags are set at creation and read back, but changing them in place cannot be run here"),
+            (crate::Skip::Replace, "every property of an API key changes in place"),
+        ],
     };
+
+    fn early(&self, p: &ApiKeyProps, _at: &crate::Caller) -> Vec<(&'static str, String)> {
+        vec![("name", p.name.clone())]
+    }
 
     /// Key names need not be unique: the one this state created carries its tags.
     async fn find(&self, cx: &Ctx<'_>, p: &ApiKeyProps) -> Result<Option<String>, ResourceError> {
@@ -108,6 +116,9 @@ impl Resource for ApiKey {
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &ApiKeyProps, new: &ApiKeyProps) -> Result<Option<ApiKeyAttrs>, ResourceError> {
         sync_tags(cx, &format!("/apikeys/{id}"), &old.tags, &new.tags).await?;
         let mut patch = Vec::new();
+        if old.name != new.name {
+            patch.push(PatchOperation::builder().op(Op::Replace).path("/name").value(&new.name).build());
+        }
         if old.active != new.active {
             patch.push(PatchOperation::builder().op(Op::Replace).path("/enabled").value(new.active.to_string()).build());
         }
@@ -119,7 +130,13 @@ impl Resource for ApiKey {
         if !patch.is_empty() {
             cx.aws.apigateway().update_api_key().api_key(id).set_patch_operations(Some(patch)).send().await.api("UpdateApiKey")?;
         }
-        Ok(None)
+        if old.name == new.name {
+            return Ok(None);
+        }
+        // The name is an attribute. The value, unchanged, is returned with it: returned
+        // attributes replace the recorded ones, and a dependent in this run reads it.
+        let out = cx.aws.apigateway().get_api_key().api_key(id).include_value(true).send().await.api("GetApiKey")?;
+        Ok(Some(attrs(&new.name, out.value())))
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &ApiKeyProps) -> Result<(), ResourceError> {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, IntegrationType, Method, Op, PatchOperation};
+use aws_sdk_apigateway::types::{ApiStatus, EndpointConfiguration, EndpointType, IntegrationType, Method, Op, PatchOperation};
 use futures::future::try_join_all;
 
 use super::{live_tags, ours, sync_tags};
@@ -13,7 +13,7 @@ use crate::aws::SdkResultExt;
 use crate::schema::Check;
 use crate::tags::Tags;
 use crate::{attrs, props};
-use crate::{Created, Ctx, Example, Identity, Observed, PrepareCx, Resource, ResourceError};
+use crate::{Created, Ctx, Example, Identity, Observed, Poll, PrepareCx, Resource, ResourceError};
 
 props! {
     /// One method on one path, and where it goes.
@@ -37,8 +37,9 @@ props! {
         /// Need not be unique: infra's tags tell its APIs apart.
         name: String => required, check(Check::MaxLen(1024));
         description: Option<String> => optional;
-        /// `REGIONAL`, `EDGE` or `PRIVATE`.
-        endpoint_type: String => default("REGIONAL"), replace, check(Check::OneOf(&["REGIONAL", "EDGE", "PRIVATE"]));
+        /// `REGIONAL`, `EDGE` or `PRIVATE`. Changed in place, the API keeping its id and URL
+        /// (`PRIVATE` to `EDGE` by way of `REGIONAL`, the only way AWS allows).
+        endpoint_type: String => default("REGIONAL"), check(Check::OneOf(&["REGIONAL", "EDGE", "PRIVATE"]));
         /// The one stage every change is deployed to.
         stage_name: String => default("prod"), check(Check::Name { what: "stage name", min: 1, max: 128, chars: crate::schema::check::Chars::AlnumDashUnderscore });
         routes: Vec<Route> => default([]);
@@ -151,6 +152,23 @@ impl RestApi {
         Ok(known.get("/").cloned().unwrap_or_default())
     }
 
+    /// AWS takes a while to move an API to another endpoint type and refuses another
+    /// change of it meanwhile.
+    async fn endpoint_settled(cx: &Ctx<'_>, id: &str) -> Result<(), ResourceError> {
+        cx.wait_ready(&format!("REST API {id}'s endpoint type change"), || async {
+            let out = cx.aws.apigateway().get_rest_api().rest_api_id(id).send().await;
+            Ok(match out.found("GetRestApi", |e| e.is_not_found_exception())? {
+                None => Poll::Gone,
+                Some(a) => match a.api_status() {
+                    Some(ApiStatus::Failed) => Poll::Failed(a.api_status_message().unwrap_or("failed").to_string()),
+                    Some(ApiStatus::Pending | ApiStatus::Updating) => Poll::Pending,
+                    _ => Poll::Ready(()),
+                },
+            })
+        })
+        .await
+    }
+
     async fn deploy(cx: &Ctx<'_>, id: &str, stage: &str) -> Result<(), ResourceError> {
         cx.aws
             .apigateway()
@@ -163,6 +181,11 @@ impl RestApi {
             .api("CreateDeployment")?;
         Ok(())
     }
+}
+
+/// The patch that changes the endpoint type: AWS names the current type in the path.
+fn endpoint_type(from: &str, to: &str) -> PatchOperation {
+    PatchOperation::builder().op(Op::Replace).path(format!("/endpointConfiguration/types/{from}")).value(to).build()
 }
 
 fn sort_routes(routes: &mut [Route]) {
@@ -198,9 +221,13 @@ routes = [{ path = "/ingest", method = "POST", api_key_required = true, integrat
         updates: &[
             "description = \"Ingest, changed\"",
             "routes = [{ path = \"/ingest\", method = \"POST\", integration_uri = \"${resources.function.invoke_arn}\" }, { path = \"/health\", method = \"GET\", integration_uri = \"${resources.function.invoke_arn}\" }]",
+            "endpoint_type = \"EDGE\"",
         ],
-        replace: Some("endpoint_type = \"EDGE\""),
-        skip: &[(crate::Skip::Tags, "moto has no API Gateway TagResource (it answers 404): tags are set at creation and read back, but changing them in place cannot be run here")],
+        replace: None,
+        skip: &[
+            (crate::Skip::Tags, "moto has no API Gateway TagResource (it answers 404): tags are set at creation and read back, but changing them in place cannot be run here"),
+            (crate::Skip::Replace, "every property of a REST API changes in place"),
+        ],
     };
 
     /// API names are not unique: the tags say which one this state created.
@@ -302,8 +329,27 @@ routes = [{ path = "/ingest", method = "POST", api_key_required = true, integrat
                 PatchOperation::builder().op(Op::Replace).path("/description").value(new.description.clone().unwrap_or_default()).build(),
             );
         }
+        if old.endpoint_type != new.endpoint_type {
+            let mut from = old.endpoint_type.as_str();
+            // AWS turns a private API into a regional one and a regional one into an
+            // edge-optimized one, but refuses private to edge-optimized in one step.
+            if from == "PRIVATE" && new.endpoint_type == "EDGE" {
+                api.update_rest_api()
+                    .rest_api_id(id)
+                    .patch_operations(endpoint_type(from, "REGIONAL"))
+                    .send()
+                    .await
+                    .api("UpdateRestApi")?;
+                Self::endpoint_settled(cx, id).await?;
+                from = "REGIONAL";
+            }
+            patch.push(endpoint_type(from, &new.endpoint_type));
+        }
         if !patch.is_empty() {
             api.update_rest_api().rest_api_id(id).set_patch_operations(Some(patch)).send().await.api("UpdateRestApi")?;
+        }
+        if old.endpoint_type != new.endpoint_type {
+            Self::endpoint_settled(cx, id).await?;
         }
         if old.routes != new.routes {
             // Deepest first: AWS deletes children with their parent, but moto leaves them

@@ -39,7 +39,8 @@ props! {
     pub struct UsagePlanProps {
         name: String => required;
         description: Option<String> => optional;
-        api_stages: Vec<Stage> => default([]), replace;
+        /// The API stages the plan applies to, added and removed in place.
+        api_stages: Vec<Stage> => default([]);
         throttle: Option<Throttle> => optional;
         quota: Option<Quota> => optional;
         /// Ids of the API keys this plan applies to.
@@ -53,6 +54,22 @@ pub struct UsagePlan;
 
 fn replace(path: &str, value: impl ToString) -> PatchOperation {
     PatchOperation::builder().op(Op::Replace).path(path).value(value.to_string()).build()
+}
+
+fn sort_stages(stages: &mut [Stage]) {
+    stages.sort_by(|a, b| (&a.api_id, &a.stage).cmp(&(&b.api_id, &b.stage)));
+}
+
+fn stages_of(live: &[ApiStage]) -> Vec<Stage> {
+    let mut stages: Vec<Stage> =
+        live.iter().map(|s| Stage { api_id: s.api_id().unwrap_or_default().into(), stage: s.stage().unwrap_or_default().into() }).collect();
+    sort_stages(&mut stages);
+    stages
+}
+
+/// The stages in `a` that `b` lacks.
+fn minus<'a>(a: &'a [Stage], b: &[Stage]) -> Vec<&'a Stage> {
+    a.iter().filter(|s| !b.contains(s)).collect()
 }
 
 impl UsagePlan {
@@ -88,6 +105,23 @@ impl Resource for UsagePlan {
     const IDENTITY: Identity = Identity::Assigned;
     const EXAMPLE: Example = Example {
         manifest: r#"
+[resources.role]
+type = "iam.role"
+name = "conformance-plan-role"
+assume_role_policy = { Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }] }
+
+[resources.function]
+type = "lambda.function"
+name = "conformance-plan-function"
+role = "${resources.role.arn}"
+handler = "lambda_handler.lambda_handler"
+code_dir = "code/placeholder"
+
+[resources.api]
+type = "apigateway.rest_api"
+name = "conformance-plan-api"
+routes = [{ path = "/ingest", method = "POST", api_key_required = true, integration_uri = "${resources.function.invoke_arn}" }]
+
 [resources.key]
 type = "apigateway.api_key"
 name = "conformance-plan-key"
@@ -99,9 +133,16 @@ throttle = { rate_limit = 100.0, burst_limit = 200 }
 quota = { limit = 10000, period = "MONTH" }
 api_key_ids = ["${resources.key.id}"]
 "#,
-        updates: &["throttle = { rate_limit = 50.0, burst_limit = 100 }", "api_key_ids = []"],
+        updates: &[
+            "throttle = { rate_limit = 50.0, burst_limit = 100 }",
+            "api_key_ids = []",
+            "api_stages = [{ api_id = \"${resources.api.id}\", stage = \"${resources.api.stage_name}\" }]",
+        ],
         replace: None,
-        skip: &[(crate::Skip::Tags, "moto has no API Gateway TagResource (it answers 404): tags are set at creation and read back, but changing them in place cannot be run here"), (crate::Skip::Replace, "only its API stages force replacement, and this example has no API")],
+        skip: &[
+            (crate::Skip::Tags, "moto has no API Gateway TagResource (it answers 404): tags are set at creation and read back, but changing them in place cannot be run here"),
+            (crate::Skip::Replace, "every property of a usage plan changes in place"),
+        ],
     };
 
     /// Plan names need not be unique: the one this state created carries its tags.
@@ -118,6 +159,7 @@ api_key_ids = ["${resources.key.id}"]
 
     fn prepare(&self, p: &mut UsagePlanProps, _cx: &PrepareCx<'_>) -> Result<(), ResourceError> {
         p.api_key_ids.sort();
+        sort_stages(&mut p.api_stages);
         Ok(())
     }
 
@@ -150,11 +192,7 @@ api_key_ids = ["${resources.key.id}"]
         let props = UsagePlanProps {
             name: plan.name().unwrap_or_default().to_string(),
             description: plan.description().map(str::to_string).filter(|d| !d.is_empty()),
-            api_stages: plan
-                .api_stages()
-                .iter()
-                .map(|s| Stage { api_id: s.api_id().unwrap_or_default().into(), stage: s.stage().unwrap_or_default().into() })
-                .collect(),
+            api_stages: stages_of(plan.api_stages()),
             throttle: plan.throttle().map(|t| Throttle { rate_limit: t.rate_limit(), burst_limit: t.burst_limit().into() }),
             quota: plan
                 .quota()
@@ -181,6 +219,12 @@ api_key_ids = ["${resources.key.id}"]
         if let (Some(q), true) = (&new.quota, old.quota != new.quota) {
             patch.push(replace("/quota/limit", q.limit));
             patch.push(replace("/quota/period", &q.period));
+        }
+        for (op, stages) in [(Op::Remove, minus(&old.api_stages, &new.api_stages)), (Op::Add, minus(&new.api_stages, &old.api_stages))] {
+            for s in stages {
+                let value = format!("{}:{}", s.api_id, s.stage);
+                patch.push(PatchOperation::builder().op(op.clone()).path("/apiStages").value(value).build());
+            }
         }
         if !patch.is_empty() {
             cx.aws

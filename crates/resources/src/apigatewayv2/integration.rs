@@ -12,7 +12,9 @@ use crate::{Created, Ctx, Example, Identity, Observed, Resource, ResourceError};
 props! {
     pub struct IntegrationProps {
         api_id: String => required, replace;
-        integration_type: String => default("AWS_PROXY"), replace, check(Check::OneOf(&["AWS_PROXY", "HTTP_PROXY", "AWS", "HTTP", "MOCK"]));
+        /// `AWS_PROXY` (Lambda) or `HTTP_PROXY` for HTTP APIs; changed in place, the
+        /// integration keeping the id routes name.
+        integration_type: String => default("AWS_PROXY"), check(Check::OneOf(&["AWS_PROXY", "HTTP_PROXY", "AWS", "HTTP", "MOCK"]));
         /// The Lambda function's ARN (or invoke ARN), or the HTTP URL.
         integration_uri: String => required;
         integration_method: String => default("POST");
@@ -42,11 +44,16 @@ impl Resource for Integration {
     type Attrs = IntegrationAttrs;
     const TYPE: &'static str = "apigatewayv2.integration";
     const IDENTITY: Identity = Identity::Unique(&["api_id", "integration_uri"]);
+    // `other_api` is for the replace step: only moving to another API makes a new integration.
     const EXAMPLE: Example = Example {
         manifest: r#"
 [resources.api]
 type = "apigatewayv2.api"
 name = "conformance-integration-api"
+
+[resources.other_api]
+type = "apigatewayv2.api"
+name = "conformance-integration-api-2"
 
 [resources.role]
 type = "iam.role"
@@ -65,8 +72,12 @@ type = "apigatewayv2.integration"
 api_id = "${resources.api.id}"
 integration_uri = "${resources.function.arn}"
 "#,
-        updates: &["timeout_in_millis = 10000", "payload_format_version = \"1.0\""],
-        replace: Some("integration_type = \"HTTP_PROXY\"\nintegration_uri = \"https://example.com\"\nintegration_method = \"GET\"\npayload_format_version = \"1.0\""),
+        updates: &[
+            "timeout_in_millis = 10000",
+            "payload_format_version = \"1.0\"",
+            "integration_type = \"HTTP_PROXY\"\nintegration_uri = \"https://example.com\"\nintegration_method = \"GET\"",
+        ],
+        replace: Some("api_id = \"${resources.other_api.id}\""),
         skip: &[],
     };
 
@@ -138,6 +149,7 @@ integration_uri = "${resources.function.arn}"
             .update_integration()
             .api_id(&new.api_id)
             .integration_id(id)
+            .integration_type(IntegrationType::from(new.integration_type.as_str()))
             .integration_uri(&new.integration_uri)
             .integration_method(&new.integration_method)
             .payload_format_version(&new.payload_format_version)

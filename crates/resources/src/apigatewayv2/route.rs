@@ -13,8 +13,8 @@ props! {
     pub struct RouteProps {
         api_id: String => required, replace;
         /// `METHOD /path` for HTTP APIs; `$connect`, `$disconnect`, `$default` or an action
-        /// for WebSocket APIs.
-        route_key: String => required, replace;
+        /// for WebSocket APIs. Changed in place: the route keeps its id.
+        route_key: String => required;
         /// `integrations/ID`: an integration's `target` attribute.
         target: Option<String> => optional;
         authorization_type: String => default("NONE"), check(Check::OneOf(&["NONE", "JWT", "AWS_IAM", "CUSTOM"]));
@@ -36,11 +36,17 @@ impl Resource for Route {
     type Attrs = RouteAttrs;
     const TYPE: &'static str = "apigatewayv2.route";
     const IDENTITY: Identity = Identity::Unique(&["api_id", "route_key"]);
+    // `other_api` and its integration are for the replace step: only moving to another
+    // API makes a new route.
     const EXAMPLE: Example = Example {
         manifest: r#"
 [resources.api]
 type = "apigatewayv2.api"
 name = "conformance-route-api"
+
+[resources.other_api]
+type = "apigatewayv2.api"
+name = "conformance-route-api-2"
 
 [resources.backend]
 type = "apigatewayv2.integration"
@@ -58,14 +64,22 @@ integration_uri = "https://example.com/v2/workflows"
 integration_method = "ANY"
 payload_format_version = "1.0"
 
+[resources.other_api_backend]
+type = "apigatewayv2.integration"
+api_id = "${resources.other_api.id}"
+integration_type = "HTTP_PROXY"
+integration_uri = "https://example.com/workflows"
+integration_method = "ANY"
+payload_format_version = "1.0"
+
 [resources.example]
 type = "apigatewayv2.route"
 api_id = "${resources.api.id}"
 route_key = "POST /workflows"
 target = "${resources.backend.target}"
 "#,
-        updates: &["target = \"${resources.other.target}\"", "authorization_type = \"AWS_IAM\""],
-        replace: Some("route_key = \"GET /workflows/{id}\""),
+        updates: &["target = \"${resources.other.target}\"", "authorization_type = \"AWS_IAM\"", "route_key = \"GET /workflows/{id}\""],
+        replace: Some("api_id = \"${resources.other_api.id}\"\ntarget = \"${resources.other_api_backend.target}\""),
         skip: &[],
     };
 
@@ -112,6 +126,7 @@ target = "${resources.backend.target}"
             .update_route()
             .api_id(&new.api_id)
             .route_id(id)
+            .route_key(&new.route_key)
             .target(new.target.clone().unwrap_or_default())
             .authorization_type(AuthorizationType::from(new.authorization_type.as_str()))
             .authorizer_id(new.authorizer_id.clone().unwrap_or_default())

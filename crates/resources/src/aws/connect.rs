@@ -6,14 +6,15 @@
 use std::time::Duration;
 
 use aws_credential_types::provider::error::CredentialsError;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// What went wrong while reaching AWS.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ConnectError {
-    #[error("AWS profile `{profile}` does not exist (read {files})\n  Name a profile defined there, or drop --profile / AWS_PROFILE.")]
-    NoProfile { profile: String, files: String },
+    #[error("AWS profile `{profile}` does not exist (read {files})\n  Name a profile defined there, or change {change}.")]
+    NoProfile { profile: String, files: String, change: String },
     #[error(
         "no AWS credentials found; tried {tried}\n  Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile NAME, or run `aws sso login`."
     )]
@@ -30,6 +31,10 @@ pub enum ConnectError {
     Rejected { code: String, message: String },
     #[error("AWS denied {operation} ({code}): {message}\n  The credentials lack a permission this command needs.")]
     Denied { operation: &'static str, code: String, message: String },
+    /// The source credentials worked or not, but STS did not hand out the role's: the
+    /// cause is the AssumeRole call's own failure.
+    #[error("cannot assume {}: {cause}", role.as_deref().map(|r| format!("role {r}")).unwrap_or_else(|| "the profile's role".into()))]
+    AssumeRole { role: Option<String>, cause: Box<ConnectError> },
     #[error("cannot reach AWS: {0}")]
     Other(String),
 }
@@ -66,8 +71,21 @@ pub fn profile_files() -> String {
     format!("{config} and {creds}")
 }
 
-/// Turn a failed call into the cause a user can act on.
+/// Turn a failed call into the cause a user can act on. A failure to assume a role (an
+/// environment's `role_arn`, or a profile's) is told as that, with AssumeRole's own cause.
 pub fn classify<E, R>(endpoint: &str, operation: &'static str, err: &SdkError<E, R>, profile: &str) -> ConnectError
+where
+    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    type AssumeRoleFailure = SdkError<aws_sdk_sts::operation::assume_role::AssumeRoleError, HttpResponse>;
+    match find_source::<AssumeRoleFailure>(err) {
+        Some(assume) => ConnectError::AssumeRole { role: None, cause: Box::new(classify_call(endpoint, "AssumeRole", assume, profile)) },
+        None => classify_call(endpoint, operation, err, profile),
+    }
+}
+
+fn classify_call<E, R>(endpoint: &str, operation: &'static str, err: &SdkError<E, R>, profile: &str) -> ConnectError
 where
     E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,

@@ -16,11 +16,26 @@ use tokio::sync::OnceCell;
 pub use connect::{classify, ConnectError, DENIED};
 pub use error::{AwsError, SdkResultExt};
 
-/// Options from the command line.
+/// Options from the command line, and from the environment's settings (`[env.NAME]`
+/// in infra.toml) where the command line says nothing.
 #[derive(Debug, Clone, Default)]
 pub struct AwsOptions {
     pub region: Option<String>,
     pub profile: Option<String>,
+    /// A role to assume, with the credentials of the chain (`profile` included) as source.
+    pub role: Option<AssumeRole>,
+    /// Where `profile` or `role` were named if not on the command line
+    /// (`infra.toml:4 [env.prod]`), for messages.
+    pub named_in: Option<String>,
+}
+
+/// STS AssumeRole's parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRole {
+    pub arn: String,
+    pub external_id: Option<String>,
+    pub session_name: String,
+    pub duration: Option<Duration>,
 }
 
 /// Who we are talking to AWS as (STS GetCallerIdentity): not to be confused with a
@@ -40,6 +55,8 @@ macro_rules! clients {
             config: SdkConfig,
             /// The profile the credentials come from, for messages.
             profile: String,
+            /// The role assumed with them and where it was named, for messages.
+            role: Option<String>,
             identity: OnceCell<Caller>,
             s3: OnceLock<aws_sdk_s3::Client>,
             $($name: OnceLock<$krate::Client>,)*
@@ -48,7 +65,7 @@ macro_rules! clients {
         impl Aws {
             /// Clients for an explicit configuration (tests point one at the emulator).
             pub fn from_config(config: SdkConfig, profile: String) -> Self {
-                Aws { config, profile, identity: OnceCell::new(), s3: OnceLock::new(), $($name: OnceLock::new(),)* }
+                Aws { config, profile, role: None, identity: OnceCell::new(), s3: OnceLock::new(), $($name: OnceLock::new(),)* }
             }
 
             $(
@@ -85,6 +102,7 @@ clients! {
     secretsmanager: aws_sdk_secretsmanager,
     sns: aws_sdk_sns,
     sqs: aws_sdk_sqs,
+    ssm: aws_sdk_ssm,
     sts: aws_sdk_sts,
 }
 
@@ -94,7 +112,8 @@ pub const FALLBACK_REGION: &str = "us-east-1";
 impl Aws {
     /// Load the standard configuration chain. Makes no network call, but refuses a
     /// profile that is not defined. An explicit profile (`--profile`, or `AWS_PROFILE`)
-    /// wins over keys in the environment, as on the AWS CLI's command line.
+    /// wins over keys in the environment, as on the AWS CLI's command line. With a
+    /// role, what the chain finds only serves to assume it.
     pub async fn load(opts: &AwsOptions) -> Result<Self, ConnectError> {
         let mut loader =
             aws_config::defaults(BehaviorVersion::latest()).http_client(https_client()).retry_config(retry_config()).timeout_config(
@@ -105,8 +124,22 @@ impl Aws {
             );
         let profile = opts.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok()).filter(|p| !p.is_empty());
         if let Some(name) = &profile {
-            check_profile(name).await?;
-            let provider_config = aws_config::provider_config::ProviderConfig::default().with_http_client(https_client());
+            check_profile(name, opts.named_in.as_deref()).await?;
+            // A profile that assumes a role calls STS, which needs the run's region.
+            let region = match &opts.region {
+                Some(r) => Region::new(r.clone()),
+                // Not the default region chain: its instance-metadata step builds a client
+                // without our HTTPS client.
+                None => aws_config::meta::region::RegionProviderChain::first_try(
+                    aws_config::environment::region::EnvironmentVariableRegionProvider::new(),
+                )
+                .or_else(aws_config::profile::region::ProfileFileRegionProvider::builder().profile_name(name).build())
+                .region()
+                .await
+                .unwrap_or(Region::from_static(FALLBACK_REGION)),
+            };
+            let provider_config =
+                aws_config::provider_config::ProviderConfig::default().with_http_client(https_client()).with_region(Some(region));
             let credentials =
                 aws_config::profile::ProfileFileCredentialsProvider::builder().configure(&provider_config).profile_name(name).build();
             loader = loader.profile_name(name).credentials_provider(credentials);
@@ -118,7 +151,15 @@ impl Aws {
         if config.region().is_none() {
             config = config.into_builder().region(Region::from_static(FALLBACK_REGION)).build();
         }
-        Ok(Self::from_config(config, profile.unwrap_or_else(|| "default".into())))
+        if let Some(role) = &opts.role {
+            config = assume(config, role).await;
+        }
+        let mut aws = Self::from_config(config, profile.unwrap_or_else(|| "default".into()));
+        aws.role = opts.role.as_ref().map(|r| match &opts.named_in {
+            Some(place) => format!("{} ({place})", r.arn),
+            None => r.arn.clone(),
+        });
+        Ok(aws)
     }
 
     /// Where STS calls go: the configured endpoint, else the region's.
@@ -149,6 +190,9 @@ impl Aws {
                         let mut err = classify(&endpoint, "GetCallerIdentity", &e, &self.profile);
                         if let ConnectError::Timeout { after, .. } = &mut err {
                             *after = attempt;
+                        }
+                        if let ConnectError::AssumeRole { role, .. } = &mut err {
+                            role.clone_from(&self.role);
                         }
                         Err(err)
                     }
@@ -213,15 +257,39 @@ pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient 
     aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
 }
 
-/// A profile named on the command line or in AWS_PROFILE must exist: otherwise the SDK
-/// falls back to other sources and the error talks about instance metadata.
-async fn check_profile(name: &str) -> Result<(), ConnectError> {
+/// The role's temporary credentials in place of the chain's, which become their source.
+/// The clients' identity cache keeps them and asks STS again before they expire, so a
+/// run longer than the session goes on. STS is reached like every other service (the
+/// same HTTPS client, endpoint override, retries).
+async fn assume(config: SdkConfig, role: &AssumeRole) -> SdkConfig {
+    let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.arn).configure(&config).session_name(&role.session_name);
+    if let Some(id) = &role.external_id {
+        builder = builder.external_id(id);
+    }
+    if let Some(length) = role.duration {
+        builder = builder.session_length(length);
+    }
+    let provider = builder.build().await;
+    config.into_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider)).build()
+}
+
+/// A profile named on the command line, in AWS_PROFILE or in infra.toml must exist:
+/// otherwise the SDK falls back to other sources and the error talks about instance
+/// metadata.
+async fn check_profile(name: &str, named_in: Option<&str>) -> Result<(), ConnectError> {
     use aws_types::os_shim_internal::{Env, Fs};
     let files = aws_runtime::env_config::file::EnvConfigFiles::default();
     let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None).await;
     match set {
         Ok(set) if set.get_profile(name).is_some() => Ok(()),
-        _ => Err(ConnectError::NoProfile { profile: name.to_string(), files: connect::profile_files() }),
+        _ => Err(ConnectError::NoProfile {
+            profile: name.to_string(),
+            files: connect::profile_files(),
+            change: match named_in {
+                Some(place) => format!("`profile` in {place}"),
+                None => "--profile / AWS_PROFILE".into(),
+            },
+        }),
     }
 }
 

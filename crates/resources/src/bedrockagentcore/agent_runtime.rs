@@ -19,7 +19,7 @@ use crate::{Created, Ctx, Example, Identity, Observed, Poll, Problem, Resource, 
 
 props! {
     pub struct AgentRuntimeProps {
-        name: String => required, replace, check(Check::Name { what: "agent runtime name", min: 1, max: 48, chars: Chars::AlnumUnderscore });
+        name: String => required, replace, check(Check::Name { what: "agent runtime name", min: 1, max: 48, chars: Chars::AgentRuntime });
         /// The image to run: `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG`.
         container_uri: String => required;
         /// The role the agent runs as (it pulls the image and calls models).
@@ -29,7 +29,7 @@ props! {
         subnets: Vec<String> => default([]);
         security_groups: Vec<String> => default([]);
         environment: BTreeMap<String, String> => default({});
-        description: Option<String> => optional, check(Check::MaxLen(1200));
+        description: Option<String> => optional, check(Check::Name { what: "description", min: 1, max: 1200, chars: Chars::Any });
         /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
         tags: Tags => default({});
     }

@@ -34,7 +34,7 @@ props! {
         default_root_object: Option<String> => optional;
         origin: S3Origin => required;
         /// `PriceClass_100`, `PriceClass_200` or `PriceClass_All`.
-        price_class: String => default("PriceClass_100"), check(Check::OneOf(&["PriceClass_100", "PriceClass_200", "PriceClass_All"]));
+        price_class: String => default("PriceClass_100"), check(Check::OneOf(&["PriceClass_100", "PriceClass_200", "PriceClass_All", "None"]));
         /// `allow-all`, `redirect-to-https` or `https-only`.
         viewer_protocol_policy: String => default("redirect-to-https"), check(Check::OneOf(&["allow-all", "redirect-to-https", "https-only"]));
         /// Managed policy `CachingOptimized` by default.

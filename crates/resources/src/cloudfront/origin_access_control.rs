@@ -16,11 +16,12 @@ props! {
         /// Unique in the account.
         name: String => required, check(Check::MaxLen(64));
         description: Option<String> => optional, check(Check::MaxLen(256));
-        /// `s3`, `mediastore`, `lambda` or `mediapackagev2`.
-        origin_type: String => default("s3"), replace, check(Check::OneOf(&["s3", "mediastore", "lambda", "mediapackagev2"]));
+        /// `s3`, `mediastore`, `lambda` or `mediapackagev2`. Changed in place: the id, which
+        /// distributions and bucket policies name, stays.
+        origin_type: String => default("s3"), check(Check::OneOf(&["s3", "mediastore", "lambda", "mediapackagev2"]));
         /// `always`, `never` or `no-override`.
-        signing_behavior: String => default("always"), check(Check::OneOf(&["always", "never", "no-override"]));
-        signing_protocol: String => default("sigv4"), check(Check::OneOf(&["sigv4"]));
+        signing_behavior: String => default("always"), check(Check::OneOf(&["always", "never", "no-override", "always-amz-auth"]));
+        signing_protocol: String => default("sigv4"), check(Check::OneOf(&["sigv4", "sigv4a"]));
     }
 }
 
@@ -44,9 +45,9 @@ impl Resource for OriginAccessControl {
     const IDENTITY: Identity = Identity::Unique(&["name"]);
     const EXAMPLE: Example = Example {
         manifest: "\n[resources.example]\ntype = \"cloudfront.origin_access_control\"\nname = \"conformance-oac\"\ndescription = \"Site bucket\"\n",
-        updates: &["description = \"Site bucket, changed\"", "signing_behavior = \"no-override\""],
-        replace: Some("origin_type = \"mediastore\""),
-        skip: &[],
+        updates: &["description = \"Site bucket, changed\"", "signing_behavior = \"no-override\"", "origin_type = \"mediastore\""],
+        replace: None,
+        skip: &[(crate::Skip::Replace, "every property of an origin access control changes in place")],
     };
 
     async fn find(&self, cx: &Ctx<'_>, p: &OacProps) -> Result<Option<String>, ResourceError> {

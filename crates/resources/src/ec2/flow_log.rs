@@ -14,23 +14,30 @@ use crate::{Created, Ctx, Example, Identity, Observed, Problem, Resource, Resour
 
 props! {
     pub struct FlowLogProps {
-        /// The VPC's (subnet's, interface's) id.
+        /// The VPC's (subnet's, interface's, transit gateway's ...) id.
         resource_id: String => required, replace;
-        resource_type: String => default("VPC"), replace, check(Check::OneOf(&["VPC", "Subnet", "NetworkInterface"]));
-        /// `ALL`, `ACCEPT` or `REJECT`.
+        resource_type: String => default("VPC"), replace, check(Check::OneOf(&[
+            "VPC", "Subnet", "NetworkInterface", "TransitGateway", "TransitGatewayAttachment", "RegionalNatGateway",
+        ]));
+        /// `ALL`, `ACCEPT` or `REJECT` (transit gateways log all traffic: not sent for them).
         traffic_type: String => default("ALL"), replace, check(Check::OneOf(&["ALL", "ACCEPT", "REJECT"]));
-        log_destination_type: String => default("cloud-watch-logs"), replace, check(Check::OneOf(&["cloud-watch-logs", "s3"]));
+        log_destination_type: String => default("cloud-watch-logs"), replace, check(Check::OneOf(&["cloud-watch-logs", "s3", "kinesis-data-firehose"]));
         /// CloudWatch Logs: the log group's name.
         log_group_name: Option<String> => optional, replace;
         /// CloudWatch Logs: the role that lets the service write to the group.
         deliver_logs_permission_arn: Option<String> => optional, replace, check(Check::Arn);
-        /// S3: the bucket's ARN (with an optional `/prefix`).
+        /// S3: the bucket's ARN (with an optional `/prefix`); Firehose: the delivery stream's ARN.
         log_destination: Option<String> => optional, replace;
-        /// Seconds per aggregation: 60 or 600.
+        /// Seconds per aggregation: 60 or 600 (60 for transit gateways).
         max_aggregation_interval: i64 => default(600), replace, check(Check::OneOfInt(&[60, 600]));
         /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
         tags: Tags => default({});
     }
+}
+
+/// Transit gateway flow logs take no traffic type (CreateFlowLogs refuses one).
+fn transit_gateway(p: &FlowLogProps) -> bool {
+    p.resource_type.starts_with("TransitGateway")
 }
 
 attrs! {
@@ -98,7 +105,13 @@ deliver_logs_permission_arn = "${resources.role.arn}"
             )];
         }
         if !logs && p.log_destination.is_none() {
-            return vec![("log_destination".into(), "delivery to S3 needs log_destination (the bucket's ARN)".into())];
+            return vec![(
+                "log_destination".into(),
+                "delivery to S3 or Firehose needs log_destination (the bucket's or delivery stream's ARN)".into(),
+            )];
+        }
+        if transit_gateway(p) && p.max_aggregation_interval != 60 {
+            return vec![("max_aggregation_interval".into(), "a transit gateway's flow log aggregates over 60 seconds".into())];
         }
         Vec::new()
     }
@@ -115,7 +128,7 @@ deliver_logs_permission_arn = "${resources.role.arn}"
             .create_flow_logs()
             .resource_ids(&p.resource_id)
             .resource_type(FlowLogsResourceType::from(p.resource_type.as_str()))
-            .traffic_type(TrafficType::from(p.traffic_type.as_str()))
+            .set_traffic_type((!transit_gateway(p)).then(|| TrafficType::from(p.traffic_type.as_str())))
             .log_destination_type(LogDestinationType::from(p.log_destination_type.as_str()))
             .set_log_group_name(p.log_group_name.clone())
             .set_deliver_logs_permission_arn(p.deliver_logs_permission_arn.clone())

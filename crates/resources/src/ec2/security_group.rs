@@ -12,6 +12,7 @@ use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType};
 use super::{live_tags, sync_tags, tag_spec};
 use crate::aws::SdkResultExt;
 use crate::schema::check::rules;
+use crate::schema::check::Chars;
 use crate::schema::Check;
 use crate::tags::Tags;
 use crate::{attrs, props};
@@ -32,7 +33,7 @@ props! {
 props! {
     pub struct SecurityGroupProps {
         name: String => required, replace, check(rules::SECURITY_GROUP);
-        description: String => default("Managed by infra"), replace, check(Check::MaxLen(255));
+        description: String => default("Managed by infra"), replace, check(Check::Name { what: "description", min: 0, max: 255, chars: Chars::SecurityGroup });
         vpc_id: String => required, replace;
         ingress: Vec<Rule> => default([]);
         /// Defaults to AWS's own default: all traffic out.

@@ -1,10 +1,13 @@
 //! `ec2.security_group_rule`: one ingress or egress rule of a security group whose
 //! source (or destination) is another security group or a CIDR block. Separate from
 //! the group, as AWS models rules, so two groups that admit each other are not a cycle.
-//! A rule cannot change in place: any change is a replace.
+//! A rule keeps its id through a change of anything but its group and direction.
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{IpPermission, IpRange, SecurityGroupRule as Live, UserIdGroupPair};
+use aws_sdk_ec2::types::{
+    IpPermission, IpRange, SecurityGroupRule as Live, SecurityGroupRuleDescription, SecurityGroupRuleRequest, SecurityGroupRuleUpdate,
+    UserIdGroupPair,
+};
 
 use super::filter;
 use crate::aws::SdkResultExt;
@@ -20,14 +23,14 @@ props! {
         /// `ingress` or `egress`.
         direction: String => default("ingress"), replace, check(Check::OneOf(&["ingress", "egress"]));
         /// `tcp`, `udp`, `icmp`, or `-1` for all traffic.
-        protocol: String => default("tcp"), replace, check(Check::OneOf(&["tcp", "udp", "icmp", "-1"]));
-        from_port: i64 => default(0), replace, check(rules::PORT);
-        to_port: i64 => default(0), replace, check(rules::PORT);
+        protocol: String => default("tcp"), check(Check::OneOf(&["tcp", "udp", "icmp", "-1"]));
+        from_port: i64 => default(0), check(rules::PORT);
+        to_port: i64 => default(0), check(rules::PORT);
         /// The other group: traffic from (ingress) or to (egress) its members.
-        source_security_group_id: Option<String> => optional, replace;
+        source_security_group_id: Option<String> => optional;
         /// Or a CIDR block.
-        cidr_block: Option<String> => optional, replace, check(Check::Cidr);
-        description: Option<String> => optional, replace, check(Check::MaxLen(255));
+        cidr_block: Option<String> => optional, check(Check::Cidr);
+        description: Option<String> => optional, check(Check::MaxLen(255));
     }
 }
 
@@ -113,9 +116,14 @@ from_port = 5432
 to_port = 5432
 source_security_group_id = "${resources.lambda_sg.id}"
 "#,
-        updates: &[],
-        replace: Some("from_port = 5433\nto_port = 5433"),
-        skip: &[(crate::Skip::Update, "a rule has nothing that changes in place: every change is a replace")],
+        updates: &[
+            "description = \"PostgreSQL from the Lambda functions\"",
+            "from_port = 5433\nto_port = 5433",
+            "protocol = \"udp\"",
+            "source_security_group_id = \"${resources.rds_sg.id}\"",
+        ],
+        replace: Some("direction = \"egress\""),
+        skip: &[],
     };
 
     fn check(&self, p: &SecurityGroupRuleProps) -> Vec<Problem> {
@@ -173,11 +181,39 @@ source_security_group_id = "${resources.lambda_sg.id}"
 
     async fn update(
         &self,
-        _cx: &Ctx<'_>,
-        _id: &str,
-        _old: &SecurityGroupRuleProps,
-        _new: &SecurityGroupRuleProps,
+        cx: &Ctx<'_>,
+        id: &str,
+        old: &SecurityGroupRuleProps,
+        new: &SecurityGroupRuleProps,
     ) -> Result<Option<SecurityGroupRuleAttrs>, ResourceError> {
+        let ec2 = cx.aws.ec2();
+        let group = &new.security_group_id;
+        let only_description = SecurityGroupRuleProps { description: new.description.clone(), ..old.clone() } == *new;
+        if !only_description {
+            // The whole rule is sent: a description left out is removed.
+            let all = new.protocol == "-1";
+            let rule = SecurityGroupRuleRequest::builder()
+                .ip_protocol(&new.protocol)
+                .from_port(if all { -1 } else { new.from_port as i32 })
+                .to_port(if all { -1 } else { new.to_port as i32 })
+                .set_referenced_group_id(new.source_security_group_id.clone())
+                .set_cidr_ipv4(new.cidr_block.clone())
+                .set_description(new.description.clone())
+                .build();
+            let update = SecurityGroupRuleUpdate::builder().security_group_rule_id(id).security_group_rule(rule).build();
+            ec2.modify_security_group_rules().group_id(group).security_group_rules(update).send().await.api("ModifySecurityGroupRules")?;
+        } else if old.description != new.description {
+            // Without a description AWS removes the rule's.
+            let described =
+                SecurityGroupRuleDescription::builder().security_group_rule_id(id).set_description(new.description.clone()).build();
+            if new.direction == "egress" {
+                let req = ec2.update_security_group_rule_descriptions_egress().group_id(group).security_group_rule_descriptions(described);
+                req.send().await.api("UpdateSecurityGroupRuleDescriptionsEgress")?;
+            } else {
+                let req = ec2.update_security_group_rule_descriptions_ingress().group_id(group).security_group_rule_descriptions(described);
+                req.send().await.api("UpdateSecurityGroupRuleDescriptionsIngress")?;
+            }
+        }
         Ok(None)
     }
 

@@ -21,10 +21,12 @@ props! {
         vpc_id: String => required, replace;
         /// `com.amazonaws.REGION.SERVICE`, e.g. `com.amazonaws.${aws.region}.s3`.
         service_name: String => required, replace;
-        vpc_endpoint_type: String => default("Gateway"), replace, check(Check::OneOf(&["Gateway", "Interface"]));
+        /// `Gateway`, `Interface` or `GatewayLoadBalancer` (to a Gateway Load Balancer's
+        /// endpoint service, in one subnet).
+        vpc_endpoint_type: String => default("Gateway"), replace, check(Check::OneOf(&["Gateway", "Interface", "GatewayLoadBalancer"]));
         /// Gateway: the route tables that get a route to the service.
         route_table_ids: Vec<String> => default([]);
-        /// Interface: one network interface per subnet.
+        /// Interface (and GatewayLoadBalancer): one network interface per subnet.
         subnet_ids: Vec<String> => default([]);
         /// Interface: who may reach the interfaces.
         security_group_ids: Vec<String> => default([]);
@@ -141,6 +143,12 @@ private_dns_enabled = true
                 "an Interface endpoint takes subnet_ids and security_group_ids, not route tables".into(),
             )];
         }
+        if p.vpc_endpoint_type == "GatewayLoadBalancer" && (!p.security_group_ids.is_empty() || p.private_dns_enabled) {
+            return vec![(
+                "vpc_endpoint_type".into(),
+                "a GatewayLoadBalancer endpoint takes subnet_ids only, not security groups or private DNS".into(),
+            )];
+        }
         Vec::new()
     }
 
@@ -159,6 +167,7 @@ private_dns_enabled = true
 
     async fn create(&self, cx: &Ctx<'_>, p: &VpcEndpointProps) -> Result<Created<VpcEndpointAttrs>, ResourceError> {
         let interface = p.vpc_endpoint_type == "Interface";
+        let gateway = p.vpc_endpoint_type == "Gateway";
         let out = cx
             .aws
             .ec2()
@@ -166,8 +175,8 @@ private_dns_enabled = true
             .vpc_id(&p.vpc_id)
             .service_name(&p.service_name)
             .vpc_endpoint_type(VpcEndpointType::from(p.vpc_endpoint_type.as_str()))
-            .set_route_table_ids((!interface).then(|| p.route_table_ids.clone()))
-            .set_subnet_ids(interface.then(|| p.subnet_ids.clone()))
+            .set_route_table_ids(gateway.then(|| p.route_table_ids.clone()))
+            .set_subnet_ids((!gateway).then(|| p.subnet_ids.clone()))
             .set_security_group_ids(interface.then(|| p.security_group_ids.clone()))
             .set_private_dns_enabled(interface.then_some(p.private_dns_enabled))
             .set_policy_document(p.policy.as_ref().map(Value::to_string))

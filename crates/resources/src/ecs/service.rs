@@ -1,7 +1,7 @@
 //! `ecs.service`: keeps `desired_count` tasks of a task definition running on Fargate
 //! in private subnets, registered with load balancer target groups, with the deployment
-//! circuit breaker. Pointing it at a new task definition revision is an update (a
-//! rolling deployment); the load balancer attachment is fixed at create.
+//! circuit breaker. Pointing it at a new task definition revision or at other target
+//! groups is an update (a rolling deployment: new tasks start before old ones stop).
 
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
@@ -37,7 +37,8 @@ props! {
         security_groups: Vec<String> => default([]);
         /// Give tasks a public address (public subnets without a NAT only).
         assign_public_ip: bool => default(false);
-        load_balancers: Vec<LoadBalancer> => default([]), replace;
+        /// Changing them is a rolling deployment, not a new service.
+        load_balancers: Vec<LoadBalancer> => default([]);
         /// Seconds a new task's failing load balancer health checks are ignored.
         health_check_grace_period_seconds: Option<i64> => optional, check(Check::Range { min: 0, max: 2147483647 });
         /// Stop a deployment whose tasks keep failing to start ...
@@ -65,6 +66,14 @@ fn network(p: &ServiceProps) -> Result<NetworkConfiguration, ResourceError> {
         .assign_public_ip(if p.assign_public_ip { AssignPublicIp::Enabled } else { AssignPublicIp::Disabled })
         .build()?;
     Ok(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
+}
+
+fn load_balancer(lb: &LoadBalancer) -> SdkLoadBalancer {
+    SdkLoadBalancer::builder()
+        .target_group_arn(&lb.target_group_arn)
+        .container_name(&lb.container_name)
+        .container_port(lb.container_port as i32)
+        .build()
 }
 
 fn deployment(p: &ServiceProps) -> DeploymentConfiguration {
@@ -113,6 +122,42 @@ vpc_id = "${resources.vpc.id}"
 cidr_block = "10.81.1.0/24"
 availability_zone = "us-east-1a"
 
+[resources.subnet_b]
+type = "ec2.subnet"
+vpc_id = "${resources.vpc.id}"
+cidr_block = "10.81.2.0/24"
+availability_zone = "us-east-1b"
+
+[resources.alb]
+type = "elbv2.load_balancer"
+name = "conformance-svc"
+subnets = ["${resources.subnet.id}", "${resources.subnet_b.id}"]
+
+[resources.blue]
+type = "elbv2.target_group"
+name = "conformance-svc-blue"
+port = 8000
+vpc_id = "${resources.vpc.id}"
+
+[resources.green]
+type = "elbv2.target_group"
+name = "conformance-svc-green"
+port = 8000
+vpc_id = "${resources.vpc.id}"
+
+[resources.http]
+type = "elbv2.listener"
+load_balancer_arn = "${resources.alb.arn}"
+port = 80
+default_action = { forward = "${resources.blue.arn}" }
+
+[resources.green_rule]
+type = "elbv2.listener_rule"
+listener_arn = "${resources.http.arn}"
+priority = 10
+path_patterns = ["/green/*"]
+action = { forward = "${resources.green.arn}" }
+
 [resources.cluster]
 type = "ecs.cluster"
 name = "conformance-svc"
@@ -133,8 +178,15 @@ name = "api"
 cluster = "${resources.cluster.name}"
 task_definition = "${resources.task.arn}"
 subnets = ["${resources.subnet.id}"]
+load_balancers = [{ target_group_arn = "${resources.blue.arn}", container_name = "api", container_port = 8000 }]
+# ECS takes only target groups a load balancer already forwards to.
+depends_on = ["resources.http", "resources.green_rule"]
 "#,
-        updates: &["desired_count = 2", "task_definition = \"${resources.task2.arn}\""],
+        updates: &[
+            "desired_count = 2",
+            "task_definition = \"${resources.task2.arn}\"",
+            "load_balancers = [{ target_group_arn = \"${resources.green.arn}\", container_name = \"api\", container_port = 8000 }]",
+        ],
         replace: Some("name = \"api-2\""),
         skip: &[],
     };
@@ -165,13 +217,7 @@ subnets = ["${resources.subnet.id}"]
             .set_tags((!p.tags.is_empty()).then(|| sdk_tags(&p.tags)))
             .set_client_token(cx.token.map(str::to_string));
         for lb in &p.load_balancers {
-            req = req.load_balancers(
-                SdkLoadBalancer::builder()
-                    .target_group_arn(&lb.target_group_arn)
-                    .container_name(&lb.container_name)
-                    .container_port(lb.container_port as i32)
-                    .build(),
-            );
+            req = req.load_balancers(load_balancer(lb));
         }
         let out = req.send().await.api("CreateService")?;
         let arn = out.service().and_then(|s| s.service_arn()).unwrap_or_default().to_string();
@@ -210,6 +256,9 @@ subnets = ["${resources.subnet.id}"]
 
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &ServiceProps, new: &ServiceProps) -> Result<Option<ServiceAttrs>, ResourceError> {
         if tags::changed_besides_tags(old, new, |p| &mut p.tags) {
+            // Sent only when changed: an empty list detaches every target group, and
+            // sending the attachment starts a deployment.
+            let load_balancers = (old.load_balancers != new.load_balancers).then(|| new.load_balancers.iter().map(load_balancer).collect());
             cx.aws
                 .ecs()
                 .update_service()
@@ -220,6 +269,7 @@ subnets = ["${resources.subnet.id}"]
                 .network_configuration(network(new)?)
                 .deployment_configuration(deployment(new))
                 .set_health_check_grace_period_seconds(new.health_check_grace_period_seconds.map(|s| s as i32))
+                .set_load_balancers(load_balancers)
                 .send()
                 .await
                 .api("UpdateService")?;

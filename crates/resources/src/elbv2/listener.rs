@@ -20,7 +20,7 @@ props! {
     pub struct ListenerProps {
         load_balancer_arn: String => required, replace, check(Check::Arn);
         port: i64 => required, check(Check::Range { min: 1, max: 65535 });
-        protocol: String => default("HTTP"), check(Check::OneOf(&["HTTP", "HTTPS", "TCP", "TLS"]));
+        protocol: String => default("HTTP"), check(Check::OneOf(&["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "QUIC", "TCP_QUIC"]));
         /// The certificate (ACM ARN) an HTTPS listener presents.
         certificate_arn: Option<String> => optional, check(Check::Arn);
         /// HTTPS: the TLS policy; none: AWS's recommended TLS 1.3/1.2 policy.

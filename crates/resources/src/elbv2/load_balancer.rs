@@ -10,15 +10,16 @@ use crate::aws::SdkResultExt;
 use crate::schema::check::{Chars, Check};
 use crate::tags::Tags;
 use crate::{attrs, props};
-use crate::{Created, Ctx, Example, Identity, Observed, Resource, ResourceError};
+use crate::{Created, Ctx, Example, Identity, Observed, Problem, Resource, ResourceError};
 
 props! {
     pub struct LoadBalancerProps {
         name: String => required, replace, check(Check::Name { what: "load balancer name", min: 1, max: 32, chars: Chars::AlnumDash });
-        /// `internet-facing` or `internal`.
+        /// `internet-facing` or `internal` (not sent for a Gateway Load Balancer, which has none).
         scheme: String => default("internet-facing"), replace, check(Check::OneOf(&["internet-facing", "internal"]));
-        /// `application` (HTTP/HTTPS, path rules) or `network`.
-        load_balancer_type: String => default("application"), replace, check(Check::OneOf(&["application", "network"]));
+        /// `application` (HTTP/HTTPS, path rules), `network` or `gateway` (GENEVE to
+        /// appliances; no security groups).
+        load_balancer_type: String => default("application"), replace, check(Check::OneOf(&["application", "network", "gateway"]));
         /// At least two, in different zones (public subnets for `internet-facing`).
         subnets: Vec<String> => required;
         security_groups: Vec<String> => default([]);
@@ -41,6 +42,11 @@ attrs! {
 }
 
 pub struct LoadBalancer;
+
+/// A Gateway Load Balancer: CreateLoadBalancer refuses a scheme and security groups for it.
+fn gateway(p: &LoadBalancerProps) -> bool {
+    p.load_balancer_type == "gateway"
+}
 
 fn attrs(lb: &SdkLoadBalancer) -> LoadBalancerAttrs {
     let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
@@ -119,6 +125,13 @@ subnets = ["${resources.a.id}", "${resources.b.id}"]
         vec![("name", p.name.clone())]
     }
 
+    fn check(&self, p: &LoadBalancerProps) -> Vec<Problem> {
+        if gateway(p) && !p.security_groups.is_empty() {
+            return vec![("security_groups".into(), "a Gateway Load Balancer takes no security groups".into())];
+        }
+        Vec::new()
+    }
+
     fn prepare(&self, p: &mut LoadBalancerProps, _cx: &crate::PrepareCx<'_>) -> Result<(), ResourceError> {
         p.subnets.sort();
         p.security_groups.sort();
@@ -135,7 +148,7 @@ subnets = ["${resources.a.id}", "${resources.b.id}"]
             .elbv2()
             .create_load_balancer()
             .name(&p.name)
-            .scheme(LoadBalancerSchemeEnum::from(p.scheme.as_str()))
+            .set_scheme((!gateway(p)).then(|| LoadBalancerSchemeEnum::from(p.scheme.as_str())))
             .r#type(LoadBalancerTypeEnum::from(p.load_balancer_type.as_str()))
             .set_subnets(Some(p.subnets.clone()))
             .set_security_groups((!p.security_groups.is_empty()).then(|| p.security_groups.clone()))
@@ -162,7 +175,7 @@ subnets = ["${resources.a.id}", "${resources.b.id}"]
         security_groups.sort();
         let props = LoadBalancerProps {
             name: lb.load_balancer_name().unwrap_or(&p.name).to_string(),
-            scheme: lb.scheme().map(|s| s.as_str().to_string()).unwrap_or_else(|| p.scheme.clone()),
+            scheme: lb.scheme().filter(|_| !gateway(p)).map(|s| s.as_str().to_string()).unwrap_or_else(|| p.scheme.clone()),
             load_balancer_type: lb.r#type().map(|t| t.as_str().to_string()).unwrap_or_else(|| p.load_balancer_type.clone()),
             subnets,
             security_groups,

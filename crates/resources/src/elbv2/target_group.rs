@@ -16,7 +16,7 @@ props! {
     pub struct TargetGroupProps {
         name: String => required, replace, check(Check::Name { what: "target group name", min: 1, max: 32, chars: Chars::AlnumDash });
         port: i64 => required, replace, check(Check::Range { min: 1, max: 65535 });
-        protocol: String => default("HTTP"), replace, check(Check::OneOf(&["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP"]));
+        protocol: String => default("HTTP"), replace, check(Check::OneOf(&["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "QUIC", "TCP_QUIC", "GENEVE"]));
         vpc_id: String => required, replace;
         /// `ip` for Fargate tasks, `instance` for EC2, `lambda`.
         target_type: String => default("ip"), replace, check(Check::OneOf(&["ip", "instance", "lambda", "alb"]));

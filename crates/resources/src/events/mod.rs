@@ -1,6 +1,7 @@
 //! Amazon EventBridge: rules (an event pattern or a schedule) on an event bus, and the
 //! targets they deliver to (CloudWatch Logs, Lambda, SQS, ...).
 
+pub mod event_bus;
 pub mod rule;
 pub mod target;
 

@@ -22,7 +22,7 @@ props! {
         event_pattern: Option<Value> => optional;
         /// `rate(5 minutes)` or `cron(...)`; default bus only.
         schedule_expression: Option<String> => optional;
-        state: String => default("ENABLED"), check(Check::OneOf(&["ENABLED", "DISABLED"]));
+        state: String => default("ENABLED"), check(Check::OneOf(&["ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"]));
         /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
         tags: Tags => default({});
     }

@@ -1,3 +1,5 @@
 //! AWS IAM: roles.
 
+pub mod instance_profile;
+pub mod policy;
 pub mod role;

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::aws::SdkResultExt;
 use crate::schema::check::rules;
+use crate::schema::check::Chars;
 use crate::schema::Check;
 use crate::tags::{self, Tags};
 use crate::{attrs, props};
@@ -21,7 +22,7 @@ props! {
         name: String => required, replace, check(rules::IAM_ROLE);
         /// Trust policy: who may assume the role, written as a TOML table.
         assume_role_policy: Value => required;
-        description: Option<String> => optional, check(Check::MaxLen(1000));
+        description: Option<String> => optional, check(Check::Name { what: "description", min: 0, max: 1000, chars: Chars::Latin1 });
         /// ARNs of managed policies to attach.
         managed_policy_arns: Vec<String> => default([]), check(Check::Arn);
         /// Inline policies by name.

@@ -4,14 +4,15 @@
 use async_trait::async_trait;
 
 use crate::aws::SdkResultExt;
+use crate::schema::check::Chars;
 use crate::schema::Check;
 use crate::{attrs, props};
-use crate::{Created, Ctx, Example, Identity, Observed, Problem, Resource, ResourceError};
+use crate::{Created, Ctx, Example, Identity, Observed, Resource, ResourceError};
 
 props! {
     pub struct AliasProps {
         /// Starts with `alias/`; `alias/aws/` is AWS's own.
-        name: String => required, replace, check(Check::MaxLen(256));
+        name: String => required, replace, check(Check::Name { what: "alias", min: 7, max: 256, chars: Chars::KmsAlias });
         /// The key's id or ARN.
         target_key_id: String => required;
     }
@@ -58,17 +59,6 @@ target_key_id = "${resources.key.key_id}"
 
     fn early(&self, p: &AliasProps, at: &crate::Caller) -> Vec<(&'static str, String)> {
         vec![("name", p.name.clone()), ("arn", format!("arn:{}:kms:{}:{}:{}", at.partition, at.region, at.account_id, p.name))]
-    }
-
-    fn check(&self, p: &AliasProps) -> Vec<Problem> {
-        let rest = p.name.strip_prefix("alias/").unwrap_or_default();
-        if rest.is_empty() || rest.starts_with("aws/") || !rest.chars().all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c)) {
-            return vec![(
-                "name".into(),
-                format!("alias `{}` must be `alias/` then letters, digits, `/`, `_` or `-` (not `alias/aws/`)", p.name),
-            )];
-        }
-        Vec::new()
     }
 
     async fn create(&self, cx: &Ctx<'_>, p: &AliasProps) -> Result<Created<AliasAttrs>, ResourceError> {

@@ -10,7 +10,7 @@ use crate::aws::SdkResultExt;
 use crate::schema::Check;
 use crate::tags::{self, Tags};
 use crate::{attrs, props};
-use crate::{Created, Ctx, Example, Identity, Observed, Resource, ResourceError};
+use crate::{Created, Ctx, Example, Identity, Observed, Resource, ResourceError, Skip};
 
 props! {
     pub struct KeyProps {
@@ -21,8 +21,11 @@ props! {
         policy: Option<Value> => optional;
         /// Days between `down` and the key's actual deletion (7 to 30).
         deletion_window_days: i64 => default(30), check(Check::Range { min: 7, max: 30 });
-        key_usage: String => default("ENCRYPT_DECRYPT"), replace, check(Check::OneOf(&["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC"]));
-        key_spec: String => default("SYMMETRIC_DEFAULT"), replace;
+        /// What the key is for. AWS cannot change it, and a new key could not read what
+        /// this one encrypted or signed: a change is refused (declare a new key instead).
+        key_usage: String => default("ENCRYPT_DECRYPT"), immutable, check(Check::OneOf(&["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"]));
+        /// The key's kind (`SYMMETRIC_DEFAULT`, `RSA_2048`, `HMAC_256`, ...); fixed like `key_usage`.
+        key_spec: String => default("SYMMETRIC_DEFAULT"), immutable;
         /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
         tags: Tags => default({});
     }
@@ -77,8 +80,12 @@ deletion_window_days = 7
             "enable_key_rotation = false",
             "policy = { Version = \"2012-10-17\", Statement = [{ Sid = \"Root\", Effect = \"Allow\", Principal = { AWS = \"arn:aws:iam::${aws.account_id}:root\" }, Action = \"kms:*\", Resource = \"*\" }] }",
         ],
-        replace: Some("key_usage = \"GENERATE_VERIFY_MAC\"\nkey_spec = \"HMAC_256\""),
-        skip: &[],
+        replace: None,
+        skip: &[(
+            Skip::Replace,
+            "no change replaces a key: key_usage and key_spec cannot change at all and are refused; \
+             `up --replace` replaces one (tests/integration/lifecycle.rs)",
+        )],
     };
 
     /// Keys have no name: the tags say which one this state created.

@@ -39,7 +39,7 @@ props! {
         role: String => required, check(Check::Arn);
         runtime: String => default("python3.12");
         /// `file.function` for Python, `file.export` for Node.js.
-        handler: String => required, check(Check::MaxLen(128));
+        handler: String => required, check(Check::Name { what: "handler", min: 1, max: 128, chars: crate::schema::check::Chars::NoSpace });
         /// Directory holding the code, relative to the module file.
         code_dir: String => required;
         /// Upload the package to this bucket (key `<name>/<sha256>.zip`) instead of
@@ -52,8 +52,9 @@ props! {
         environment: BTreeMap<String, String> => default({});
         description: Option<String> => optional, check(Check::MaxLen(256));
         vpc_config: Option<VpcConfig> => optional;
-        /// `x86_64` or `arm64` (Graviton: cheaper per millisecond).
-        architecture: String => default("x86_64"), replace, check(Check::OneOf(&["x86_64", "arm64"]));
+        /// `x86_64` or `arm64` (Graviton: cheaper per millisecond). Changed in place,
+        /// with the code sent again; the code and its layers must run on it.
+        architecture: String => default("x86_64"), check(Check::OneOf(&["x86_64", "arm64"]));
         /// `Active` sends traces to X-Ray; `PassThrough` only forwards an incoming trace.
         tracing_mode: String => default("PassThrough"), check(Check::OneOf(&["Active", "PassThrough"]));
         /// Concurrent executions kept for (and limited to) this function.
@@ -86,18 +87,36 @@ fn vpc(v: &VpcConfig) -> aws_sdk_lambda::types::VpcConfig {
 }
 
 impl Function {
+    /// Refused (409) while another change to the function is in progress: retried.
     async fn set_concurrency(cx: &Ctx<'_>, name: &str, n: Option<i64>) -> Result<(), ResourceError> {
         let lambda = cx.aws.lambda();
+        let why = "an earlier change to the function to finish";
         match n {
             Some(n) => {
-                let req = lambda.put_function_concurrency().function_name(name).reserved_concurrent_executions(n as i32);
-                req.send().await.api("PutFunctionConcurrency")?;
+                cx.retry_eventual(why, PROPAGATION_RETRY, || async {
+                    match lambda.put_function_concurrency().function_name(name).reserved_concurrent_executions(n as i32).send().await {
+                        Ok(_) => Ok(()),
+                        Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_conflict_exception()) => {
+                            Err(Attempt::retry("PutFunctionConcurrency", e))
+                        }
+                        Err(e) => Err(Attempt::fail("PutFunctionConcurrency", e)),
+                    }
+                })
+                .await
             }
             None => {
-                lambda.delete_function_concurrency().function_name(name).send().await.api("DeleteFunctionConcurrency")?;
+                cx.retry_eventual(why, PROPAGATION_RETRY, || async {
+                    match lambda.delete_function_concurrency().function_name(name).send().await {
+                        Ok(_) => Ok(()),
+                        Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_conflict_exception()) => {
+                            Err(Attempt::retry("DeleteFunctionConcurrency", e))
+                        }
+                        Err(e) => Err(Attempt::fail("DeleteFunctionConcurrency", e)),
+                    }
+                })
+                .await
             }
         }
-        Ok(())
     }
 }
 
@@ -287,6 +306,7 @@ tracing_mode = "Active"
             "environment = { MODE = \"prod\", LEVEL = \"info\" }",
             "reserved_concurrency = 5",
             "vpc_config = { subnet_ids = [\"${resources.subnet.id}\"], security_group_ids = [\"${resources.sg.id}\"] }",
+            "architecture = \"x86_64\"",
         ],
         replace: Some("name = \"conformance-function-2\""),
         skip: &[],
@@ -462,17 +482,29 @@ tracing_mode = "Active"
             .await?;
             Self::wait_ready(cx, id).await?;
         }
-        if old.code_sha256 != new.code_sha256 {
+        // The architecture travels only with code: UpdateFunctionCode is the one call that
+        // changes it.
+        if old.code_sha256 != new.code_sha256 || old.architecture != new.architecture {
             let code = Self::package(cx, new).await?;
-            lambda
-                .update_function_code()
-                .function_name(id)
-                .set_zip_file(code.zip_file)
-                .set_s3_bucket(code.s3_bucket)
-                .set_s3_key(code.s3_key)
-                .send()
-                .await
-                .api("UpdateFunctionCode")?;
+            cx.retry_eventual("an earlier change to the function to finish", PROPAGATION_RETRY, || async {
+                let sent = lambda
+                    .update_function_code()
+                    .function_name(id)
+                    .set_zip_file(code.zip_file.clone())
+                    .set_s3_bucket(code.s3_bucket.clone())
+                    .set_s3_key(code.s3_key.clone())
+                    .architectures(Architecture::from(new.architecture.as_str()))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_conflict_exception()) => {
+                        Err(Attempt::retry("UpdateFunctionCode", e))
+                    }
+                    Err(e) => Err(Attempt::fail("UpdateFunctionCode", e)),
+                }
+            })
+            .await?;
         }
         let (set, remove) = tags::changes(&old.tags, &new.tags);
         if !set.is_empty() || !remove.is_empty() {

@@ -1,5 +1,6 @@
 //! AWS Lambda: functions, their invoke permissions and event source mappings.
 
+pub mod alias;
 pub mod event_source_mapping;
 pub mod function;
 pub mod permission;

@@ -14,8 +14,11 @@ props! {
         name: String => required, replace, check(rules::LOG_GROUP);
         /// Days to keep events; absent keeps them forever.
         retention_days: Option<i64> => optional, check(rules::LOG_RETENTION);
-        /// KMS key ARN encrypting the events.
-        kms_key_id: Option<String> => optional, replace, check(Check::Arn);
+        /// KMS key ARN encrypting the events. Changing or removing it keeps the group and
+        /// its events: new events use the new key (or AWS's own encryption), earlier
+        /// ones stay readable while the old key is usable. The key's policy must let
+        /// `logs.REGION.amazonaws.com` use it for this log group.
+        kms_key_id: Option<String> => optional, check(Check::Arn);
         /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
         tags: Tags => default({});
     }
@@ -48,6 +51,19 @@ impl LogGroup {
     async fn attrs(cx: &Ctx<'_>, name: &str) -> Result<LogGroupAttrs, ResourceError> {
         Ok(LogGroupAttrs { name: name.to_string(), arn: cx.arn("logs", true, &format!("log-group:{name}")).await? })
     }
+
+    async fn set_kms_key(cx: &Ctx<'_>, name: &str, key: Option<&str>) -> Result<(), ResourceError> {
+        let logs = cx.aws.logs();
+        match key {
+            Some(key) => {
+                logs.associate_kms_key().log_group_name(name).kms_key_id(key).send().await.api("AssociateKmsKey")?;
+            }
+            None => {
+                logs.disassociate_kms_key().log_group_name(name).send().await.api("DisassociateKmsKey")?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -58,12 +74,21 @@ impl Resource for LogGroup {
     const IDENTITY: Identity = Identity::Named("name");
     const EXAMPLE: Example = Example {
         manifest: r#"
+[resources.key]
+type = "kms.key"
+description = "Log events of /aws/lambda/conformance"
+deletion_window_days = 7
+policy = { Version = "2012-10-17", Statement = [
+  { Sid = "Account", Effect = "Allow", Principal = { AWS = "arn:${aws.partition}:iam::${aws.account_id}:root" }, Action = "kms:*", Resource = "*" },
+  { Sid = "Logs", Effect = "Allow", Principal = { Service = "logs.${aws.region}.amazonaws.com" }, Action = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"], Resource = "*", Condition = { ArnLike = { "kms:EncryptionContext:aws:logs:arn" = "arn:${aws.partition}:logs:${aws.region}:${aws.account_id}:log-group:/aws/lambda/conformance*" } } },
+] }
+
 [resources.example]
 type = "logs.log_group"
 name = "/aws/lambda/conformance"
 retention_days = 7
 "#,
-        updates: &["retention_days = 30"],
+        updates: &["retention_days = 30", "kms_key_id = \"${resources.key.arn}\""],
         replace: Some("name = \"/aws/lambda/conformance-2\""),
         skip: &[],
     };
@@ -129,6 +154,9 @@ retention_days = 7
     ) -> Result<Option<LogGroupAttrs>, ResourceError> {
         if old.retention_days != new.retention_days {
             Self::put_retention(cx, id, new.retention_days).await?;
+        }
+        if old.kms_key_id != new.kms_key_id {
+            Self::set_kms_key(cx, id, new.kms_key_id.as_deref()).await?;
         }
         let (set, remove) = tags::changes(&old.tags, &new.tags);
         if !set.is_empty() || !remove.is_empty() {

@@ -2,4 +2,5 @@
 //! (EventBridge, Route 53) write to them.
 
 pub mod log_group;
+pub mod metric_filter;
 pub mod resource_policy;

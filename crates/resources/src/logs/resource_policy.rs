@@ -7,12 +7,13 @@ use serde_json::Value;
 
 use crate::aws::SdkResultExt;
 use crate::props;
+use crate::schema::check::Chars;
 use crate::schema::Check;
 use crate::{Created, Ctx, Example, IdOnly, Identity, Observed, Resource, ResourceError};
 
 props! {
     pub struct ResourcePolicyProps {
-        name: String => required, replace, check(Check::MaxLen(255));
+        name: String => required, replace, check(Check::Name { what: "policy name", min: 1, max: 255, chars: Chars::LogsPolicy });
         /// The policy document (`Principal = { Service = "events.amazonaws.com" }`).
         policy: Value => required;
     }

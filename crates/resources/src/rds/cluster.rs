@@ -1,6 +1,7 @@
 //! `rds.cluster`: an Aurora cluster (Serverless v2 scaling, Data API flag, backups,
 //! deletion protection). The master password is read from a Secrets Manager secret at
-//! create time and passed straight to RDS; it is never stored. Deleting takes a final
+//! create time, and again when the secret's version changes (`master_password_version`),
+//! and passed straight to RDS; it is never stored. Deleting takes a final
 //! snapshot (unless told not to) and creating restores the newest one, so the data
 //! outlives a `down` / `up` cycle.
 
@@ -8,12 +9,13 @@ use async_trait::async_trait;
 use aws_sdk_rds::types::{DbCluster, DbClusterSnapshot, ServerlessV2ScalingConfiguration};
 
 use super::{live_tags, sdk_tags, sync_tags};
-use crate::aws::SdkResultExt;
+use crate::aws::{AwsError, SdkResultExt};
 use crate::schema::check::rules;
 use crate::schema::Check;
+use crate::secretsmanager::secret::Secret;
 use crate::tags::Tags;
 use crate::{attrs, props, secrets};
-use crate::{Contents, Created, Ctx, Example, Identity, Observed, Poll, PrepareCx, Problem, Resource, ResourceError};
+use crate::{Contents, Created, Ctx, Example, Identity, Observed, Peers, Poll, PrepareCx, Problem, Resource, ResourceError};
 
 props! {
     /// Aurora Serverless v2 capacity range in ACUs.
@@ -32,11 +34,15 @@ props! {
         engine: String => default("aurora-postgresql"), replace, check(Check::OneOf(&["aurora-postgresql", "aurora-mysql"]));
         engine_version: Option<String> => optional;
         database_name: Option<String> => optional, replace;
-        master_username: String => required, replace, check(Check::Name { what: "master user name", min: 1, max: 63, chars: crate::schema::check::Chars::AlnumDashUnderscore });
+        master_username: String => required, replace, check(rules::DB_MASTER_USER);
         /// ARN of a secret whose JSON value holds the master password.
         master_password_secret: String => required, check(Check::Arn);
         /// Key of the password in that secret's JSON.
         master_password_key: String => default("password");
+        /// Set to `${resources.NAME.version_id}` so a new password in the secret reaches
+        /// the database: when it changes, the master password is set from the secret
+        /// again. Required when the secret is one of the project's with `generate`.
+        master_password_version: Option<String> => optional;
         subnet_group: Option<String> => optional, replace;
         security_group_ids: Vec<String> => default([]);
         serverless_v2: Option<Scaling> => optional;
@@ -97,6 +103,13 @@ fn scaling(p: &ClusterProps) -> Option<ServerlessV2ScalingConfiguration> {
     })
 }
 
+/// Whether the master password is to be set from the secret again: another secret or
+/// key, or a new version of the secret's value (one followed from now on counts: the
+/// database may still have an older one).
+pub(super) fn password_changed<S: PartialEq>(old: (&S, &S, &Option<S>), new: (&S, &S, &Option<S>)) -> bool {
+    (old.0, old.1) != (new.0, new.1) || (new.2.is_some() && old.2 != new.2)
+}
+
 /// The password from the secret: as this run wrote it (no second call), else read.
 pub(super) async fn master_password(cx: &Ctx<'_>, secret: &str, key: &str) -> Result<String, ResourceError> {
     let raw = match secrets::written(secret) {
@@ -114,6 +127,39 @@ pub(super) async fn master_password(cx: &Ctx<'_>, secret: &str, key: &str) -> Re
         .ok_or_else(|| ResourceError::Invalid(format!("secret {secret} has no string field `{key}`")))?;
     secrets::register(&password);
     Ok(password)
+}
+
+/// A database's password from a secret infra generates must follow the secret's
+/// version: else a new password reaches the secret but not the database, and whoever
+/// reads the secret is locked out. The line to add, where the secret is the project's.
+pub(super) fn check_password_follows(version: Option<&str>, peers: &dyn Peers) -> Vec<Problem> {
+    const SECRET: &str = "master_password_secret";
+    if version.is_some() {
+        return Vec::new();
+    }
+    let Some(secret) = peers.at(SECRET).filter(|s| s.is::<Secret>("arn") || s.is::<Secret>("id")) else { return Vec::new() };
+    if secret.props.get("generate").is_none_or(serde_json::Value::is_null) {
+        return Vec::new();
+    }
+    let (module, name) = secret.address.split_once('.').unwrap_or(("", &secret.address));
+    let add = match secret.through.as_deref().and_then(|t| t.split_once('.')) {
+        None => format!("add `master_password_version = \"${{resources.{name}.version_id}}\"`"),
+        Some((up, output)) if up == module => {
+            let out = format!("{}_version", output.strip_suffix("_arn").unwrap_or(output));
+            format!(
+                "add the output `{out} = \"${{resources.{name}.version_id}}\"` to module {up} and here \
+                 `master_password_version = \"${{module.{up}.{out}}}\"`"
+            )
+        }
+        Some(_) => "set `master_password_version` to its `version_id`, passed on the way its ARN is".to_string(),
+    };
+    vec![(
+        SECRET.into(),
+        format!(
+            "{secret} generates this password anew whenever its `generate` changes: {add}, so the new password \
+             reaches the database too (without it the database keeps the old one and whoever reads the secret is locked out)"
+        ),
+    )]
 }
 
 impl Cluster {
@@ -215,6 +261,28 @@ impl Cluster {
         Ok(())
     }
 
+    async fn wait_deleted(cx: &Ctx<'_>, id: &str) -> Result<(), ResourceError> {
+        cx.wait_gone(&format!("cluster {id}"), || async { Ok(Self::describe(cx, id).await?.is_some()) }).await
+    }
+
+    /// Whether AWS is still deleting a cluster of this identifier: a teardown that was
+    /// interrupted leaves it `deleting`, holding the identifier until it is gone.
+    async fn deleting(cx: &Ctx<'_>, id: &str) -> Result<bool, ResourceError> {
+        Ok(Self::describe(cx, id).await?.is_some_and(|c| c.status() == Some("deleting")))
+    }
+
+    /// The final snapshot a delete that was interrupted took: the newest of this cluster,
+    /// if no environment claimed it (the tags are added once the cluster is gone). Tagged
+    /// now as this environment's, so the next create restores it.
+    async fn adopt_final_snapshot(cx: &Ctx<'_>, id: &str, p: &ClusterProps) -> Result<Option<String>, ResourceError> {
+        let listed = listed_final_snapshots(cx.aws, Some(id)).await?;
+        let unclaimed = listed.last().filter(|s| !live_tags(s.tag_list()).contains_key(crate::tags::STATE));
+        let Some(name) = unclaimed.and_then(|s| s.db_cluster_snapshot_identifier()).map(str::to_string) else { return Ok(None) };
+        Self::keep_final_snapshot(cx, id, &name, p).await?;
+        cx.progress.note(cx.address, &format!("data kept in snapshot {name} (taken by an earlier, interrupted delete)"));
+        Ok(Some(name))
+    }
+
     async fn wait_available(cx: &Ctx<'_>, id: &str) -> Result<DbCluster, ResourceError> {
         cx.wait_ready(&format!("cluster {id}"), || async {
             Ok(match Self::describe(cx, id).await? {
@@ -298,6 +366,7 @@ engine_version = "15.12"
 database_name = "app"
 master_username = "dbadmin"
 master_password_secret = "${resources.credentials.arn}"
+master_password_version = "${resources.credentials.version_id}"
 serverless_v2 = { min_capacity = 0.5, max_capacity = 1.0 }
 skip_final_snapshot = true
 "#,
@@ -311,6 +380,8 @@ skip_final_snapshot = true
         vec![("id", p.identifier.clone()), ("identifier", p.identifier.clone()), ("arn", arn)]
     }
 
+    const CHECK_READS: &'static [&'static str] = &["serverless_v2", "master_password_version"];
+
     fn check(&self, p: &ClusterProps) -> Vec<Problem> {
         match &p.serverless_v2 {
             Some(s) if s.min_capacity > s.max_capacity => {
@@ -318,6 +389,10 @@ skip_final_snapshot = true
             }
             _ => Vec::new(),
         }
+    }
+
+    fn check_peers(&self, p: &ClusterProps, peers: &dyn Peers) -> Vec<Problem> {
+        check_password_follows(p.master_password_version.as_deref(), peers)
     }
 
     async fn settle(&self, cx: &Ctx<'_>, id: &str, _p: &ClusterProps) -> Result<(), ResourceError> {
@@ -330,6 +405,12 @@ skip_final_snapshot = true
     }
 
     async fn create(&self, cx: &Ctx<'_>, p: &ClusterProps) -> Result<Created<ClusterAttrs>, ResourceError> {
+        // An interrupted teardown can leave the cluster `deleting`: the identifier is free,
+        // and its final snapshot there to restore, only once it is gone.
+        if Self::deleting(cx, &p.identifier).await? {
+            Self::wait_deleted(cx, &p.identifier).await?;
+            Self::adopt_final_snapshot(cx, &p.identifier, p).await?;
+        }
         if p.restore_from_final_snapshot {
             if let Some(name) =
                 Self::final_snapshots(cx, &p.identifier, &p.tags).await?.first().and_then(|s| s.db_cluster_snapshot_identifier())
@@ -422,7 +503,10 @@ skip_final_snapshot = true
         if old.engine_version != new.engine_version {
             req = req.set_engine_version(new.engine_version.clone()).allow_major_version_upgrade(true);
         }
-        if old.master_password_secret != new.master_password_secret || old.master_password_key != new.master_password_key {
+        if password_changed(
+            (&old.master_password_secret, &old.master_password_key, &old.master_password_version),
+            (&new.master_password_secret, &new.master_password_key, &new.master_password_version),
+        ) {
             req = req.master_user_password(master_password(cx, &new.master_password_secret, &new.master_password_key).await?);
         }
         if old.security_group_ids != new.security_group_ids {
@@ -478,14 +562,25 @@ skip_final_snapshot = true
             None => req.skip_final_snapshot(true),
             Some(name) => req.final_db_snapshot_identifier(name),
         };
-        let deleted = req.send().await.found("DeleteDBCluster", |e| e.is_db_cluster_not_found_fault())?;
-        if deleted.is_some() {
-            cx.wait_gone(&format!("cluster {id}"), || async { Ok(Self::describe(cx, id).await?.is_some()) }).await?;
-            Self::forget_automated_snapshots(cx, id).await;
-            if let Some(name) = &snapshot {
-                Self::keep_final_snapshot(cx, id, name, p).await?;
-                cx.progress.note(cx.address, &format!("data kept in snapshot {name}; the next create restores it"));
+        if let Err(e) = req.send().await {
+            if e.as_service_error().is_some_and(|e| e.is_db_cluster_not_found_fault()) {
+                return Ok(());
             }
+            // Already being deleted, by a run that was interrupted: its delete and its
+            // final snapshot stand.
+            if !(e.as_service_error().is_some_and(|e| e.is_invalid_db_cluster_state_fault()) && Self::deleting(cx, id).await?) {
+                return Err(AwsError::new("DeleteDBCluster", e).into());
+            }
+            Self::wait_deleted(cx, id).await?;
+            Self::forget_automated_snapshots(cx, id).await;
+            Self::adopt_final_snapshot(cx, id, p).await?;
+            return Ok(());
+        }
+        Self::wait_deleted(cx, id).await?;
+        Self::forget_automated_snapshots(cx, id).await;
+        if let Some(name) = &snapshot {
+            Self::keep_final_snapshot(cx, id, name, p).await?;
+            cx.progress.note(cx.address, &format!("data kept in snapshot {name}; the next create restores it"));
         }
         Ok(())
     }

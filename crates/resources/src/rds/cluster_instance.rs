@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbInstance;
 
-use super::{describe_instance, live_tags, sdk_tags, sync_tags, wait_instance};
+use super::{create_instance, delete_instance, describe_instance, live_tags, sdk_tags, sync_tags, wait_instance, wait_instance_gone};
 use crate::aws::SdkResultExt;
 use crate::schema::check::rules;
 use crate::schema::Check;
@@ -65,6 +65,7 @@ type = "rds.cluster"
 identifier = "conformance-instance-cluster"
 master_username = "dbadmin"
 master_password_secret = "${resources.credentials.arn}"
+master_password_version = "${resources.credentials.version_id}"
 serverless_v2 = { min_capacity = 0.5, max_capacity = 1.0 }
 skip_final_snapshot = true
 
@@ -89,7 +90,8 @@ instance_class = "db.serverless"
     }
 
     async fn create(&self, cx: &Ctx<'_>, p: &ClusterInstanceProps) -> Result<Created<ClusterInstanceAttrs>, ResourceError> {
-        cx.aws
+        let req = cx
+            .aws
             .rds()
             .create_db_instance()
             .db_instance_identifier(&p.identifier)
@@ -98,10 +100,8 @@ instance_class = "db.serverless"
             .engine(&p.engine)
             .enable_performance_insights(p.performance_insights)
             .publicly_accessible(p.publicly_accessible)
-            .set_tags(Some(sdk_tags(&p.tags)))
-            .send()
-            .await
-            .api("CreateDBInstance")?;
+            .set_tags(Some(sdk_tags(&p.tags)));
+        create_instance(cx, &p.identifier, req).await?;
         Ok(Created::new(&p.identifier, attrs(&wait_instance(cx, &p.identifier).await?)))
     }
 
@@ -156,17 +156,9 @@ instance_class = "db.serverless"
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &ClusterInstanceProps) -> Result<(), ResourceError> {
-        let deleted = cx
-            .aws
-            .rds()
-            .delete_db_instance()
-            .db_instance_identifier(id)
-            .skip_final_snapshot(true)
-            .send()
-            .await
-            .found("DeleteDBInstance", |e| e.is_db_instance_not_found_fault())?;
-        if deleted.is_some() {
-            cx.wait_gone(&format!("instance {id}"), || async { Ok(describe_instance(cx, id).await?.is_some()) }).await?;
+        let req = cx.aws.rds().delete_db_instance().db_instance_identifier(id).skip_final_snapshot(true);
+        if delete_instance(cx, id, req).await? {
+            wait_instance_gone(cx, id).await?;
         }
         Ok(())
     }

@@ -1,19 +1,19 @@
 //! `rds.instance`: a single (non-Aurora) database instance, e.g. PostgreSQL 15 in private
 //! subnets. As with `rds.cluster`, the master password comes from a Secrets Manager
-//! secret at create time and is never stored; deleting takes a final snapshot
+//! secret at create time and with each new version of it, and is never stored; deleting takes a final snapshot
 //! (`<identifier>-final-<time>`) unless `skip_final_snapshot`.
 
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbInstance;
 
-use super::cluster::master_password;
-use super::{describe_instance, live_tags, sdk_tags, sync_tags, wait_instance};
+use super::cluster::{check_password_follows, master_password, password_changed};
+use super::{create_instance, delete_instance, describe_instance, live_tags, sdk_tags, sync_tags, wait_instance};
 use crate::aws::SdkResultExt;
 use crate::schema::check::rules;
 use crate::schema::Check;
 use crate::tags::Tags;
 use crate::{attrs, props};
-use crate::{Contents, Created, Ctx, Example, Identity, Observed, PrepareCx, Resource, ResourceError};
+use crate::{Contents, Created, Ctx, Example, Identity, Observed, Peers, PrepareCx, Problem, Resource, ResourceError};
 
 props! {
     pub struct InstanceProps {
@@ -29,11 +29,19 @@ props! {
         /// A customer KMS key for the storage.
         kms_key_id: Option<String> => optional, replace;
         database_name: Option<String> => optional, replace;
-        master_username: String => required, replace, check(Check::Name { what: "master user name", min: 1, max: 63, chars: crate::schema::check::Chars::AlnumDashUnderscore });
+        master_username: String => required, replace, check(crate::schema::check::rules::DB_MASTER_USER);
         /// ARN of a secret whose JSON value holds the master password.
         master_password_secret: String => required, check(Check::Arn);
         master_password_key: String => default("password");
-        subnet_group: Option<String> => optional, replace;
+        /// Set to `${resources.NAME.version_id}` so a new password in the secret reaches
+        /// the database: when it changes, the master password is set from the secret
+        /// again. Required when the secret is one of the project's with `generate`.
+        master_password_version: Option<String> => optional;
+        /// The DB subnet group; left unset, AWS uses the default VPC's. Changing it moves
+        /// the instance, data kept, with a short outage (applied at once). AWS takes only
+        /// a group in another VPC, with a subnet in the instance's zone, and refuses while
+        /// the instance is Multi-AZ or has read replicas.
+        subnet_group: Option<String> => optional;
         security_group_ids: Vec<String> => default([]);
         publicly_accessible: bool => default(false);
         multi_az: bool => default(false);
@@ -84,6 +92,48 @@ name = "conformance-postgres-credentials"
 recovery_window_days = 0
 generate = { username = "steno", password_length = 24 }
 
+[resources.vpc]
+type = "ec2.vpc"
+cidr_block = "10.86.0.0/16"
+
+[resources.a]
+type = "ec2.subnet"
+vpc_id = "${resources.vpc.id}"
+cidr_block = "10.86.1.0/24"
+availability_zone = "us-east-1a"
+
+[resources.b]
+type = "ec2.subnet"
+vpc_id = "${resources.vpc.id}"
+cidr_block = "10.86.2.0/24"
+availability_zone = "us-east-1b"
+
+[resources.subnets]
+type = "rds.subnet_group"
+name = "conformance-postgres"
+subnet_ids = ["${resources.a.id}", "${resources.b.id}"]
+
+[resources.vpc2]
+type = "ec2.vpc"
+cidr_block = "10.87.0.0/16"
+
+[resources.c]
+type = "ec2.subnet"
+vpc_id = "${resources.vpc2.id}"
+cidr_block = "10.87.1.0/24"
+availability_zone = "us-east-1a"
+
+[resources.d]
+type = "ec2.subnet"
+vpc_id = "${resources.vpc2.id}"
+cidr_block = "10.87.2.0/24"
+availability_zone = "us-east-1b"
+
+[resources.subnets2]
+type = "rds.subnet_group"
+name = "conformance-postgres-2"
+subnet_ids = ["${resources.c.id}", "${resources.d.id}"]
+
 [resources.example]
 type = "rds.instance"
 identifier = "conformance-postgres"
@@ -91,12 +141,25 @@ engine_version = "15.7"
 database_name = "steno"
 master_username = "steno"
 master_password_secret = "${resources.credentials.arn}"
+master_password_version = "${resources.credentials.version_id}"
+subnet_group = "${resources.subnets.name}"
 skip_final_snapshot = true
 "#,
-        updates: &["backup_retention_days = 3", "instance_class = \"db.t4g.small\"", "allocated_storage = 30"],
+        updates: &[
+            "backup_retention_days = 3",
+            "instance_class = \"db.t4g.small\"",
+            "allocated_storage = 30",
+            "subnet_group = \"${resources.subnets2.name}\"",
+        ],
         replace: Some("database_name = \"steno2\""),
         skip: &[],
     };
+
+    const CHECK_READS: &'static [&'static str] = &["master_password_version"];
+
+    fn check_peers(&self, p: &InstanceProps, peers: &dyn Peers) -> Vec<Problem> {
+        check_password_follows(p.master_password_version.as_deref(), peers)
+    }
 
     fn early(&self, p: &InstanceProps, _at: &crate::Caller) -> Vec<(&'static str, String)> {
         vec![("identifier", p.identifier.clone())]
@@ -109,7 +172,8 @@ skip_final_snapshot = true
 
     async fn create(&self, cx: &Ctx<'_>, p: &InstanceProps) -> Result<Created<InstanceAttrs>, ResourceError> {
         let password = master_password(cx, &p.master_password_secret, &p.master_password_key).await?;
-        cx.aws
+        let req = cx
+            .aws
             .rds()
             .create_db_instance()
             .db_instance_identifier(&p.identifier)
@@ -129,10 +193,8 @@ skip_final_snapshot = true
             .multi_az(p.multi_az)
             .backup_retention_period(p.backup_retention_days as i32)
             .deletion_protection(p.deletion_protection)
-            .set_tags(Some(sdk_tags(&p.tags)))
-            .send()
-            .await
-            .api("CreateDBInstance")?;
+            .set_tags(Some(sdk_tags(&p.tags)));
+        create_instance(cx, &p.identifier, req).await?;
         Ok(Created::new(&p.identifier, attrs(&wait_instance(cx, &p.identifier).await?)))
     }
 
@@ -167,6 +229,7 @@ skip_final_snapshot = true
             master_username: i.master_username().unwrap_or(&p.master_username).to_string(),
             master_password_secret: p.master_password_secret.clone(),
             master_password_key: p.master_password_key.clone(),
+            master_password_version: p.master_password_version.clone(),
             subnet_group: i
                 .db_subnet_group()
                 .and_then(|g| g.db_subnet_group_name())
@@ -190,11 +253,18 @@ skip_final_snapshot = true
         old: &InstanceProps,
         new: &InstanceProps,
     ) -> Result<Option<InstanceAttrs>, ResourceError> {
+        // Unset is AWS's choice, not a move back to the default VPC.
+        let moved_to = new.subnet_group.clone().filter(|_| old.subnet_group != new.subnet_group);
+        let password = password_changed(
+            (&old.master_password_secret, &old.master_password_key, &old.master_password_version),
+            (&new.master_password_secret, &new.master_password_key, &new.master_password_version),
+        );
         let changed = (&old.engine_version, &old.instance_class, old.allocated_storage, &old.storage_type, &old.security_group_ids)
             != (&new.engine_version, &new.instance_class, new.allocated_storage, &new.storage_type, &new.security_group_ids)
             || (old.publicly_accessible, old.multi_az, old.backup_retention_days, old.deletion_protection)
                 != (new.publicly_accessible, new.multi_az, new.backup_retention_days, new.deletion_protection)
-            || (&old.master_password_secret, &old.master_password_key) != (&new.master_password_secret, &new.master_password_key);
+            || password
+            || moved_to.is_some();
         if changed {
             let mut req = cx
                 .aws
@@ -207,11 +277,12 @@ skip_final_snapshot = true
                 .allocated_storage(new.allocated_storage as i32)
                 .storage_type(&new.storage_type)
                 .set_vpc_security_group_ids((!new.security_group_ids.is_empty()).then(|| new.security_group_ids.clone()))
+                .set_db_subnet_group_name(moved_to)
                 .publicly_accessible(new.publicly_accessible)
                 .multi_az(new.multi_az)
                 .backup_retention_period(new.backup_retention_days as i32)
                 .deletion_protection(new.deletion_protection);
-            if (&old.master_password_secret, &old.master_password_key) != (&new.master_password_secret, &new.master_password_key) {
+            if password {
                 req = req.master_user_password(master_password(cx, &new.master_password_secret, &new.master_password_key).await?);
             }
             req.send().await.api("ModifyDBInstance")?;
@@ -237,17 +308,14 @@ skip_final_snapshot = true
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, p: &InstanceProps) -> Result<(), ResourceError> {
         let snapshot = format!("{id}-final-{}", chrono_like_now());
-        let deleted = cx
+        let req = cx
             .aws
             .rds()
             .delete_db_instance()
             .db_instance_identifier(id)
             .skip_final_snapshot(p.skip_final_snapshot)
-            .set_final_db_snapshot_identifier((!p.skip_final_snapshot).then(|| snapshot.clone()))
-            .send()
-            .await
-            .found("DeleteDBInstance", |e| e.is_db_instance_not_found_fault())?;
-        if deleted.is_some() {
+            .set_final_db_snapshot_identifier((!p.skip_final_snapshot).then(|| snapshot.clone()));
+        if delete_instance(cx, id, req).await? {
             if !p.skip_final_snapshot {
                 cx.progress.note(cx.address, &format!("final snapshot {snapshot} keeps the data"));
             }

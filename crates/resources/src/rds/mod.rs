@@ -5,9 +5,11 @@ pub mod cluster_instance;
 pub mod instance;
 pub mod subnet_group;
 
+use aws_sdk_rds::operation::create_db_instance::builders::CreateDBInstanceFluentBuilder;
+use aws_sdk_rds::operation::delete_db_instance::builders::DeleteDBInstanceFluentBuilder;
 use aws_sdk_rds::types::{DbInstance, Tag};
 
-use crate::aws::SdkResultExt;
+use crate::aws::{AwsError, SdkResultExt};
 use crate::tags::{self, Tags};
 use crate::{Ctx, Poll, ResourceError};
 
@@ -42,6 +44,42 @@ async fn wait_instance(cx: &Ctx<'_>, id: &str) -> Result<DbInstance, ResourceErr
         })
     })
     .await
+}
+
+async fn wait_instance_gone(cx: &Ctx<'_>, id: &str) -> Result<(), ResourceError> {
+    cx.wait_gone(&format!("instance {id}"), || async { Ok(describe_instance(cx, id).await?.is_some()) }).await
+}
+
+/// Whether AWS is still deleting an instance of this identifier: a teardown that was
+/// interrupted leaves it `deleting`, and it holds the identifier until it is gone.
+async fn instance_deleting(cx: &Ctx<'_>, id: &str) -> Result<bool, ResourceError> {
+    Ok(describe_instance(cx, id).await?.is_some_and(|i| i.db_instance_status() == Some("deleting")))
+}
+
+/// Send a create; when a namesake AWS is still deleting holds the identifier, wait for it
+/// to be gone and send it again.
+async fn create_instance(cx: &Ctx<'_>, id: &str, req: CreateDBInstanceFluentBuilder) -> Result<(), ResourceError> {
+    let Err(e) = req.clone().send().await else { return Ok(()) };
+    let held = e.as_service_error().is_some_and(|e| e.is_db_instance_already_exists_fault());
+    if !(held && instance_deleting(cx, id).await?) {
+        return Err(AwsError::new("CreateDBInstance", e).into());
+    }
+    wait_instance_gone(cx, id).await?;
+    req.send().await.api("CreateDBInstance")?;
+    Ok(())
+}
+
+/// Send a delete; false when there was nothing to delete. An instance already being
+/// deleted (by a run that was interrupted) is as good as deleted by this call.
+async fn delete_instance(cx: &Ctx<'_>, id: &str, req: DeleteDBInstanceFluentBuilder) -> Result<bool, ResourceError> {
+    let Err(e) = req.send().await else { return Ok(true) };
+    if e.as_service_error().is_some_and(|e| e.is_db_instance_not_found_fault()) {
+        return Ok(false);
+    }
+    if e.as_service_error().is_some_and(|e| e.is_invalid_db_instance_state_fault()) && instance_deleting(cx, id).await? {
+        return Ok(true);
+    }
+    Err(AwsError::new("DeleteDBInstance", e).into())
 }
 
 fn sdk_tags(tags: &Tags) -> Vec<Tag> {

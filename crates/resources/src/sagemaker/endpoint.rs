@@ -63,6 +63,10 @@ async fn wait_in_service(cx: &Ctx<'_>, name: &str) -> Result<EndpointAttrs, Reso
     .await
 }
 
+async fn wait_deleted(cx: &Ctx<'_>, name: &str) -> Result<(), ResourceError> {
+    cx.wait_gone(&format!("endpoint {name}"), || async { Ok(status(cx, name).await?.is_some()) }).await
+}
+
 #[async_trait]
 impl Resource for Endpoint {
     type Props = EndpointProps;
@@ -111,6 +115,10 @@ endpoint_config_name = "${resources.config.name}"
     }
 
     async fn create(&self, cx: &Ctx<'_>, p: &EndpointProps) -> Result<Created<EndpointAttrs>, ResourceError> {
+        // A namesake still `Deleting` (an interrupted teardown) holds the name until it is gone.
+        if matches!(status(cx, &p.name).await?, Some((EndpointStatus::Deleting, ..))) {
+            wait_deleted(cx, &p.name).await?;
+        }
         let tags = sdk_tags(&p.tags);
         cx.aws
             .sagemaker()
@@ -163,10 +171,11 @@ endpoint_config_name = "${resources.config.name}"
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &EndpointProps) -> Result<(), ResourceError> {
-        if status(cx, id).await?.is_none() {
-            return Ok(());
+        let Some((state, ..)) = status(cx, id).await? else { return Ok(()) };
+        // One already `Deleting` (by a run that was interrupted) is only waited for.
+        if state != EndpointStatus::Deleting {
+            cx.aws.sagemaker().delete_endpoint().endpoint_name(id).send().await.api("DeleteEndpoint")?;
         }
-        cx.aws.sagemaker().delete_endpoint().endpoint_name(id).send().await.api("DeleteEndpoint")?;
-        cx.wait_gone(&format!("endpoint {id}"), || async { Ok(status(cx, id).await?.is_some()) }).await
+        wait_deleted(cx, id).await
     }
 }

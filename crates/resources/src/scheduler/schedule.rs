@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, ScheduleState, Target};
 
 use crate::aws::SdkResultExt;
-use crate::schema::check::rules;
+use crate::schema::check::{rules, Chars};
 use crate::schema::Check;
 use crate::{attrs, props};
 use crate::{Created, Ctx, Example, Identity, Observed, Problem, Resource, ResourceError};
@@ -14,7 +14,7 @@ props! {
         name: String => required, replace, check(rules::SCHEDULE);
         group: String => default("default"), replace, check(rules::SCHEDULE);
         /// e.g. `rate(2 hours)` or `cron(0 9 * * ? *)`.
-        schedule_expression: String => required, check(Check::MaxLen(256));
+        schedule_expression: String => required, check(Check::Name { what: "schedule expression", min: 1, max: 256, chars: Chars::Any });
         /// Whether the schedule fires (`false` pauses it). (`enabled` is the manifest's own switch for
         /// whether the resource exists at all.)
         active: bool => default(true);

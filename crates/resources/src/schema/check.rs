@@ -24,10 +24,34 @@ pub enum Chars {
     Ecr,
     /// `A-Z a-z 0-9 - _ .` (Scheduler names).
     AlnumDashUnderscoreDot,
-    /// Printable ASCII (security group names, descriptions).
-    Printable,
     /// `A-Z a-z 0-9 _` (Bedrock AgentCore runtime names).
     AlnumUnderscore,
+    /// `A-Z a-z 0-9 -`, beginning with a letter, no `--`, no `-` at the end (RDS identifiers).
+    RdsIdentifier,
+    /// `A-Z a-z 0-9 _`, beginning with a letter (database user names).
+    DbUser,
+    /// `A-Z a-z 0-9 -`, beginning and ending with a letter or digit (SageMaker names).
+    SageMaker,
+    /// `A-Z a-z 0-9 - _`, beginning with a letter or digit (App Runner service names).
+    AppRunner,
+    /// `A-Z a-z 0-9 _`, beginning with a letter (Bedrock AgentCore runtime names).
+    AgentRuntime,
+    /// `A-Z a-z 0-9 . _ - : / ( ) # , @ [ ] + = & ; { } ! $ *` and space (security groups).
+    SecurityGroup,
+    /// Printable ASCII, tab, line breaks and Latin-1 letters (IAM descriptions).
+    Latin1,
+    /// Anything but `:` and `*`; `/` only between other characters (Logs resource policies).
+    LogsPolicy,
+    /// Anything but `:` and `*` (Logs metric filter names).
+    NoColonStar,
+    /// `A-Z a-z 0-9 / . - _` (EventBridge event bus names).
+    EventBus,
+    /// `alias/`, then `A-Z a-z 0-9 / _ -` (KMS aliases; `alias/aws/` is AWS's own).
+    KmsAlias,
+    /// Any character but whitespace (Lambda handlers).
+    NoSpace,
+    /// Any character: only the length is ruled.
+    Any,
 }
 
 impl Chars {
@@ -42,8 +66,43 @@ impl Chars {
             Chars::LogGroup => alnum || "._-/#".contains(c),
             Chars::Ecr => c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c),
             Chars::AlnumDashUnderscoreDot => alnum || "-_.".contains(c),
-            Chars::Printable => c.is_ascii() && !c.is_ascii_control(),
-            Chars::AlnumUnderscore => alnum || c == '_',
+            Chars::AlnumUnderscore | Chars::AgentRuntime | Chars::DbUser => alnum || c == '_',
+            Chars::RdsIdentifier | Chars::SageMaker => alnum || c == '-',
+            Chars::AppRunner => alnum || c == '-' || c == '_',
+            Chars::SecurityGroup => alnum || " ._-:/()#,@[]+=&;{}!$*".contains(c),
+            Chars::Latin1 => matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{a1}'..='\u{ff}'),
+            Chars::LogsPolicy | Chars::NoColonStar => c != ':' && c != '*',
+            Chars::EventBus => alnum || "/.-_".contains(c),
+            Chars::KmsAlias => alnum || "/_-".contains(c),
+            Chars::NoSpace => !c.is_whitespace(),
+            Chars::Any => true,
+        }
+    }
+
+    /// Where the characters may stand, beyond which they are: `Err` says what is wrong.
+    fn shape(self, what: &str, s: &str) -> Result<(), String> {
+        let first = s.chars().next();
+        let last = s.chars().last();
+        let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
+        let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        let fail = |rule: &str| Err(format!("{what} `{s}` {rule}"));
+        match self {
+            Chars::LowerDotDash => bucket_rules(s),
+            Chars::Ecr => ecr_rules(s),
+            Chars::RdsIdentifier if !letter(first) => fail("must begin with a letter"),
+            Chars::RdsIdentifier if s.contains("--") || last == Some('-') => fail("must not contain `--` or end with `-`"),
+            Chars::DbUser | Chars::AgentRuntime if !letter(first) => fail("must begin with a letter"),
+            Chars::SageMaker if !alnum(first) || !alnum(last) => fail("must begin and end with a letter or digit"),
+            Chars::AppRunner if !alnum(first) => fail("must begin with a letter or digit"),
+            Chars::LogsPolicy if first == Some('/') || last == Some('/') || s.contains("//") => {
+                fail("must not begin or end with `/` or contain `//`")
+            }
+            Chars::KmsAlias => match s.strip_prefix("alias/") {
+                Some(rest) if rest.starts_with("aws/") => fail("must not begin with `alias/aws/` (AWS's own aliases)"),
+                Some(rest) if !rest.is_empty() => Ok(()),
+                _ => fail("must be `alias/` followed by a name"),
+            },
+            _ => Ok(()),
         }
     }
 
@@ -57,8 +116,20 @@ impl Chars {
             Chars::LogGroup => "letters, digits and `._-/#`",
             Chars::Ecr => "lowercase letters, digits and `._-/`",
             Chars::AlnumDashUnderscoreDot => "letters, digits, `-`, `_` and `.`",
-            Chars::Printable => "printable ASCII characters",
             Chars::AlnumUnderscore => "letters, digits and `_`",
+            Chars::RdsIdentifier => "letters, digits and `-`, beginning with a letter, no `--`, not ending in `-`",
+            Chars::DbUser => "letters, digits and `_`, beginning with a letter",
+            Chars::SageMaker => "letters, digits and `-`, beginning and ending with a letter or digit",
+            Chars::AppRunner => "letters, digits, `-` and `_`, beginning with a letter or digit",
+            Chars::AgentRuntime => "letters, digits and `_`, beginning with a letter",
+            Chars::SecurityGroup => "letters, digits, spaces and `._-:/()#,@[]+=&;{}!$*`",
+            Chars::Latin1 => "printable ASCII, tabs, line breaks and Latin-1 letters",
+            Chars::LogsPolicy => "any characters but `:` and `*`, `/` only between others",
+            Chars::NoColonStar => "any characters but `:` and `*`",
+            Chars::EventBus => "letters, digits and `/.-_`",
+            Chars::KmsAlias => "`alias/` then letters, digits and `/_-`",
+            Chars::NoSpace => "characters other than spaces",
+            Chars::Any => "characters",
         }
     }
 }
@@ -135,8 +206,22 @@ fn name(what: &str, s: &str, min: usize, max: usize, chars: Chars) -> Result<(),
     if let Some(bad) = s.chars().find(|c| !chars.allows(*c)) {
         return Err(format!("{what} `{s}` contains `{bad}`; it may only use {}", chars.describe()));
     }
-    if chars == Chars::LowerDotDash {
-        bucket_rules(s)?;
+    chars.shape(what, s)
+}
+
+/// ECR's repository names: components separated by `/`, each letters and digits joined
+/// by single `.`, `_` or `__`, or by runs of `-`.
+fn ecr_rules(s: &str) -> Result<(), String> {
+    for part in s.split('/') {
+        let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        let separators = part.split(|c: char| c.is_ascii_alphanumeric()).filter(|sep| !sep.is_empty());
+        let bad_separator = separators.into_iter().find(|sep| !matches!(*sep, "." | "_" | "__") && !sep.chars().all(|c| c == '-'));
+        if !alnum(part.chars().next()) || !alnum(part.chars().last()) {
+            return Err(format!("repository name `{s}`: each `/`-separated part must begin and end with a lowercase letter or digit"));
+        }
+        if let Some(sep) = bad_separator {
+            return Err(format!("repository name `{s}` joins characters with `{sep}`; only `.`, `_`, `__` or dashes may"));
+        }
     }
     Ok(())
 }
@@ -216,15 +301,18 @@ pub mod rules {
     pub const IAM_POLICY_NAME: Check = Check::Name { what: "policy name", min: 1, max: 128, chars: Chars::Iam };
     pub const LOG_GROUP: Check = Check::Name { what: "log group name", min: 1, max: 512, chars: Chars::LogGroup };
     pub const SECRET: Check = Check::Name { what: "secret name", min: 1, max: 512, chars: Chars::Secret };
-    pub const RDS_IDENTIFIER: Check = Check::Name { what: "identifier", min: 1, max: 63, chars: Chars::AlnumDash };
+    pub const RDS_IDENTIFIER: Check = Check::Name { what: "identifier", min: 1, max: 63, chars: Chars::RdsIdentifier };
+    /// A database's master user (RDS: letters, digits and `_`, a letter first; 63 is
+    /// PostgreSQL's limit, the longest of the engines infra runs).
+    pub const DB_MASTER_USER: Check = Check::Name { what: "master user name", min: 1, max: 63, chars: Chars::DbUser };
     pub const RDS_SUBNET_GROUP: Check = Check::Name { what: "subnet group name", min: 1, max: 255, chars: Chars::AlnumDashUnderscoreDot };
-    pub const SECURITY_GROUP: Check = Check::Name { what: "security group name", min: 1, max: 255, chars: Chars::Printable };
-    pub const SAGEMAKER: Check = Check::Name { what: "name", min: 1, max: 63, chars: Chars::AlnumDash };
+    pub const SECURITY_GROUP: Check = Check::Name { what: "security group name", min: 1, max: 255, chars: Chars::SecurityGroup };
+    pub const SAGEMAKER: Check = Check::Name { what: "name", min: 1, max: 63, chars: Chars::SageMaker };
     pub const ECR_REPOSITORY: Check = Check::Name { what: "repository name", min: 2, max: 256, chars: Chars::Ecr };
     pub const DASHBOARD: Check = Check::Name { what: "dashboard name", min: 1, max: 255, chars: Chars::AlnumDashUnderscore };
     pub const SCHEDULE: Check = Check::Name { what: "schedule name", min: 1, max: 64, chars: Chars::AlnumDashUnderscoreDot };
     pub const STATEMENT_ID: Check = Check::Name { what: "statement id", min: 1, max: 100, chars: Chars::AlnumDashUnderscore };
-    pub const APP_RUNNER: Check = Check::Name { what: "service name", min: 4, max: 40, chars: Chars::AlnumDashUnderscore };
+    pub const APP_RUNNER: Check = Check::Name { what: "service name", min: 4, max: 40, chars: Chars::AppRunner };
     pub const PORT: Check = Check::Range { min: -1, max: 65535 };
     /// CloudWatch Logs retention periods.
     pub const LOG_RETENTION: Check =

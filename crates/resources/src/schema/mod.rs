@@ -3,6 +3,7 @@
 //! value rules ([`check`]) and the generated reference all come from one declaration.
 //! Also the schema-driven walks over resolved JSON values.
 
+pub mod aws_contract;
 pub mod check;
 
 use serde_json::Value;
@@ -64,6 +65,10 @@ pub struct Field {
     pub default: Option<Value>,
     /// A change to this property cannot be made in place: the resource is replaced.
     pub replace: bool,
+    /// AWS cannot change this property at all, and a replacement would lose what the
+    /// resource guards (a KMS key's usage: what it encrypted stays readable only by it):
+    /// a change is refused, naming the property, instead of planned as a replace.
+    pub immutable: bool,
     /// Filled in by the tool (e.g. a code hash), never written in a manifest.
     pub computed: bool,
     /// AWS's rule for the value (length, characters, range), checked wherever the value
@@ -136,7 +141,9 @@ impl<T: PropType> PropType for std::collections::BTreeMap<String, T> {
 /// }
 /// ```
 /// Kinds: `required`, `optional` (type must be `Option<_>`), `default(value)`.
-/// Flags: `replace` (changing it replaces the resource), `computed` (set by the tool),
+/// Flags: `replace` (changing it replaces the resource), `immutable` (AWS cannot change
+/// it and a replacement would lose what the resource guards: a change is refused),
+/// `computed` (set by the tool),
 /// `check(Check::...)` (AWS's rule for the value; for a list, for each item).
 #[macro_export]
 macro_rules! props {
@@ -164,7 +171,8 @@ macro_rules! props {
                         ty: <$fty as $crate::schema::PropType>::ty(),
                         required: $crate::props!(@required $kind),
                         default: $crate::props!(@default $kind $(( $($default)* ))?),
-                        replace: [$(stringify!($flag)),*].contains(&"replace"),
+                        replace: [$(stringify!($flag)),*].contains(&"replace") || [$(stringify!($flag)),*].contains(&"immutable"),
+                        immutable: [$(stringify!($flag)),*].contains(&"immutable"),
                         computed: [$(stringify!($flag)),*].contains(&"computed"),
                         check: $crate::props!(@check $($flag $(($check))?)*),
                         doc: concat!("" $(, $doc)*),
@@ -441,7 +449,24 @@ fn diff_into(old: &Value, new: &Value, ty: &Ty, path: &str, replace: bool, out: 
     }
 }
 
-/// Look a dotted path up in a value (maps and objects only).
+/// The outermost `immutable` field a path written by [`diff`] falls under
+/// (`settings.usage` under an immutable `settings`), through objects, lists and maps.
+pub fn immutable_at<'a>(ty: &'a Ty, path: &str) -> Option<&'a Field> {
+    let mut ty = ty;
+    for seg in path.split('.') {
+        let key = seg.split('[').next().unwrap_or("");
+        while let Ty::List(inner) | Ty::Map(inner) = ty {
+            ty = inner;
+        }
+        let field = ty.field(key)?;
+        if field.immutable {
+            return Some(field);
+        }
+        ty = &field.ty;
+    }
+    None
+}
+
 /// Look a path written by [`diff`] up in a value: `a.b[2].c`.
 pub fn lookup_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(value, |v, seg| {

@@ -1,11 +1,14 @@
 //! `secretsmanager.secret`: a secret whose value (generated `{"username","password"}`
 //! credentials) is written only to AWS. State keeps the generation settings, never
-//! the value; the generated password is registered for masking in all output.
+//! the value; the generated password is registered for masking in all output. The value
+//! is never read back: a change of the settings writes a new value to the same secret,
+//! under a new `version_id`, which is how the databases using it know to follow.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::Tag;
 use rand::distr::{Alphanumeric, SampleString};
 
@@ -17,7 +20,7 @@ use crate::{attrs, props, secrets};
 use crate::{Attempt, Created, Ctx, Example, Identity, Observed, Problem, Resource, ResourceError};
 
 props! {
-    /// Credentials generated at creation.
+    /// Credentials infra generates: at creation, and again whenever these settings change.
     pub struct Generate {
         username: String => required, check(Check::Name { what: "user name", min: 1, max: 63, chars: crate::schema::check::Chars::AlnumDashUnderscore });
         password_length: i64 => default(32), check(Check::Range { min: 8, max: 4096 });
@@ -30,10 +33,15 @@ props! {
         description: Option<String> => optional, check(Check::MaxLen(2048));
         /// Days a deleted secret stays recoverable; 0 deletes it at once (and frees the name).
         recovery_window_days: i64 => default(30), check(Check::Range { min: 0, max: 30 });
-        /// Generate credentials; changing this creates a new secret.
-        generate: Option<Generate> => optional, replace;
-        /// KMS key (ARN, id or alias) encrypting the value; AWS's own key when absent.
-        kms_key_id: Option<String> => optional, replace;
+        /// Generate credentials. Changing the settings writes newly generated credentials
+        /// to the same secret (same ARN; the previous value stays as `AWSPREVIOUS`);
+        /// removing them leaves the current value as it is. A database whose
+        /// `master_password_version` is this secret's `version_id` takes the new password
+        /// in the same run.
+        generate: Option<Generate> => optional;
+        /// KMS key (ARN, id or alias) encrypting the value; AWS's own key
+        /// (`aws/secretsmanager`) when absent. Changing it re-encrypts the secret in place.
+        kms_key_id: Option<String> => optional;
         /// When the name is still held by a deleted secret in its recovery window:
         /// `fail` (say so), `restore` (bring it back, with new generated credentials) or
         /// `force_delete` (delete it for good, then create a new one).
@@ -48,10 +56,16 @@ attrs! {
         /// The ARN (also the id); its random suffix changes when the secret is re-created.
         arn: String,
         name: String,
+        /// The version of the current value (stage `AWSCURRENT`), new with each value
+        /// written; empty while the secret holds none.
+        version_id: String,
     }
 }
 
 pub struct Secret;
+
+/// The key Secrets Manager uses when none is named; DescribeSecret then reports no key.
+const AWS_MANAGED_KEY: &str = "alias/aws/secretsmanager";
 
 fn sdk_tags(tags: &Tags) -> Vec<Tag> {
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
@@ -74,19 +88,22 @@ fn generate(p: &SecretProps) -> Result<Option<String>, ResourceError> {
 /// When the secret named `name` is deleted but still in its recovery window: the date
 /// its name is freed.
 async fn scheduled_for_deletion(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, ResourceError> {
-    let out = cx
-        .aws
-        .secretsmanager()
-        .describe_secret()
-        .secret_id(name)
-        .send()
-        .await
-        .found("DescribeSecret", |e| e.is_resource_not_found_exception())?;
-    Ok(out.and_then(|o| o.deleted_date().map(|d| d.to_string())))
+    Ok(describe(cx, name).await?.and_then(|o| o.deleted_date().map(|d| d.to_string())))
 }
 
-fn created(arn: &str, name: &str) -> Created<SecretAttrs> {
-    Created::new(arn, SecretAttrs { arn: arn.to_string(), name: name.to_string() })
+fn created(arn: &str, name: &str, version_id: &str) -> Created<SecretAttrs> {
+    Created::new(arn, SecretAttrs { arn: arn.to_string(), name: name.to_string(), version_id: version_id.to_string() })
+}
+
+/// The version holding the stage `AWSCURRENT`, if the secret has a value.
+fn current_version(out: &DescribeSecretOutput) -> String {
+    let stages = out.version_ids_to_stages().into_iter().flatten();
+    stages.filter(|(_, s)| s.iter().any(|s| s == "AWSCURRENT")).map(|(v, _)| v.clone()).next().unwrap_or_default()
+}
+
+async fn describe(cx: &Ctx<'_>, id: &str) -> Result<Option<DescribeSecretOutput>, ResourceError> {
+    let out = cx.aws.secretsmanager().describe_secret().secret_id(id).send().await;
+    Ok(out.found("DescribeSecret", |e| e.is_resource_not_found_exception())?)
 }
 
 #[async_trait]
@@ -97,6 +114,11 @@ impl Resource for Secret {
     const IDENTITY: Identity = Identity::Unique(&["name"]);
     const EXAMPLE: Example = Example {
         manifest: r#"
+[resources.key]
+type = "kms.key"
+description = "Conformance credentials"
+deletion_window_days = 7
+
 [resources.example]
 type = "secretsmanager.secret"
 name = "conformance/credentials"
@@ -104,7 +126,11 @@ description = "Generated credentials"
 recovery_window_days = 0
 generate = { username = "admin", password_length = 24 }
 "#,
-        updates: &["description = \"Generated credentials, changed\""],
+        updates: &[
+            "description = \"Generated credentials, changed\"",
+            "kms_key_id = \"${resources.key.arn}\"",
+            "generate = { username = \"operator\", password_length = 40 }",
+        ],
         replace: Some("name = \"conformance/credentials-2\""),
         skip: &[],
     };
@@ -122,14 +148,7 @@ generate = { username = "admin", password_length = 24 }
     }
 
     async fn find(&self, cx: &Ctx<'_>, p: &SecretProps) -> Result<Option<String>, ResourceError> {
-        let out = cx
-            .aws
-            .secretsmanager()
-            .describe_secret()
-            .secret_id(&p.name)
-            .send()
-            .await
-            .found("DescribeSecret", |e| e.is_resource_not_found_exception())?;
+        let out = describe(cx, &p.name).await?;
         Ok(out.filter(|o| o.deleted_date().is_none()).and_then(|o| o.arn).map(|a| a.to_string()))
     }
 
@@ -153,7 +172,7 @@ generate = { username = "admin", password_length = 24 }
                     if let (Some(arn), Some(v)) = (out.arn(), &value) {
                         secrets::remember_written(arn, v);
                     }
-                    return Ok(created(out.arn().unwrap_or_default(), out.name().unwrap_or(&p.name)));
+                    return Ok(created(out.arn().unwrap_or_default(), out.name().unwrap_or(&p.name), out.version_id().unwrap_or_default()));
                 }
                 Err(e) => e,
             };
@@ -167,12 +186,16 @@ generate = { username = "admin", password_length = 24 }
             match p.if_scheduled_for_deletion.as_str() {
                 "restore" => {
                     let arn = sm.restore_secret().secret_id(&p.name).send().await.api("RestoreSecret")?.arn.unwrap_or_default();
-                    if let Some(v) = &value {
-                        sm.put_secret_value().secret_id(&arn).secret_string(v).send().await.api("PutSecretValue")?;
-                        secrets::remember_written(&arn, v);
-                    }
+                    let version_id = match &value {
+                        Some(v) => {
+                            let put = sm.put_secret_value().secret_id(&arn).secret_string(v).send().await.api("PutSecretValue")?;
+                            secrets::remember_written(&arn, v);
+                            put.version_id.unwrap_or_default()
+                        }
+                        None => describe(cx, &arn).await?.map(|o| current_version(&o)).unwrap_or_default(),
+                    };
                     sm.tag_resource().secret_id(&arn).set_tags(Some(tags.clone())).send().await.api("TagResource")?;
-                    Ok(created(&arn, &p.name))
+                    Ok(created(&arn, &p.name, &version_id))
                 }
                 "force_delete" => {
                     sm.delete_secret().secret_id(&p.name).force_delete_without_recovery(true).send().await.api("DeleteSecret")?;
@@ -190,25 +213,19 @@ generate = { username = "admin", password_length = 24 }
     }
 
     async fn read(&self, cx: &Ctx<'_>, id: &str, p: &SecretProps) -> Result<Option<Observed<SecretProps, SecretAttrs>>, ResourceError> {
-        let out = cx
-            .aws
-            .secretsmanager()
-            .describe_secret()
-            .secret_id(id)
-            .send()
-            .await
-            .found("DescribeSecret", |e| e.is_resource_not_found_exception())?;
         // A secret scheduled for deletion is as good as gone.
-        let Some(out) = out.filter(|o| o.deleted_date().is_none()) else { return Ok(None) };
+        let Some(out) = describe(cx, id).await?.filter(|o| o.deleted_date().is_none()) else { return Ok(None) };
         let name = out.name().unwrap_or(&p.name).to_string();
         let props = SecretProps {
             name: name.clone(),
             description: out.description().map(str::to_string).filter(|d| !d.is_empty()),
-            kms_key_id: out.kms_key_id().map(str::to_string).or_else(|| p.kms_key_id.clone()),
+            // No key reported is AWS's own, however the manifest spelled it.
+            kms_key_id: out.kms_key_id().map(str::to_string).or_else(|| p.kms_key_id.clone().filter(|k| k == AWS_MANAGED_KEY)),
             tags: tags::live(out.tags().iter().filter_map(|t| Some((t.key()?, t.value()?)))),
             ..p.clone()
         };
-        Ok(Some(Observed { props, attrs: SecretAttrs { arn: out.arn().unwrap_or(id).to_string(), name } }))
+        let attrs = SecretAttrs { arn: out.arn().unwrap_or(id).to_string(), name, version_id: current_version(&out) };
+        Ok(Some(Observed { props, attrs }))
     }
 
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &SecretProps, new: &SecretProps) -> Result<Option<SecretAttrs>, ResourceError> {
@@ -220,10 +237,33 @@ generate = { username = "admin", password_length = 24 }
         if !remove.is_empty() {
             sm.untag_resource().secret_id(id).set_tag_keys(Some(remove)).send().await.api("UntagResource")?;
         }
-        if old.description != new.description {
-            sm.update_secret().secret_id(id).description(new.description.clone().unwrap_or_default()).send().await.api("UpdateSecret")?;
+        let description = (old.description != new.description).then(|| new.description.clone().unwrap_or_default());
+        // Back to AWS's own key is naming it: an absent key id leaves the key as it is.
+        let kms_key_id = (old.kms_key_id != new.kms_key_id).then(|| new.kms_key_id.as_deref().unwrap_or(AWS_MANAGED_KEY).to_string());
+        if description.is_some() || kms_key_id.is_some() {
+            sm.update_secret().secret_id(id).set_description(description).set_kms_key_id(kms_key_id).send().await.api("UpdateSecret")?;
         }
-        Ok(None)
+        // After the key change, so the new value is encrypted with the new key.
+        if !self.updated_attrs(old, new).is_empty() {
+            if let Some(value) = generate(new)? {
+                let put = sm.put_secret_value().secret_id(id).secret_string(&value).send().await.api("PutSecretValue")?;
+                secrets::remember_written(id, &value);
+                let version_id = put.version_id.unwrap_or_default();
+                return Ok(Some(SecretAttrs { arn: id.to_string(), name: new.name.clone(), version_id }));
+            }
+        }
+        // Read back rather than kept: a state written before `version_id` existed gets it.
+        let Some(out) = describe(cx, id).await? else { return Ok(None) };
+        Ok(Some(SecretAttrs { arn: out.arn().unwrap_or(id).to_string(), name: new.name.clone(), version_id: current_version(&out) }))
+    }
+
+    /// A new value is a new version: the databases that follow it set their password again.
+    fn updated_attrs(&self, old: &SecretProps, new: &SecretProps) -> &'static [&'static str] {
+        if new.generate.is_some() && old.generate != new.generate {
+            &["version_id"]
+        } else {
+            &[]
+        }
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, p: &SecretProps) -> Result<(), ResourceError> {

@@ -2,3 +2,4 @@
 
 pub mod subscription;
 pub mod topic;
+pub mod topic_policy;

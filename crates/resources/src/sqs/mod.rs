@@ -1,3 +1,4 @@
 //! Amazon SQS: queues.
 
 pub mod queue;
+pub mod queue_policy;

@@ -1,0 +1,527 @@
+//! `infra import --from-terraform STATE --generate`: write the manifests a Terraform
+//! state implies and adopt what it holds. Each Terraform module becomes one infra module
+//! (the root one named after the state's directory, or `--module NAME`). Every instance
+//! whose type infra has is read live through infra's own `read`, so the manifest says
+//! what AWS holds in infra's terms and the plan that follows is empty; Terraform's
+//! attribute names never have to be translated one by one. One resource's value that is
+//! another's ARN, URL, id or name becomes a reference, `count`/`for_each` instances that
+//! differ only by their key become one `for_each` resource, and defaults are left out.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::terraform::{self, TfResource, TfState};
+use crate::resources::{registry, Attrs, DynResource};
+use crate::schema::Ty;
+
+/// One Terraform resource instance read live, with where it goes.
+pub struct Item {
+    pub tf_address: String,
+    /// The infra module it is written to.
+    pub module: String,
+    /// The infra resource name of its Terraform block (its instances share it).
+    pub group: String,
+    /// The `count` index or `for_each` key, as text.
+    pub key: Option<String>,
+    pub kind: &'static dyn DynResource,
+    pub id: String,
+    pub props: Value,
+    pub attrs: Attrs,
+}
+
+/// How the written manifests lay the items out: each item's resource name (and
+/// instance key when its group became one `for_each` resource).
+pub struct Layout {
+    /// Per item: the name in the manifest (the group's name when collapsed).
+    pub names: Vec<String>,
+    /// Per item: `Some(key)` when its group is one `for_each` resource.
+    pub each: Vec<Option<String>>,
+}
+
+impl Layout {
+    /// The address an item is recorded under.
+    pub fn address(&self, items: &[Item], i: usize) -> crate::graph::Address {
+        let name = match &self.each[i] {
+            Some(k) => crate::manifest::each::instance(&self.names[i], k),
+            None => self.names[i].clone(),
+        };
+        crate::graph::Address::resource(&items[i].module, &name)
+    }
+}
+
+/// A manifest name from a Terraform name: lower case, `_` for anything else.
+pub fn sanitize(s: &str) -> String {
+    let mut out: String = s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    while out.contains("__") {
+        out = out.replace("__", "_");
+    }
+    let out = out.trim_matches('_').to_string();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("r_{out}")
+    } else {
+        out
+    }
+}
+
+/// The infra module of a Terraform module address: `module.queues` → `queues`,
+/// `module.app.module.db` → `app_db`; the root is `root`.
+pub fn module_name(tf_module: Option<&str>, root: &str) -> String {
+    match tf_module {
+        None => root.to_string(),
+        Some(m) => sanitize(&m.split('.').filter(|p| *p != "module").collect::<Vec<_>>().join("_")),
+    }
+}
+
+/// The module the root resources go to: the directory the state was in.
+pub fn root_name(state_path: &Path) -> String {
+    let dir = std::fs::canonicalize(state_path).ok().and_then(|p| p.parent().map(Path::to_path_buf));
+    dir.as_deref().and_then(Path::file_name).map(|n| sanitize(&n.to_string_lossy())).unwrap_or_else(|| "imported".into())
+}
+
+/// The Terraform key of an instance, as infra would key it.
+fn key_text(r: &TfResource) -> Option<String> {
+    r.key.as_ref().map(|k| match k {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
+/// Why a Terraform resource is not generated, or `None` when infra has a type for it.
+pub fn unmapped_reason(r: &TfResource) -> Option<String> {
+    if r.mode == "data" {
+        return Some("a data source: the values it gave are written as literals".into());
+    }
+    match r.tf_type.as_str() {
+        "random_id" => return None,
+        "random_password" | "random_string" => {
+            return Some(
+                "a secret Terraform generated: never written into a manifest; use a secretsmanager.secret with `generate` (the value stays where it is)".into(),
+            )
+        }
+        _ => {}
+    }
+    if terraform::mapping(&r.tf_type).is_some() {
+        return None;
+    }
+    Some(match terraform::folded(&r.tf_type) {
+        Some(where_) => format!("kept as {where_} (read from AWS with it)"),
+        None => format!("infra has no type for {} yet", r.tf_type),
+    })
+}
+
+/// The infra type and the id infra reads it by.
+pub fn kind_and_id(r: &TfResource) -> Option<(&'static dyn DynResource, String)> {
+    let (infra_type, id_attr) = match r.tf_type.as_str() {
+        "random_id" => ("random.id", "hex"),
+        t => {
+            let m = terraform::mapping(t)?;
+            (m.infra_type, m.tf_id)
+        }
+    };
+    let id = r.attributes.get(id_attr).or_else(|| r.attributes.get("id")).and_then(Value::as_str)?.to_string();
+    Some((registry::resource(infra_type)?, id))
+}
+
+/// Group names per module, unique: a second block of the same name (a role and a
+/// function both called `lambda`) takes its type's last word (`lambda_function`).
+pub fn group_names(resources: &[(&TfResource, String)]) -> HashMap<(String, String, String), String> {
+    let mut out = HashMap::new();
+    let mut taken: HashSet<(String, String)> = HashSet::new();
+    for (r, module) in resources {
+        let block = (module.clone(), r.tf_type.clone(), r.name.clone());
+        if out.contains_key(&block) {
+            continue;
+        }
+        let base = sanitize(&r.name);
+        let mut name = base.clone();
+        if taken.contains(&(module.clone(), name.clone())) {
+            name = format!("{base}_{}", r.tf_type.rsplit('_').next().unwrap_or("x"));
+        }
+        let mut n = 2;
+        while taken.contains(&(module.clone(), name.clone())) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        taken.insert((module.clone(), name.clone()));
+        out.insert(block, name);
+    }
+    out
+}
+
+/// Properties to read a resource with before anything is known of it.
+pub fn blank(kind: &dyn DynResource, id: &str) -> Value {
+    super::discover::blank(kind, id)
+}
+
+pub fn new_item(r: &TfResource, module: String, group: String, kind: &'static dyn DynResource, id: String, live: (Value, Attrs)) -> Item {
+    Item { tf_address: r.address.clone(), module, group, key: key_text(r), kind, id, props: live.0, attrs: live.1 }
+}
+
+// A reference inside a string is kept as a marker until the layout is known:
+// MARK target MARK attribute MARK rest.
+const MARK: char = '\u{1}';
+
+fn marker(target: usize, attr: &str, rest: &str) -> String {
+    format!("{MARK}{target}{MARK}{attr}{MARK}{rest}")
+}
+
+/// The attribute of `t` a string names: its ARN or URL (or a path under its ARN), its
+/// id, or its name.
+fn names_target(s: &str, t: &Item, by_name: bool) -> Option<(&'static str, String)> {
+    for attr in ["arn", "url"] {
+        if let Some(v) = t.attrs.get(attr).and_then(Value::as_str).filter(|v| !v.is_empty()) {
+            if s == v {
+                return Some((attr, String::new()));
+            }
+            if let Some(rest) = s.strip_prefix(v).filter(|r| r.starts_with('/') || r.starts_with(":*")) {
+                return Some((attr, rest.to_string()));
+            }
+        }
+    }
+    if !by_name || s.len() < 3 {
+        return None;
+    }
+    for attr in ["name", "id"] {
+        if t.attrs.get(attr).and_then(Value::as_str) == Some(s) {
+            return Some((attr, String::new()));
+        }
+    }
+    None
+}
+
+/// Whether `from` is reachable from `to` through the references made so far.
+fn reaches(edges: &HashMap<usize, HashSet<usize>>, from: usize, to: usize) -> bool {
+    let mut stack = vec![from];
+    let mut seen = HashSet::new();
+    while let Some(n) = stack.pop() {
+        if n == to {
+            return true;
+        }
+        if seen.insert(n) {
+            stack.extend(edges.get(&n).into_iter().flatten().copied());
+        }
+    }
+    false
+}
+
+/// Every item's properties with values naming another item of its module replaced by
+/// markers. Tags stay literal, and so does the item's own name.
+pub fn link(items: &mut [Item]) {
+    let mut edges: HashMap<usize, HashSet<usize>> = HashMap::new();
+    for me in 0..items.len() {
+        let Value::Object(props) = items[me].props.clone() else { continue };
+        let identity = items[me].kind.identity().fields().to_vec();
+        let mut out = Map::new();
+        for (field, v) in props {
+            let v = if field == "tags" || identity.contains(&field.as_str()) { v } else { link_value(&v, items, me, &mut edges) };
+            out.insert(field, v);
+        }
+        items[me].props = Value::Object(out);
+    }
+}
+
+fn link_value(v: &Value, items: &[Item], me: usize, edges: &mut HashMap<usize, HashSet<usize>>) -> Value {
+    match v {
+        Value::String(s) => {
+            for pass in [false, true] {
+                for t in (0..items.len()).filter(|&t| t != me && items[t].module == items[me].module) {
+                    let Some((attr, rest)) = names_target(s, &items[t], pass) else { continue };
+                    // A cycle of references cannot be applied: the literal stays.
+                    if reaches(edges, t, me) {
+                        continue;
+                    }
+                    edges.entry(me).or_default().insert(t);
+                    return Value::String(marker(t, attr, &rest));
+                }
+            }
+            v.clone()
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|i| link_value(i, items, me, edges)).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, i)| (k.clone(), link_value(i, items, me, edges))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `text` with `key` replaced by `${each.key}` where it stands as a word of its own
+/// (`jobs-eu` for key `eu`, not `queue` for key `e`).
+fn substitute_key(text: &str, key: &str) -> String {
+    if key.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    let mut prev: Option<char> = None;
+    while let Some(i) = rest.find(key) {
+        let before = rest[..i].chars().last().or(prev);
+        let after = rest[i + key.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        out.push_str(&rest[..i]);
+        if word(before) || word(after) {
+            out.push_str(key);
+        } else {
+            out.push_str("${each.key}");
+        }
+        prev = key.chars().last();
+        rest = &rest[i + key.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A string as the manifest writes it: markers become references, a literal `${`
+/// is escaped, and within a `for_each` resource its key becomes `${each.key}`.
+fn render_str(s: &str, me: usize, items: &[Item], layout: &Layout) -> String {
+    if let Some(body) = s.strip_prefix(MARK) {
+        let mut parts = body.splitn(3, MARK);
+        let t: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let attr = parts.next().unwrap_or("id");
+        let rest = parts.next().unwrap_or("");
+        let target = match &layout.each[t] {
+            Some(k) if layout.each[me].as_deref() == Some(k) && items[me].group != items[t].group => {
+                format!("{}[each.key]", layout.names[t])
+            }
+            Some(k) => format!("{}[\"{k}\"]", layout.names[t]),
+            None => layout.names[t].clone(),
+        };
+        return format!("${{resources.{target}.{attr}}}{}", render_literal(rest, me, layout));
+    }
+    render_literal(s, me, layout)
+}
+
+fn render_literal(s: &str, me: usize, layout: &Layout) -> String {
+    let escaped = s.replace("${", "$${");
+    match &layout.each[me] {
+        Some(k) => substitute_key(&escaped, k),
+        None => escaped,
+    }
+}
+
+fn render(v: &Value, me: usize, items: &[Item], layout: &Layout) -> Value {
+    match v {
+        Value::String(s) => Value::String(render_str(s, me, items, layout)),
+        Value::Array(a) => Value::Array(a.iter().map(|i| render(i, me, items, layout)).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, i)| (k.clone(), render(i, me, items, layout))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Decide which `count`/`for_each` groups become one `for_each` resource: those whose
+/// instances, written with `${each.key}`, are the same. A group referring to another
+/// group's instance of its own key collapses only if that one does too.
+pub fn layout(items: &[Item]) -> Layout {
+    let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, it) in items.iter().enumerate() {
+        groups.entry((it.module.clone(), it.group.clone())).or_default().push(i);
+    }
+    let keyable = |k: &str| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:@+=".contains(c));
+    let mut collapsed: HashSet<(String, String)> = groups
+        .iter()
+        .filter(|(_, members)| members.iter().all(|&i| items[i].key.as_deref().is_some_and(keyable)))
+        .map(|(g, _)| g.clone())
+        .collect();
+    loop {
+        let lay = make_layout(items, &collapsed);
+        let mut changed = false;
+        for (g, members) in &groups {
+            if !collapsed.contains(g) {
+                continue;
+            }
+            let shapes: Vec<Value> = members.iter().map(|&i| render(&items[i].props, i, items, &lay)).collect();
+            if shapes.windows(2).any(|w| !crate::schema::json_eq(&w[0], &w[1])) {
+                collapsed.remove(g);
+                changed = true;
+            }
+        }
+        if !changed {
+            return lay;
+        }
+    }
+}
+
+fn make_layout(items: &[Item], collapsed: &HashSet<(String, String)>) -> Layout {
+    let mut names = Vec::new();
+    let mut each = Vec::new();
+    for it in items {
+        if collapsed.contains(&(it.module.clone(), it.group.clone())) {
+            names.push(it.group.clone());
+            each.push(it.key.clone());
+        } else {
+            names.push(match &it.key {
+                Some(k) => format!("{}_{}", it.group, sanitize(k).trim_start_matches("r_")),
+                None => it.group.clone(),
+            });
+            each.push(None);
+        }
+    }
+    Layout { names, each }
+}
+
+/// A TOML key: bare where it can be.
+fn key(k: &str) -> String {
+    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        k.to_string()
+    } else {
+        toml::Value::String(k.to_string()).to_string()
+    }
+}
+
+/// A value as inline TOML; nulls (TOML has none) are left out.
+fn inline(v: &Value) -> Option<String> {
+    Some(match v {
+        Value::Null => return None,
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => toml::Value::String(s.clone()).to_string(),
+        Value::Array(a) => format!("[{}]", a.iter().filter_map(inline).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) if m.is_empty() => "{}".to_string(),
+        Value::Object(m) => {
+            let fields: Vec<String> = m.iter().filter_map(|(k, v)| Some(format!("{} = {}", key(k), inline(v)?))).collect();
+            format!("{{ {} }}", fields.join(", "))
+        }
+    })
+}
+
+/// A property's line(s): a list of tables one per line, as the hand-written modules do.
+fn property(name: &str, v: &Value) -> Option<String> {
+    match v {
+        Value::Array(a) if a.iter().any(Value::is_object) => {
+            let lines: Vec<String> = a.iter().filter_map(inline).map(|l| format!("  {l},\n")).collect();
+            Some(format!("{} = [\n{}]\n", key(name), lines.concat()))
+        }
+        other => Some(format!("{} = {}\n", key(name), inline(other)?)),
+    }
+}
+
+/// The settings worth writing: not computed, not null, not the default, not empty tags.
+fn written_fields(kind: &dyn DynResource, props: &Value) -> Vec<(&'static str, Value)> {
+    let Ty::Object(fields) = kind.schema() else { return Vec::new() };
+    let identity = kind.identity();
+    let identity = identity.fields();
+    fields
+        .iter()
+        .filter(|f| !f.computed)
+        .filter_map(|f| {
+            let v = props.get(f.name).filter(|v| !v.is_null())?;
+            let is_default = f.default.as_ref().is_some_and(|d| crate::schema::json_eq(d, v));
+            if !identity.contains(&f.name) && !f.required && is_default {
+                return None;
+            }
+            if f.name == "tags" && v.as_object().is_some_and(Map::is_empty) {
+                return None;
+            }
+            Some((f.name, v.clone()))
+        })
+        .collect()
+}
+
+/// One module's manifest text.
+pub fn manifest(module: &str, source: &str, items: &[Item], layout: &Layout, outputs: &[(String, String)]) -> String {
+    let mut out = format!(
+        "# Generated by `infra import --from-terraform --generate` from {source}:\n\
+         # what AWS holds, with the settings that differ from infra's defaults.\n\
+         # Edit freely; `infra plan {module}` shows the effect.\n\n\
+         [module]\nname = \"{module}\"\n"
+    );
+    let mut done = HashSet::new();
+    for (i, it) in items.iter().enumerate().filter(|(_, it)| it.module == module) {
+        if !done.insert(layout.names[i].clone()) {
+            continue;
+        }
+        out.push_str(&format!(
+            "\n# {}\n[resources.{}]\ntype = \"{}\"\n",
+            tf_block(&it.tf_address),
+            key(&layout.names[i]),
+            it.kind.type_name()
+        ));
+        if layout.each[i].is_some() {
+            let keys: Vec<Value> = items
+                .iter()
+                .enumerate()
+                .filter(|(j, o)| o.module == module && layout.names[*j] == layout.names[i])
+                .filter_map(|(j, _)| layout.each[j].clone().map(Value::String))
+                .collect();
+            out.push_str(&format!("for_each = {}\n", inline(&Value::Array(keys)).unwrap_or_default()));
+        }
+        for (name, v) in written_fields(it.kind, &it.props) {
+            if let Some(line) = property(name, &render(&v, i, items, layout)) {
+                out.push_str(&line);
+            }
+        }
+    }
+    if !outputs.is_empty() {
+        out.push_str("\n[outputs]\n");
+        for (name, value) in outputs {
+            out.push_str(&format!("{} = {}\n", key(name), toml::Value::String(value.clone())));
+        }
+    }
+    out
+}
+
+/// `module.q.aws_sqs_queue.jobs["a"]` → `module.q.aws_sqs_queue.jobs`.
+fn tf_block(address: &str) -> &str {
+    address.split_once('[').map_or(address, |(b, _)| b)
+}
+
+/// Root outputs whose value is an attribute of a root resource, as references; the
+/// others with why not.
+pub fn outputs(tf: &TfState, items: &[Item], layout: &Layout, root: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let mut written = Vec::new();
+    let mut skipped = Vec::new();
+    for (name, value, sensitive) in &tf.outputs {
+        if *sensitive {
+            skipped.push(format!("  - {:<50} not written: a sensitive output", format!("output.{name}")));
+            continue;
+        }
+        let found = value.as_str().and_then(|s| {
+            items.iter().enumerate().filter(|(_, it)| it.module == root).find_map(|(i, it)| {
+                ["arn", "url", "id", "name"].into_iter().find(|a| it.attrs.get(*a).and_then(Value::as_str) == Some(s)).map(|a| (i, a))
+            })
+        });
+        match found {
+            Some((i, attr)) => {
+                let target = match &layout.each[i] {
+                    Some(k) => format!("{}[\"{k}\"]", layout.names[i]),
+                    None => layout.names[i].clone(),
+                };
+                written.push((name.clone(), format!("${{resources.{target}.{attr}}}")));
+            }
+            None => skipped
+                .push(format!("  - {:<50} not written: its value is not an attribute of an imported resource", format!("output.{name}"))),
+        }
+    }
+    (written, skipped)
+}
+
+/// A Lambda function's code: the package Terraform uploaded (`filename`, relative to
+/// the state's directory), unpacked into `code_dir`. Unpacked files zip again to the
+/// same bytes only when the package was made as infra makes it; otherwise the next
+/// plan updates the code, which it says.
+pub fn unpack_code(tf_dir: &Path, attrs: &Map<String, Value>, into: &Path) -> Result<(), String> {
+    let file = attrs.get("filename").and_then(Value::as_str).filter(|f| !f.is_empty()).ok_or("Terraform's state has no `filename`")?;
+    let zip_path: PathBuf = if Path::new(file).is_absolute() { file.into() } else { tf_dir.join(file) };
+    let bytes = std::fs::read(&zip_path).map_err(|e| format!("reading {}: {e}", zip_path.display()))?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("{}: {e}", zip_path.display()))?;
+    archive.extract(into).map_err(|e| format!("unpacking {}: {e}", zip_path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_replaced_only_as_words() {
+        assert_eq!(substitute_key("jobs-eu", "eu"), "jobs-${each.key}");
+        assert_eq!(substitute_key("queue", "e"), "queue");
+        assert_eq!(substitute_key("app-1-x1", "1"), "app-${each.key}-x1");
+        assert_eq!(module_name(Some("module.app.module.db"), "r"), "app_db");
+        assert_eq!(sanitize("My-Stack.2"), "my_stack_2");
+    }
+
+    #[test]
+    fn toml_without_nulls() {
+        let v = serde_json::json!({"a": null, "b": [1, {"c": "x y", "d": null}]});
+        assert_eq!(inline(&v).unwrap(), "{ b = [1, { c = \"x y\" }] }");
+    }
+}
