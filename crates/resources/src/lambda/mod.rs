@@ -3,4 +3,6 @@
 pub mod alias;
 pub mod event_source_mapping;
 pub mod function;
+pub mod function_url;
+pub mod layer_version;
 pub mod permission;

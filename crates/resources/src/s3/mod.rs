@@ -1,6 +1,8 @@
-//! Amazon S3: buckets (with their configuration documents) and their policies.
+//! Amazon S3: buckets (with their configuration documents), their policies and their
+//! notification configurations.
 
 pub mod bucket;
+pub mod bucket_notification;
 pub mod bucket_policy;
 mod config;
 
