@@ -3,6 +3,8 @@
 //! A bucket has one, so this owns it: every target changes in place, and delete empties
 //! it. The targets must let S3 write to them (a queue or topic policy, a
 //! `lambda.permission` for `s3.amazonaws.com`), or S3 refuses the configuration.
+//! Not listed by `import --discover` (it belongs to its bucket; the emulator answers a
+//! bucket that never had one in a form the SDK cannot read): import it by bucket name.
 
 use async_trait::async_trait;
 use aws_sdk_s3::types::{
@@ -197,29 +199,6 @@ queues = [{ id = "uploads", arn = "${resources.queue.arn}", events = ["s3:Object
             return Ok(None);
         }
         Ok(Some(Observed { props, attrs: IdOnly {} }))
-    }
-
-    /// Every bucket with a configuration that sends somewhere.
-    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
-        let mut buckets = Vec::new();
-        let mut pages = cx.aws.s3().list_buckets().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            buckets.extend(page.api("ListBuckets")?.buckets().iter().filter_map(|b| b.name().map(str::to_string)));
-        }
-        let mut out = Vec::new();
-        for bucket in buckets {
-            let empty = BucketNotificationProps {
-                bucket: bucket.clone(),
-                queues: Vec::new(),
-                topics: Vec::new(),
-                functions: Vec::new(),
-                eventbridge: false,
-            };
-            if self.read(cx, &bucket, &empty).await?.is_some() {
-                out.push(bucket);
-            }
-        }
-        Ok(out)
     }
 
     async fn update(
