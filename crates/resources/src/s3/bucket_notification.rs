@@ -3,8 +3,7 @@
 //! A bucket has one, so this owns it: every target changes in place, and delete empties
 //! it. The targets must let S3 write to them (a queue or topic policy, a
 //! `lambda.permission` for `s3.amazonaws.com`), or S3 refuses the configuration.
-//! Not listed by `import --discover` (it belongs to its bucket; the emulator answers a
-//! bucket that never had one in a form the SDK cannot read): import it by bucket name.
+//! Not listed by `import --discover` (it belongs to its bucket): import it by bucket name.
 
 use async_trait::async_trait;
 use aws_sdk_s3::types::{
@@ -201,6 +200,8 @@ queues = [{ id = "uploads", arn = "${resources.queue.arn}", events = ["s3:Object
         Ok(Some(Observed { props, attrs: IdOnly {} }))
     }
 
+    // No `list`: moto 5.2.5 answers GetBucketNotificationConfiguration for a bucket that
+    // never had one with a document the SDK cannot parse, which failed every discover.
     async fn update(
         &self,
         cx: &Ctx<'_>,
