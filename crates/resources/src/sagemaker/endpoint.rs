@@ -2,6 +2,7 @@
 //! takes minutes on AWS; creates, updates and deletes wait for it to settle.
 
 use async_trait::async_trait;
+use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 use aws_sdk_sagemaker::types::EndpointStatus;
 
 use super::{live_tags, sdk_tags, sync_tags};
@@ -41,7 +42,13 @@ async fn status(cx: &Ctx<'_>, name: &str) -> Result<Option<(EndpointStatus, Stri
     if !exists(cx, name).await? {
         return Ok(None);
     }
-    let e = cx.aws.sagemaker().describe_endpoint().endpoint_name(name).send().await.api("DescribeEndpoint")?;
+    let e = match cx.aws.sagemaker().describe_endpoint().endpoint_name(name).send().await {
+        Ok(e) => e,
+        // Gone between the listing and the describe (a delete finishing): SageMaker
+        // answers a missing endpoint with a ValidationException. Listed again to be sure.
+        Err(err) if err.code() == Some("ValidationException") && !exists(cx, name).await? => return Ok(None),
+        Err(err) => return Err(crate::aws::AwsError::new("DescribeEndpoint", err).into()),
+    };
     if e.endpoint_status() == Some(&EndpointStatus::Failed) {
         return Err(ResourceError::Invalid(format!("endpoint {name} failed: {}", e.failure_reason().unwrap_or("no reason given"))));
     }
