@@ -3,6 +3,10 @@
 # package (PyPI) ships them: one trimmed schema per CloudFormation type that
 # crates/resources/src/schema/aws_contract.toml names, and VERSION. The unit test
 # `aws_contract` compares infra's types with these files, so it needs no network.
+# It also writes crates/resources/src/cloudcontrol/facts.json, shipped in the binary: for
+# EVERY type of the us-east-1 provider schemas, only the four lists `cloudcontrol.resource`
+# plans with (primaryIdentifier, createOnlyProperties, readOnlyProperties,
+# writeOnlyProperties), as JSON pointers without their `/properties/` prefix.
 # Idempotent: the same cfn-lint version writes the same files.
 #   CFN_LINT_VERSION  the pinned version (bump it to take newer schemas, then review the test)
 #   CFN_LINT_PYTHON   a python that already has that version (skips the throwaway venv)
@@ -82,4 +86,23 @@ date = json.load(open(os.path.join(root, "version.json"))).get("schema_date", ""
 with open(os.path.join(out_dir, "VERSION"), "w") as f:
     f.write(f"cfn-lint {pinned}\nschemas {date}\n")
 print(f"wrote {len(written)} schemas from cfn-lint {pinned} into {out_dir}/")
+
+# One line per type so a refresh reviews as a diff; lists in the schema's own order.
+LISTS = ("primaryIdentifier", "createOnlyProperties", "readOnlyProperties", "writeOnlyProperties")
+facts_path = "crates/resources/src/cloudcontrol/facts.json"
+lines = []
+for cfn in sorted(provider):
+    schema = json.load(open(os.path.join(root, "resources", provider[cfn] + ".json")))
+    entry = []
+    for key in LISTS:
+        paths = schema.get(key, [])
+        bad = [p for p in paths if not p.startswith("/properties/")]
+        if bad:
+            sys.exit(f"{cfn}: {key} holds {bad}, not under /properties/")
+        entry.append([p[len("/properties/"):] for p in paths])
+    lines.append(json.dumps(cfn) + ":" + json.dumps(entry, separators=(",", ":")))
+os.makedirs(os.path.dirname(facts_path), exist_ok=True)
+with open(facts_path, "w") as f:
+    f.write("{\n" + ",\n".join(lines) + "\n}\n")
+print(f"wrote the facts of {len(lines)} types ({os.path.getsize(facts_path)} bytes) into {facts_path}")
 PY

@@ -230,13 +230,13 @@ fn check_type(
     assumptions: &BTreeMap<String, f64>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<Component>> {
-    let Some(kind) = registry::resource(type_name.get_ref()) else {
+    let Some(rtype) = registry::resource(type_name.get_ref()) else {
         let mut d = Diagnostic::at(Loc::new(file, type_name.span()), format!("unknown resource type `{}`", type_name.get_ref()));
         d.help = suggest(type_name.get_ref(), registry::resource_types());
         diags.push(d);
         return None;
     };
-    let schema = kind.schema();
+    let schema = rtype.schema();
     let mut components = Vec::new();
     for c in price.components {
         let loc = Loc::new(file, c.quantity.span());

@@ -195,14 +195,14 @@ impl Executor<'_> {
             async move {
                 let step = &steps[i];
                 let start = Instant::now();
-                if step.action.is_change() {
+                if step.action().is_change() {
                     self.reporter.started(step);
                 }
                 let result = run.step(step).await;
                 lock(timings)[i] = Some((start - began, began.elapsed()));
                 match result {
                     Ok(action) => {
-                        if step.action.is_change() || action.is_change() {
+                        if step.action().is_change() || action.is_change() {
                             self.reporter.finished(step, action, start.elapsed());
                         }
                         lock(&run.actions).insert(i, action);
@@ -268,7 +268,7 @@ impl Run<'_> {
     }
 
     async fn step(&self, step: &Step) -> Result<Action, StepError> {
-        match (step.address.kind, step.action) {
+        match (step.address.kind, step.action()) {
             (_, Action::Delete) => self.delete(step).await.map(|_| Action::Delete),
             (_, Action::Forget) => self.forget(step).map(|_| Action::Forget),
             (Kind::Data, _) => self.read_data(step).await.map(|_| Action::Read),
@@ -287,17 +287,13 @@ impl Run<'_> {
     fn in_scope<T>(&self, state: &State, f: impl FnOnce(&Scope<'_>) -> T) -> T {
         let data = lock(&self.data);
         let secrets = lock(&self.secrets);
-        let (unknown, adopted) = (HashSet::new(), HashMap::new());
         f(&Scope {
-            project: self.exec.project,
-            state,
             identity: self.identity.as_ref(),
             data: &data,
-            unknown: &unknown,
             outputs: &self.early_outputs,
             secrets: &secrets,
-            adopted: &adopted,
             early: &self.early,
+            ..Scope::new(self.exec.project, state)
         })
     }
 
@@ -306,7 +302,7 @@ impl Run<'_> {
             return Ok(());
         }
         let fail = |e: String| Self::fail(step, Action::Read, StepErrorKind::Inputs(e));
-        let (kind, props) = {
+        let (rtype, props) = {
             let state = lock(&self.state);
             self.in_scope(&state, |scope| lookup_properties(scope, self.exec.project, &step.address)).map_err(fail)?
         };
@@ -314,7 +310,7 @@ impl Run<'_> {
         let dir = self.exec.project.module_dir(&step.address.module);
         let progress = ReporterProgress::new(self.exec.reporter, &step.type_name, Action::Read);
         let cx = self.ctx(&label, &dir, DEFAULT_TIMEOUT, &progress);
-        let attrs = kind.read(&cx, &props).await.map_err(|e| Self::fail(step, Action::Read, e))?;
+        let attrs = rtype.read(&cx, &props).await.map_err(|e| Self::fail(step, Action::Read, e))?;
         lock(&self.data).insert(step.address.clone(), attrs);
         Ok(())
     }
@@ -327,7 +323,7 @@ impl Run<'_> {
             .map_err(|e| Self::fail(step, Action::Update, StepErrorKind::Inputs(e.to_string())))?
             .value;
         // A dependent's output whose change is not this run's re-wiring waits too.
-        if output.sensitive || (step.rewire && step.action == Action::Same) {
+        if output.sensitive || (step.rewire && step.action() == Action::Same) {
             return Ok(Action::Same);
         }
         if state.output(&step.address.module, &step.address.name).is_some_and(|old| crate::schema::json_eq(old, &value)) {
@@ -362,7 +358,7 @@ impl Run<'_> {
     async fn reconcile(&self, step: &Step) -> Result<Action, StepError> {
         let addr = &step.address;
         let decl = &self.exec.project.modules[&addr.module].resources[&addr.name];
-        let planned = step.action;
+        let planned = step.action();
         let (desired, resolved) = {
             let state = lock(&self.state);
             self.in_scope(&state, |scope| desired_properties(scope, self.exec.project, addr))
@@ -373,18 +369,18 @@ impl Run<'_> {
             (Some(base), Some(prior)) => crate::plan::rewired(&prior.properties, base, &desired),
             _ => desired,
         };
-        let kind = registry::resource(&decl.type_name)
+        let rtype = registry::resource(&decl.type_name)
             .ok_or_else(|| Self::fail(step, planned, StepErrorKind::Inputs(format!("unknown type {}", decl.type_name))))?;
 
         // Decide again now that every input is known, from what the planner saw.
-        let live = match (&step.live, step.action) {
+        let live = match (&step.live, step.action()) {
             (Some((v, _)), _) => Live::Found(v),
             (None, Action::Create) if step.prior.is_some() && !step.adopt => Live::Gone,
             _ => Live::Unread,
         };
         let decision = decide(&decl.type_name, &desired, step.prior.as_ref(), live, step.adopt);
         let mut action = decision.action;
-        if step.forced && step.prior.is_some() && matches!(action, Action::Same | Action::Update) {
+        if step.is_forced() && step.prior.is_some() && matches!(action, Action::Same | Action::Update) {
             action = Action::Replace;
         }
         let base = step.live.as_ref().map(|(v, _)| v.clone()).or_else(|| step.prior.as_ref().map(|p| p.properties.clone()));
@@ -392,7 +388,7 @@ impl Run<'_> {
             return Ok(Action::Same);
         }
         let refusal = |why: String| Self::fail(step, action, StepErrorKind::NotApproved(why));
-        if action == Action::Replace && !step.forced {
+        if action == Action::Replace && !step.is_forced() {
             if let Some(why) = crate::plan::refused(&decl.type_name, &decision.changes) {
                 return Err(refusal(why));
             }
@@ -404,7 +400,7 @@ impl Run<'_> {
             }
         }
         let mut desired = desired;
-        if step.prior.as_ref().is_some_and(|p| p.imported) && kind.taggable() {
+        if step.prior.as_ref().is_some_and(|p| p.imported) && rtype.taggable() {
             let lineage = lock(&self.state).lineage.clone();
             crate::plan::add_own_tags(&mut desired, &self.exec.project.environment, &lineage, addr);
         }
@@ -437,15 +433,15 @@ impl Run<'_> {
         let mut attributes = step.prior.as_ref().map(|p| p.attributes.clone()).unwrap_or_default();
         if let Some(prior) = step.prior.as_ref().filter(|_| step.adopt) {
             // A create a crashed run sent may still be settling (a cluster "creating").
-            kind.settle(&cx, &prior.id, &prior.properties).await.map_err(|e| Self::fail(step, action, e))?;
+            rtype.settle(&cx, &prior.id, &prior.properties).await.map_err(|e| Self::fail(step, action, e))?;
         }
         let outcome: Outcome = match action {
             Action::Same => Outcome { id: step.prior.as_ref().map(|p| p.id.clone()).unwrap_or_default(), attrs: Attrs::new() },
-            Action::Create => self.create(step, kind, &cx, &desired).await?,
+            Action::Create => self.create(step, rtype, &cx, &desired).await?,
             Action::Update => {
                 let prior = Self::prior(step, action)?;
                 let base = base.unwrap_or_else(|| prior.properties.clone());
-                let attrs = kind.update(&cx, &prior.id, &base, &desired).await.map_err(|e| Self::fail(step, action, e))?;
+                let attrs = rtype.update(&cx, &prior.id, &base, &desired).await.map_err(|e| Self::fail(step, action, e))?;
                 Outcome { id: prior.id.clone(), attrs: attrs.unwrap_or_default() }
             }
             _ if create_first => {
@@ -455,14 +451,14 @@ impl Run<'_> {
                 self.record(&mut lock(&self.state), depose).map_err(|e| Self::fail(step, action, e))?;
                 lock(&self.deposed).push(addr.clone());
                 attributes = Attrs::new();
-                self.create(step, kind, &cx, &desired).await?
+                self.create(step, rtype, &cx, &desired).await?
             }
             _ => {
                 let prior = Self::prior(step, action)?;
                 let deleting = ReporterProgress::new(self.exec.reporter, &prior.type_name, Action::Delete);
                 self.delete_recorded(step, prior, &cx.progress(&deleting)).await?;
                 attributes = Attrs::new();
-                self.create(step, kind, &cx, &desired).await?
+                self.create(step, rtype, &cx, &desired).await?
             }
         };
         let (plain, secret) = split_sensitive(&decl.type_name, outcome.attrs);
@@ -496,15 +492,15 @@ impl Run<'_> {
     /// Create, with the intent recorded first: if the process dies before the answer is
     /// recorded, the next run finds the resource from the pending entry and adopts it.
     /// A failed create leaves the entry too, so whatever it may have left is found.
-    async fn create(&self, step: &Step, kind: &dyn DynResource, cx: &Ctx<'_>, desired: &Value) -> Result<Outcome, StepError> {
+    async fn create(&self, step: &Step, rtype: &dyn DynResource, cx: &Ctx<'_>, desired: &Value) -> Result<Outcome, StepError> {
         // A name the planner could not check (it depended on an earlier step) is
         // checked now, before anything is sent.
-        if !step.owner_checked && !step.adopt && checkable(kind, desired) {
+        if !step.owner_checked && !step.adopt && checkable(rtype, desired) {
             let prior = step.prior.as_ref().map(|p| p.id.as_str());
-            if let Err(taken) = check_owner(cx, kind, desired, prior).await {
+            if let Err(taken) = check_owner(cx, rtype, desired, prior).await {
                 // Named as the planner would, without saying whether this run deletes
                 // the other address (a wording detail the executor does not track).
-                let message = taken.explain(self.exec.project, &lock(&self.state), &step.address, kind, desired, |_| false);
+                let message = taken.explain(self.exec.project, &lock(&self.state), &step.address, rtype, desired, |_| false);
                 return Err(Self::fail(step, Action::Create, StepErrorKind::NotOurs(message)));
             }
         }
@@ -512,7 +508,7 @@ impl Run<'_> {
         {
             let mut state = lock(&self.state);
             let pending = PendingCreate {
-                type_name: kind.type_name().to_string(),
+                type_name: rtype.type_name().to_string(),
                 properties: mask_json(desired),
                 token: token.clone(),
                 started_at: state::now(),
@@ -521,16 +517,16 @@ impl Run<'_> {
             self.record(&mut state, edit).map_err(|e| Self::fail(step, Action::Create, e))?;
         }
         let cx = cx.token(Some(&token));
-        kind.create(&cx, desired).await.map_err(|e| Self::fail(step, Action::Create, e))
+        rtype.create(&cx, desired).await.map_err(|e| Self::fail(step, Action::Create, e))
     }
 
     /// Delete a recorded resource with its recorded type and properties, then forget it.
     async fn delete_recorded(&self, step: &Step, prior: &ResourceState, cx: &Ctx<'_>) -> Result<(), StepError> {
-        let kind = registry::resource(&prior.type_name)
+        let rtype = registry::resource(&prior.type_name)
             .ok_or_else(|| Self::fail(step, Action::Delete, StepErrorKind::Inputs(format!("unknown recorded type {}", prior.type_name))))?;
         // An empty id: an interrupted create that left nothing behind.
         if !prior.id.is_empty() {
-            kind.delete(cx, &prior.id, &prior.properties).await.map_err(|e| Self::fail(step, Action::Delete, e))?;
+            rtype.delete(cx, &prior.id, &prior.properties).await.map_err(|e| Self::fail(step, Action::Delete, e))?;
         }
         let mut state = lock(&self.state);
         let edit = Edit::Remove { module: step.address.module.clone(), name: step.address.name.clone() };
@@ -568,8 +564,7 @@ impl Run<'_> {
             let olds: Vec<ResourceState> =
                 lock(&self.state).deposed(&addr.module).filter(|(n, _)| **n == addr.name).map(|(_, r)| r.clone()).collect();
             for old in olds {
-                let mut step = Step::new(addr.clone(), &old.type_name, Action::Delete);
-                step.deposed = true;
+                let mut step = Step::deposed(addr.clone(), &old.type_name);
                 step.prior = Some(old.clone());
                 self.exec.reporter.started(&step);
                 let start = Instant::now();
@@ -587,13 +582,13 @@ impl Run<'_> {
 
     async fn delete_one_deposed(&self, step: &Step, old: &ResourceState) -> Result<(), StepError> {
         let fail = |e: StepErrorKind| Self::fail(step, Action::Delete, e);
-        let kind = registry::resource(&old.type_name)
+        let rtype = registry::resource(&old.type_name)
             .ok_or_else(|| fail(StepErrorKind::Inputs(format!("unknown recorded type {}", old.type_name))))?;
         let label = format!("{} (old)", step.address);
         let dir = self.exec.project.module_dir(&step.address.module);
         let progress = ReporterProgress::new(self.exec.reporter, &old.type_name, Action::Delete);
         let cx = self.ctx(&label, &dir, DEFAULT_TIMEOUT, &progress);
-        kind.delete(&cx, &old.id, &old.properties).await.map_err(|e| fail(e.into()))?;
+        rtype.delete(&cx, &old.id, &old.properties).await.map_err(|e| fail(e.into()))?;
         let edit = Edit::RemoveDeposed { module: step.address.module.clone(), name: step.address.name.clone(), id: old.id.clone() };
         self.record(&mut lock(&self.state), edit).map_err(|e| fail(e.into()))
     }

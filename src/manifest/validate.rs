@@ -158,8 +158,8 @@ fn duplicates(project: &Project) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for module in project.modules.values() {
         for decl in module.resources.values() {
-            let Some(kind) = registry::resource(&decl.type_name) else { continue };
-            let identity = kind.identity();
+            let Some(rtype) = registry::resource(&decl.type_name) else { continue };
+            let identity = rtype.identity();
             let fields = identity.fields();
             if fields.is_empty() {
                 continue;
@@ -198,7 +198,7 @@ fn duplicates(project: &Project) -> Vec<Diagnostic> {
 }
 
 /// Schema and attributes of a declared type, if the type exists.
-fn kind_of(type_name: &str, data: bool) -> Option<(Ty, &'static [Attr])> {
+fn rtype_of(type_name: &str, data: bool) -> Option<(Ty, &'static [Attr])> {
     if data {
         registry::data_source(type_name).map(|d| (d.schema(), d.attributes()))
     } else {
@@ -235,7 +235,7 @@ impl Checker<'_> {
         }
         for (decls, data) in [(&self.module.data, true), (&self.module.resources, false)] {
             for decl in decls.values() {
-                let Some((ty, _)) = kind_of(&decl.type_name, data) else {
+                let Some((ty, _)) = rtype_of(&decl.type_name, data) else {
                     let (what, known): (&str, Vec<&str>) = if data {
                         ("data source", registry::data_source_types().collect())
                     } else {
@@ -268,13 +268,13 @@ impl Checker<'_> {
 
     /// AWS's rules for every value known now, reported where the value is written.
     fn rules(&mut self, decl: &super::Decl, ty: &Ty) {
-        let Some(kind) = registry::resource(&decl.type_name) else { return };
+        let Some(rtype) = registry::resource(&decl.type_name) else { return };
         // A value the schema check refused is reported there already.
         let Some(value) = known_props(self.project, self.module, decl, ty) else { return };
         let mut problems = schema::problems(&value, ty);
         // Each type's rules run as soon as what they read is known (`CHECK_READS`).
-        problems.extend(kind.check(&value));
-        problems.extend(kind.check_peers(&value, &PeersOf { project: self.project, module: self.module, decl }));
+        problems.extend(rtype.check(&value));
+        problems.extend(rtype.check_peers(&value, &PeersOf { project: self.project, module: self.module, decl }));
         for (path, why) in problems {
             let loc = node_at(&decl.properties, &path).map(|n| Loc::new(self.file(), n.span.clone())).unwrap_or_else(|| decl.loc.clone());
             self.diags.push(Diagnostic::at(loc, format!("{}.{}: `{path}`: {why}", self.module.name, decl.name)));
@@ -336,9 +336,10 @@ impl Checker<'_> {
                         format!("`{r}` refers to no {} in module {}", if data { "data source" } else { "resource" }, m.name),
                         suggest(name, decls.keys().map(String::as_str)),
                     ),
-                    Some(decl) => match kind_of(&decl.type_name, data) {
-                        Some((_, attrs)) if !attrs.iter().any(|a| a.name == attr) => {
-                            let names: Vec<&str> = attrs.iter().map(|a| a.name).collect();
+                    Some(decl) => match rtype_of(&decl.type_name, data) {
+                        Some((_, attrs)) if !attrs.iter().any(|a| a.name == attr) && !self.more_attributes(decl, data).contains(attr) => {
+                            let more = self.more_attributes(decl, data);
+                            let names: Vec<&str> = attrs.iter().map(|a| a.name).chain(more.iter().map(String::as_str)).collect();
                             (
                                 format!("{} has no attribute `{attr}` (in `{r}`)", decl.type_name),
                                 Some(suggest(attr, names.iter().copied()).unwrap_or(format!("it has: {}", names.join(", ")))),
@@ -367,6 +368,13 @@ impl Checker<'_> {
         let mut d = Diagnostic::at(loc.clone(), problem);
         d.help = help;
         self.diags.push(d);
+    }
+
+    /// The attributes a resource has because of its properties (a Cloud Control
+    /// resource's read-only properties), beyond its type's fixed ones.
+    fn more_attributes(&self, decl: &super::Decl, data: bool) -> Vec<String> {
+        let Some(rtype) = registry::resource(&decl.type_name).filter(|_| !data) else { return Vec::new() };
+        rtype.more_attributes(&static_value(self.project, self.module, &decl.properties, Known::Symbolic, 0))
     }
 
     /// Check a written value against the schema type of its slot.
@@ -457,7 +465,7 @@ impl Checker<'_> {
             return None;
         }
         let attr_ty = |decl: Option<&super::Decl>, attr: &str, data: bool| {
-            let (_, attrs) = kind_of(&decl?.type_name, data)?;
+            let (_, attrs) = rtype_of(&decl?.type_name, data)?;
             attrs.iter().find(|a| a.name == attr).map(|a| a.ty.ty())
         };
         match r {

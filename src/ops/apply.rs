@@ -39,14 +39,14 @@ pub struct Held {
 /// databases), asked of each type: nothing is confirmed without naming it. A count that
 /// fails is shown as such rather than holding up the plan.
 async fn held_data(ws: &Workspace, aws: &Aws, plan: &Plan, parallelism: usize) -> Vec<Held> {
-    let doomed = plan.steps.iter().filter(|s| s.address.kind == Kind::Resource && s.action.is_destructive());
+    let doomed = plan.steps.iter().filter(|s| s.address.kind == Kind::Resource && s.action().is_destructive());
     let asks = doomed.filter_map(|step| {
         let prior = step.prior.as_ref().filter(|p| !p.id.is_empty())?;
-        let kind = registry::resource(&prior.type_name)?;
+        let rtype = registry::resource(&prior.type_name)?;
         Some(async move {
             let label = step.address.to_string();
             let dir = ws.project.module_dir(&step.address.module);
-            let contents = match kind.contents(&Ctx::new(aws, &label, &dir), &prior.id, &prior.properties).await {
+            let contents = match rtype.contents(&Ctx::new(aws, &label, &dir), &prior.id, &prior.properties).await {
                 Ok(c) => c?,
                 Err(e) => Contents { held: format!("what it holds could not be read ({e})"), kept: None },
             };
@@ -188,7 +188,7 @@ fn timings(plan: &Plan, report: &ApplyReport, planned_in: std::time::Duration) -
         .zip(&report.timings)
         .filter_map(|(s, t)| {
             let (start, end) = (*t)?;
-            Some(json!({"address": s.address.to_string(), "action": s.action.verb(), "start_ms": ms(start), "end_ms": ms(end)}))
+            Some(json!({"address": s.address.to_string(), "action": s.action().verb(), "start_ms": ms(start), "end_ms": ms(end)}))
         })
         .collect();
     let applied = report.timings.iter().flatten().map(|(_, end)| *end).max().unwrap_or_default();

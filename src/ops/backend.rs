@@ -46,7 +46,7 @@ pub fn tls_only_policy(bucket: &str) -> Value {
     })
 }
 
-fn kind(type_name: &str) -> Result<&'static dyn DynResource, OpsError> {
+fn rtype(type_name: &str) -> Result<&'static dyn DynResource, OpsError> {
     registry::resource(type_name).ok_or_else(|| OpsError::Refused(format!("resource type {type_name} is not registered")))
 }
 
@@ -61,7 +61,7 @@ pub async fn init_backend(root: &Path, settings: &S3Backend, global: &GlobalOpti
     let label = format!("s3://{bucket}");
     let cx = Ctx::new(&aws, &label, root);
     let failed = |action: &str, e: ResourceError| OpsError::Refused(format!("s3://{bucket}: {action}: {e}"));
-    let bucket_type = kind("s3.bucket")?;
+    let bucket_type = rtype("s3.bucket")?;
     let mut wanted = hardening(settings);
     wanted["name"] = json!(bucket);
     schema::normalize(&mut wanted, &bucket_type.schema(), "").map_err(|e| OpsError::Refused(format!("s3://{bucket}: {e}")))?;
@@ -99,7 +99,7 @@ pub async fn init_backend(root: &Path, settings: &S3Backend, global: &GlobalOpti
         )),
         None => {
             let policy = json!({"bucket": bucket, "policy": tls_only_policy(bucket)});
-            kind("s3.bucket_policy")?.create(&cx, &policy).await.map_err(|e| failed("applying the TLS-only policy", e))?;
+            rtype("s3.bucket_policy")?.create(&cx, &policy).await.map_err(|e| failed("applying the TLS-only policy", e))?;
             done.push("bucket policy: TLS only".into());
         }
     }

@@ -4,11 +4,12 @@
 //! `aws_contract.toml`), attributes, identity, tags and example. `infra docs` prints all of it
 //! (docs/resources.md is that output, checked by a test); `infra schema TYPE` prints one
 //! type. What the emulator cannot run (an example's `skip`) is the conformance test's
-//! business and docs/architecture.md's, not the reader's, so it is not printed here.
+//! business and docs/architecture.md's, not the reader's, so it is not printed here; the
+//! one exception is `Skip::Discover`, whose reason is the type's (not the emulator's).
 
 use super::OpsError;
 use crate::printer::Printer;
-use crate::resources::{registry, DynDataSource, DynResource, Identity};
+use crate::resources::{registry, DynDataSource, DynResource, Identity, Skip};
 use crate::schema::aws_contract::{self, Kind};
 use crate::schema::{Field, Ty};
 
@@ -79,6 +80,11 @@ fn property_rows(type_name: Option<&str>, fields: &[Field], prefix: &str, path_p
         let rule = unlike_aws(&rule, type_name, &path, &[Kind::Enum, Kind::Pattern, Kind::Length, Kind::Bounds]);
         let required = unlike_aws(if f.required { "yes" } else { "" }, type_name, &path, &[Kind::Required]);
         let doc = if f.doc.trim().is_empty() { common_doc(f.name) } else { f.doc };
+        let doc = if f.local {
+            format!("{doc} infra's own setting: AWS does not hold it, and discover writes its default.")
+        } else {
+            doc.to_string()
+        };
         out.push(format!(
             "| `{shown}` | {} | {} | {} | {} | {} | {} |",
             cell(&f.ty.name()),
@@ -86,7 +92,7 @@ fn property_rows(type_name: Option<&str>, fields: &[Field], prefix: &str, path_p
             cell(&default),
             cell(&change),
             cell(&rule),
-            cell(doc)
+            cell(&doc)
         ));
         match &f.ty {
             Ty::Object(inner) => property_rows(type_name, inner, &format!("{shown}."), &format!("{path}."), out),
@@ -127,6 +133,10 @@ pub fn resource_section(r: &dyn DynResource) -> String {
         "- Tagged: the environment's, the module's and its own `tags`, plus infra's (`ManagedBy`, `infra:*`); drift-checked.".into()
     } else {
         "- Not taggable in AWS.".into()
+    });
+    out.push(match r.example().skip.iter().find(|(s, _)| *s == Skip::Discover) {
+        Some((_, why)) => format!("- Not found by `import --discover` ({why}); `infra import ADDRESS ID` adopts one."),
+        None => "- Found by `import --discover` (by tag or name prefix), read from its id alone.".into(),
     });
     out.push(String::new());
     out.push("| Property | Type | Required | Default | Change | Rule | Description |".into());
@@ -170,6 +180,86 @@ pub fn data_section(d: &dyn DynDataSource) -> String {
     out.join("\n")
 }
 
+/// The CloudFormation types teams ask for most that infra has no native type for yet,
+/// each with what it is, for the "Not native yet" section.
+const MOST_REQUESTED: &[(&str, &str)] = &[
+    ("AWS::Cognito::UserPool", "a Cognito user pool"),
+    ("AWS::Route53::HealthCheck", "a Route 53 health check"),
+    ("AWS::Pipes::Pipe", "an EventBridge pipe"),
+    ("AWS::ElastiCache::ServerlessCache", "a serverless Redis/Valkey/Memcached cache"),
+    ("AWS::EFS::FileSystem", "an EFS file system"),
+    ("AWS::WAFv2::WebACL", "a WAF web ACL"),
+    ("AWS::Budgets::Budget", "a cost budget"),
+];
+
+/// How to reach a type infra has no native type for, through `cloudcontrol.resource`;
+/// each row's facts come from the AWS schemas infra ships, so they cannot go stale.
+fn not_native_yet() -> String {
+    use crate::resources::cloudcontrol;
+    let code = |paths: Vec<String>| paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
+    let mut out = vec![
+        "## Not native yet".to_string(),
+        String::new(),
+        "A type infra has no native type for is reached through [`cloudcontrol.resource`](#cloudcontrolresource): any type of".into(),
+        "AWS's CloudFormation registry by its type name, with its properties as that type's CloudFormation documentation names them."
+            .into(),
+        "infra reads from AWS's schema of the type which properties replace it when changed, which are read-only (attributes: reference"
+            .into(),
+        "them as `${resources.NAME.Arn}`) and which are write-only (passwords: never stored, never shown, never compared with AWS),".into(),
+        "so a plan says in place or replace as it does for native types; references, outputs, import by identifier, drift and `down`"
+            .into(),
+        "work the same. What differs from a native type: infra adds no tags (set the type's own `Tags` in `properties`), plans show no"
+            .into(),
+        "price, `import --discover` does not find these resources, and an interrupted create is found again only when the".into(),
+        "identifier is a property the manifest sets (a name). infra's tests prove the Cloud Control protocol handling (requests".into(),
+        "followed to the end, failures with AWS's code, patches of only what changed) against a stand-in for the Cloud Control API,".into(),
+        "not each type's behaviour on AWS: read the type's CloudFormation documentation for what it requires.".into(),
+        String::new(),
+        "| `type_name` | What | Import by (identifier) | Replaced when changed | Attributes |".into(),
+        "|---|---|---|---|---|".into(),
+    ];
+    for (type_name, what) in MOST_REQUESTED {
+        let Some(facts) = cloudcontrol::facts(type_name) else { continue };
+        let join = |paths: &Vec<Vec<String>>| paths.iter().map(|p| p.join("/")).collect::<Vec<_>>();
+        let attrs: Vec<String> = facts.read_only.iter().filter(|p| !p.iter().any(|s| s == "*")).map(|p| p.join("_")).collect();
+        let primary = cell(&format!("`{}`", join(&facts.primary).join("|")));
+        let replaced =
+            if facts.create_only.is_empty() { "nothing: all in place".to_string() } else { cell(&code(join(&facts.create_only))) };
+        out.push(format!("| `{type_name}` | {what} | {primary} | {replaced} | `identifier`, {} |", cell(&code(attrs))));
+    }
+    out.extend([
+        String::new(),
+        "A worked example, `modules/app.toml`: a Cognito user pool, its ARN kept in a parameter for the application, its id an output."
+            .into(),
+        String::new(),
+        "```toml".into(),
+        NOT_NATIVE_EXAMPLE.trim().to_string(),
+        "```".into(),
+        String::new(),
+        "`infra plan` shows `+ app.users`; changing `MfaConfiguration` later is an in-place update (a JSON Patch of that one".into(),
+        "property), and `UserPoolId`, `Arn`, `ProviderName` and `ProviderURL` are attributes. A pool made elsewhere is adopted with".into(),
+        "`infra import app.users us-east-1_AbCdEf123` (its `UserPoolId`).".into(),
+    ]);
+    out.join("\n")
+}
+
+/// The worked example of the "Not native yet" section (a test validates it).
+pub const NOT_NATIVE_EXAMPLE: &str = r#"
+[resources.users]
+type = "cloudcontrol.resource"
+type_name = "AWS::Cognito::UserPool"
+properties = { UserPoolName = "app-${env}-users", UsernameAttributes = ["email"], AutoVerifiedAttributes = ["email"], MfaConfiguration = "OFF" }
+
+[resources.user_pool_arn]
+type = "ssm.parameter"
+name = "/app/${env}/user-pool-arn"
+parameter_type = "String"
+value = "${resources.users.Arn}"
+
+[outputs]
+user_pool_id = "${resources.users.UserPoolId}"
+"#;
+
 /// The whole reference, as docs/resources.md holds it.
 pub fn reference() -> String {
     let mut out = vec![
@@ -189,6 +279,7 @@ pub fn reference() -> String {
     out.extend(
         registry::data_sources().map(|d| format!("- [`{0}`](#{1}-lookup) (lookup)", d.type_name(), d.type_name().replace(['.', '_'], ""))),
     );
+    out.push("- [Not native yet](#not-native-yet): any CloudFormation type through `cloudcontrol.resource`".into());
     for r in registry::resources() {
         out.push(String::new());
         out.push(resource_section(r));
@@ -197,6 +288,8 @@ pub fn reference() -> String {
         out.push(String::new());
         out.push(data_section(d));
     }
+    out.push(String::new());
+    out.push(not_native_yet());
     out.push(String::new());
     out.join("\n")
 }

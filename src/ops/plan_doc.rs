@@ -171,19 +171,19 @@ impl Costs {
     pub fn of(plan: &Plan, pricing: &Pricing) -> Costs {
         let mut delta = BTreeMap::new();
         let priced = |t: &str| pricing.types.contains_key(t);
-        for step in plan.steps.iter().filter(|s| s.address.kind == Kind::Resource && s.action.is_change()) {
-            let before = match (&step.prior, step.action) {
+        for step in plan.steps.iter().filter(|s| s.address.kind == Kind::Resource && s.action().is_change()) {
+            let before = match (&step.prior, step.action()) {
                 (Some(p), a) if a != Action::Create && priced(&p.type_name) => pricing.monthly(&p.type_name, &p.properties),
                 _ => 0.0,
             };
-            let after = match (&step.desired, step.action) {
+            let after = match (&step.desired, step.action()) {
                 (Some(d), Action::Create | Action::Update | Action::Replace) if priced(&step.type_name) => {
                     pricing.monthly(&step.type_name, d)
                 }
                 _ => 0.0,
             };
             let touched = priced(&step.type_name) || step.prior.as_ref().is_some_and(|p| priced(&p.type_name));
-            if touched && step.action != Action::Forget {
+            if touched && step.action() != Action::Forget {
                 delta.insert(step.address.clone(), round_cents(after - before));
             }
         }
@@ -223,10 +223,10 @@ fn shown(v: &Value) -> Value {
 }
 
 fn action_name(step: &Step) -> &'static str {
-    if step.adopt && step.action == Action::Same {
+    if step.adopt && step.action() == Action::Same {
         "adopt"
     } else {
-        step.action.verb()
+        step.action().verb()
     }
 }
 
@@ -242,9 +242,9 @@ fn change_doc(step: &Step, costs: &Costs) -> ChangeDoc {
             drift: c.drift,
         })
         .collect();
-    let replacement = (step.action == Action::Replace).then(|| {
+    let replacement = step.replacement().map(|how| {
         let mut cause: Vec<String> = step.changes.iter().filter(|c| c.change.replace).map(|c| c.change.path.clone()).collect();
-        if step.forced {
+        if how.forced {
             cause.push("--replace".into());
         }
         if cause.is_empty() {
@@ -252,11 +252,11 @@ fn change_doc(step: &Step, costs: &Costs) -> ChangeDoc {
         }
         ReplacementDoc {
             cause,
-            order: if step.create_first { "create_first" } else { "delete_first" }.into(),
-            new_values: step.loses.clone(),
+            order: if how.create_first { "create_first" } else { "delete_first" }.into(),
+            new_values: how.loses.clone(),
         }
     });
-    let after = matches!(step.action, Action::Create | Action::Replace).then(|| step.desired.as_ref().map(shown)).flatten();
+    let after = matches!(step.action(), Action::Create | Action::Replace).then(|| step.desired.as_ref().map(shown)).flatten();
     ChangeDoc {
         address: step.address.to_string(),
         module: step.address.module.clone(),
@@ -276,7 +276,7 @@ impl PlanDoc {
     /// The changes of `plan`, resources grouped by module (in module order), then outputs.
     pub fn new(plan: &Plan, environment: &str, costs: &Costs) -> PlanDoc {
         let mut steps: Vec<&Step> =
-            plan.steps.iter().filter(|s| s.address.kind == Kind::Resource && (s.action.is_change() || s.adopt)).collect();
+            plan.steps.iter().filter(|s| s.address.kind == Kind::Resource && (s.action().is_change() || s.adopt)).collect();
         steps.sort_by(|a, b| a.address.module.cmp(&b.address.module));
         let mut changes: Vec<ChangeDoc> = steps.into_iter().map(|s| change_doc(s, costs)).collect();
         for (address, old) in &plan.deposed {
@@ -297,12 +297,12 @@ impl PlanDoc {
         let outputs = plan
             .steps
             .iter()
-            .filter(|s| s.address.kind == Kind::Output && s.action.is_change())
+            .filter(|s| s.address.kind == Kind::Output && s.action().is_change())
             .filter_map(|s| {
                 let c = s.changes.first()?;
                 Some(OutputDoc {
                     address: s.address.to_string(),
-                    action: s.action.verb().into(),
+                    action: s.action().verb().into(),
                     before: shown(&c.change.old),
                     after: shown(&c.change.new),
                 })

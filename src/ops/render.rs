@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::plan_doc::{Costs, PlanDoc};
 use super::report::action_style;
 use crate::graph::Kind;
-use crate::plan::{Action, Plan, Step};
+use crate::plan::{Action, Plan, Replacement, Step};
 use crate::printer::{Printer, Style};
 use crate::schema::is_unknown;
 
@@ -29,7 +29,7 @@ pub fn show_value(v: &Value, full: bool) -> String {
 }
 
 fn step_line(p: &Printer, step: &Step, width: usize) -> String {
-    let shown = if step.adopt && step.action == Action::Same { Action::Update } else { step.action };
+    let shown = if step.adopt && step.action() == Action::Same { Action::Update } else { step.action() };
     let symbol = p.paint(action_style(shown), &format!("{:>3}", shown.symbol()));
     let mut notes = Vec::new();
     if step.rewire {
@@ -48,16 +48,16 @@ fn step_line(p: &Printer, step: &Step, width: usize) -> String {
 /// What a replacement costs its users: the order (old one deleted first, or new one
 /// created first) and the values that will differ (id, ARN, URL ...). The data it holds
 /// is listed under the plan (`held`).
-fn replacement_note(step: &Step) -> String {
-    let order = if step.create_first {
+fn replacement_note(how: &Replacement) -> String {
+    let order = if how.create_first {
         "the new one is created first, its users move to it, then the old one is deleted"
     } else {
         "the old one is deleted before the new one exists"
     };
-    if step.loses.is_empty() {
+    if how.loses.is_empty() {
         format!("replacing: {order}")
     } else {
-        format!("replacing: {order}; new {} (users of the old values are updated)", step.loses.join(", "))
+        format!("replacing: {order}; new {} (users of the old values are updated)", how.loses.join(", "))
     }
 }
 
@@ -136,10 +136,10 @@ pub fn plan(p: &Printer, plan: &Plan, title: &str) -> String {
 pub fn priced_plan(p: &Printer, plan: &Plan, title: &str, costs: &Costs) -> String {
     let full = p.verbosity() >= 1;
     let mut shown: Vec<&Step> =
-        plan.steps.iter().filter(|s| (s.action.is_change() || s.adopt) && s.address.kind == Kind::Resource).collect();
+        plan.steps.iter().filter(|s| (s.action().is_change() || s.adopt) && s.address.kind == Kind::Resource).collect();
     // Stable: within a module, the graph's order.
     shown.sort_by(|a, b| a.address.module.cmp(&b.address.module));
-    let outputs: Vec<&Step> = plan.steps.iter().filter(|s| s.action.is_change() && s.address.kind == Kind::Output).collect();
+    let outputs: Vec<&Step> = plan.steps.iter().filter(|s| s.action().is_change() && s.address.kind == Kind::Output).collect();
     if shown.is_empty() && outputs.is_empty() && plan.deposed.is_empty() {
         return "No changes. The infrastructure matches the manifests.".to_string();
     }
@@ -179,11 +179,11 @@ pub fn priced_plan(p: &Printer, plan: &Plan, title: &str, costs: &Costs) -> Stri
                 show_value(&c.change.new, full)
             ));
         }
-        if step.action == Action::Create && !step.adopt {
+        if step.action() == Action::Create && !step.adopt {
             out.extend(created_properties(step, full));
         }
-        if step.action == Action::Replace {
-            out.push(format!("        {}", replacement_note(step)));
+        if let Some(how) = step.replacement() {
+            out.push(format!("        {}", replacement_note(how)));
         }
     }
     if shown.is_empty() {
@@ -203,17 +203,17 @@ pub fn priced_plan(p: &Printer, plan: &Plan, title: &str, costs: &Costs) -> Stri
         out.push("Outputs:".to_string());
         for step in outputs {
             let value = step.changes.first().map(|c| show_value(&c.change.new, full)).unwrap_or_default();
-            let sym = p.paint(action_style(step.action), &format!("{:>3}", step.action.symbol()));
+            let sym = p.paint(action_style(step.action()), &format!("{:>3}", step.action().symbol()));
             out.push(format!("{sym} {}.{} = {}", step.address.module, step.address.name, value));
         }
     }
     out.push(String::new());
-    let forget = shown.iter().any(|s| s.action == Action::Forget);
+    let forget = shown.iter().any(|s| s.action() == Action::Forget);
     let counts = [Action::Create, Action::Update, Action::Replace, Action::Delete, Action::Forget]
         .iter()
         .filter(|&&a| a != Action::Forget || forget)
         .map(|&a| {
-            let n = shown.iter().filter(|s| s.action == a).count() + if a == Action::Delete { plan.deposed.len() } else { 0 };
+            let n = shown.iter().filter(|s| s.action() == a).count() + if a == Action::Delete { plan.deposed.len() } else { 0 };
             let word = match a {
                 Action::Create => "to create",
                 Action::Update => "to update",

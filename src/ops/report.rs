@@ -49,12 +49,12 @@ impl Reporter for PrinterReporter<'_> {
         if step.address.kind == Kind::Output {
             return;
         }
-        let note = match (step.rewire, step.deposed) {
+        let note = match (step.rewire, step.is_deposed()) {
             (true, _) => " (re-wire)",
             (_, true) => " (the old one, replaced with create_before_destroy)",
             _ => "",
         };
-        self.0.status(verb_ing(step.action), action_style(step.action), &format!("{}{note}", step.address));
+        self.0.status(verb_ing(step.action()), action_style(step.action()), &format!("{}{note}", step.address));
     }
 
     fn waiting(&self, address: &str, what: &str, elapsed: Duration, expected: Option<Duration>) {
@@ -73,9 +73,9 @@ impl Reporter for PrinterReporter<'_> {
             }
             return;
         }
-        let detail = if action == Action::Same && step.action != Action::Same {
+        let detail = if action == Action::Same && step.action() != Action::Same {
             " (no change once inputs were known)".to_string()
-        } else if step.deposed {
+        } else if step.is_deposed() {
             " (the old one)".to_string()
         } else {
             String::new()
@@ -97,7 +97,7 @@ impl Reporter for PrinterReporter<'_> {
     }
 
     fn skipped(&self, step: &Step, because: &Address) {
-        if step.action.is_change() {
+        if step.action().is_change() {
             self.0.status("Skipped", Style::Yellow, &format!("{} (because {because} failed)", step.address));
         }
     }

@@ -37,21 +37,21 @@ fn tag_table(value: Option<&Value>) -> Tags {
 pub fn lookup_properties(scope: &Scope<'_>, project: &Project, address: &Address) -> Result<(&'static dyn DynDataSource, Value), String> {
     let module = project.module(&address.module).ok_or_else(|| format!("module {} not found", address.module))?;
     let decl = module.data.get(&address.name).ok_or_else(|| "not in the manifest".to_string())?;
-    let kind = registry::data_source(&decl.type_name).ok_or_else(|| format!("unknown data type {}", decl.type_name))?;
+    let rtype = registry::data_source(&decl.type_name).ok_or_else(|| format!("unknown data type {}", decl.type_name))?;
     let mut props = scope.resolve(&address.module, &decl.properties_json()).map_err(|e| e.to_string())?.value;
-    schema::normalize(&mut props, &kind.schema(), "")?;
-    Ok((kind, props))
+    schema::normalize(&mut props, &rtype.schema(), "")?;
+    Ok((rtype, props))
 }
 
 pub fn desired_properties(scope: &Scope<'_>, project: &Project, address: &Address) -> Result<(Value, Resolved), String> {
     let module = project.module(&address.module).ok_or_else(|| format!("module {} not found", address.module))?;
     let decl = module.resources.get(&address.name).ok_or_else(|| "not in the manifest".to_string())?;
-    let kind = registry::resource(&decl.type_name).ok_or_else(|| format!("unknown type {}", decl.type_name))?;
+    let rtype = registry::resource(&decl.type_name).ok_or_else(|| format!("unknown type {}", decl.type_name))?;
     let resolved = scope.resolve(&address.module, &decl.properties_json()).map_err(|e| e.to_string())?;
     let mut value = resolved.value.clone();
-    let ty = kind.schema();
+    let ty = rtype.schema();
     schema::normalize(&mut value, &ty, "")?;
-    if kind.taggable() {
+    if rtype.taggable() {
         let module_tags = match &module.tags {
             Some(node) => tag_table(Some(&scope.resolve(&address.module, &node.to_json()).map_err(|e| e.to_string())?.value)),
             None => Tags::new(),
@@ -80,13 +80,13 @@ pub fn desired_properties(scope: &Scope<'_>, project: &Project, address: &Addres
     }
     let mut problems = schema::problems(&value, &ty);
     if !contains_unknown(&value) {
-        problems.extend(kind.check(&value));
+        problems.extend(rtype.check(&value));
     }
     if !problems.is_empty() {
         return Err(problems.into_iter().map(|(path, why)| format!("{path}: {why}")).collect::<Vec<_>>().join("; "));
     }
     let mut prepared = value.clone();
-    match kind.prepare(&mut prepared, &PrepareCx { dir: &module.dir }) {
+    match rtype.prepare(&mut prepared, &PrepareCx { dir: &module.dir }) {
         Ok(()) => value = prepared,
         // With unknown inputs a typed view may not exist yet; the executor prepares again.
         Err(_) if contains_unknown(&value) => {}
@@ -116,6 +116,17 @@ pub fn changes(schema_ty: &Ty, prior: Option<&Value>, base: &Value, desired: &Va
             PropChange { change, drift }
         })
         .collect()
+}
+
+/// The changes the type replaces for these properties although the schema says in
+/// place (a Cloud Control resource's create-only paths follow from its CloudFormation type).
+fn with_instance_replacements(type_name: &str, desired: &Value, mut found: Vec<PropChange>) -> Vec<PropChange> {
+    if let Some(rtype) = registry::resource(type_name) {
+        for c in found.iter_mut().filter(|c| !c.change.replace) {
+            c.change.replace = rtype.forces_replace(desired, &c.change);
+        }
+    }
+    found
 }
 
 /// Update unless a change forces replacement; same when nothing differs.
@@ -161,7 +172,7 @@ pub fn decide(type_name: &str, desired: &Value, prior: Option<&ResourceState>, l
                 Live::Found(v) => v,
                 _ => &p.properties,
             };
-            let found = changes(&schema, None, base, desired, false);
+            let found = with_instance_replacements(type_name, desired, changes(&schema, None, base, desired, false));
             let action = if p.type_name != type_name { Action::Replace } else { action_for(&found) };
             decision(action, found, None)
         }
@@ -176,7 +187,7 @@ pub fn decide(type_name: &str, desired: &Value, prior: Option<&ResourceState>, l
                 Live::Found(v) => (v, true),
                 _ => (&p.properties, false),
             };
-            let found = changes(&schema, Some(&p.properties), base, desired, known);
+            let found = with_instance_replacements(type_name, desired, changes(&schema, Some(&p.properties), base, desired, known));
             decision(action_for(&found), found, None)
         }
     }
@@ -205,8 +216,8 @@ pub fn refused(type_name: &str, changes: &[PropChange]) -> Option<String> {
 /// Why `create_before_destroy` cannot work for this replacement: the new resource would
 /// take the name (the identity AWS keeps unique) the old one still holds.
 pub fn create_first_conflict(type_name: &str, changes: &[PropChange], desired: &Value) -> Option<String> {
-    let kind = registry::resource(type_name)?;
-    let identity = kind.identity();
+    let rtype = registry::resource(type_name)?;
+    let identity = rtype.identity();
     let fields = identity.fields();
     if fields.is_empty() {
         return None;

@@ -44,7 +44,7 @@ pub fn seconds(type_name: &str, kind: Kind, action: Action) -> u64 {
 /// Each step's weight for scheduling: its typical duration, plus one so that longer
 /// chains of quick steps still come first.
 pub fn weights(plan: &Plan) -> Vec<u64> {
-    plan.steps.iter().map(|s| seconds(&s.type_name, s.address.kind, s.action) * 1000 + 1).collect()
+    plan.steps.iter().map(|s| seconds(&s.type_name, s.address.kind, s.action()) * 1000 + 1).collect()
 }
 
 /// The expected wall time and the chain of steps that decides it.
@@ -57,7 +57,7 @@ pub struct Estimate {
 }
 
 pub fn estimate(plan: &Plan) -> Estimate {
-    let weight: Vec<u64> = plan.steps.iter().map(|s| seconds(&s.type_name, s.address.kind, s.action)).collect();
+    let weight: Vec<u64> = plan.steps.iter().map(|s| seconds(&s.type_name, s.address.kind, s.action())).collect();
     let n = plan.steps.len();
     let (total, path) = super::schedule::critical_path(n, &plan.edges, &weight);
     let all: Vec<(usize, usize)> = plan.edges.iter().chain(plan.early_edges.iter()).copied().collect();
@@ -67,7 +67,7 @@ pub fn estimate(plan: &Plan) -> Estimate {
         path: path
             .into_iter()
             .filter(|&i| weight[i] > 0)
-            .map(|i| (plan.steps[i].address.clone(), plan.steps[i].action, weight[i]))
+            .map(|i| (plan.steps[i].address.clone(), plan.steps[i].action(), weight[i]))
             .collect(),
         without_early: Duration::from_secs(without),
     }

@@ -34,7 +34,7 @@ pub use refresh::read_live;
 pub use resolve::{Resolved, Scope};
 pub use rewire::{rewired, LeftOut};
 pub use select::{dependents, select_down, select_modules, select_targets, select_up, Downstream, SelectError, Selection};
-pub use step::{Action, Plan, PropChange, Step};
+pub use step::{Action, Plan, PropChange, Replacement, Step};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -62,7 +62,7 @@ pub enum PlanError {
 /// change, and those the state has not recorded (the type gained them since), as AWS
 /// reports them now. Sensitive ones are never among them: they are read from AWS.
 fn standing_attributes(type_name: &str, action: Action, prior: &ResourceState, live: Option<&Attrs>, desired: &Value) -> (bool, Attrs) {
-    let Some(kind) = registry::resource(type_name) else { return (false, Attrs::new()) };
+    let Some(rtype) = registry::resource(type_name) else { return (false, Attrs::new()) };
     let plain = |k: &String| !registry::is_sensitive(type_name, k);
     let mut standing: Attrs = live
         .into_iter()
@@ -70,7 +70,7 @@ fn standing_attributes(type_name: &str, action: Action, prior: &ResourceState, l
         .filter(|(k, _)| k.as_str() != "id" && !prior.attributes.contains_key(*k) && plain(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let changing = if action == Action::Update { kind.updated_attrs(&prior.properties, desired) } else { &[] };
+    let changing = if action == Action::Update { rtype.updated_attrs(&prior.properties, desired) } else { &[] };
     if changing.is_empty() {
         return (false, standing);
     }
@@ -129,28 +129,16 @@ impl Planner<'_> {
             if ready.is_empty() {
                 return Ok(data);
             }
-            let (unknown, outputs, secrets, adopted, early) =
-                (HashSet::new(), HashMap::new(), HashMap::new(), HashMap::new(), HashMap::new());
-            let scope = Scope {
-                project: self.project,
-                state: self.state,
-                identity,
-                data: &data,
-                unknown: &unknown,
-                outputs: &outputs,
-                secrets: &secrets,
-                adopted: &adopted,
-                early: &early,
-            };
+            let scope = Scope { identity, data: &data, ..Scope::new(self.project, self.state) };
             let mut calls = Vec::new();
             for addr in ready {
                 let decl = &self.project.modules[&addr.module].data[&addr.name];
                 let invalid = |message: String| PlanError::Invalid { address: addr.clone(), message, loc: decl.loc.clone() };
-                let (kind, props) = lookup_properties(&scope, self.project, &addr).map_err(invalid)?;
+                let (rtype, props) = lookup_properties(&scope, self.project, &addr).map_err(invalid)?;
                 calls.push(async move {
                     let label = addr.to_string();
                     let dir = self.project.module_dir(&addr.module);
-                    let attrs = kind.read(&Ctx::new(self.aws, &label, &dir), &props).await;
+                    let attrs = rtype.read(&Ctx::new(self.aws, &label, &dir), &props).await;
                     (addr, attrs)
                 });
             }
@@ -211,13 +199,13 @@ impl Planner<'_> {
                 }
                 Kind::Data => {
                     let decl = &self.project.modules[&addr.module].data[&addr.name];
-                    let (kind, props) = lookup_properties(&scope, self.project, &addr).map_err(invalid)?;
+                    let (rtype, props) = lookup_properties(&scope, self.project, &addr).map_err(invalid)?;
                     if contains_unknown(&props) {
                         unknown.insert(addr.clone());
                     } else {
                         let label = addr.to_string();
                         let dir = self.project.module_dir(&addr.module);
-                        let attrs = kind
+                        let attrs = rtype
                             .read(&Ctx::new(self.aws, &label, &dir), &props)
                             .await
                             .map_err(|source| PlanError::Data { address: addr.clone(), source })?;
@@ -264,40 +252,38 @@ impl Planner<'_> {
                         }
                         None => (desired, decision),
                     };
-                    step.action = decision.action;
+                    step.set_action(decision.action);
                     step.changes = decision.changes;
                     step.reason = step.reason.or(decision.reason);
-                    if sel.replace.contains(&addr) && prior.is_some() && matches!(step.action, Action::Same | Action::Update) {
-                        step.action = Action::Replace;
+                    let forced = sel.replace.contains(&addr);
+                    if forced && prior.is_some() && matches!(step.action(), Action::Same | Action::Update) {
                         step.reason = Some("replacement requested with --replace".into());
+                        step.set_action(Action::Replace);
                     }
-                    step.forced = sel.replace.contains(&addr);
-                    if step.action == Action::Replace {
-                        self.replacement(&mut step, &desired).map_err(invalid)?;
+                    if step.action() == Action::Replace {
+                        self.replacement(&mut step, forced, &desired).map_err(invalid)?;
                     }
-                    if let (Some(kind), Some(at)) = (registry::resource(&type_name), plan.identity.as_ref()) {
-                        let early = kind.early(&desired, at);
+                    if let (Some(rtype), Some(at)) = (registry::resource(&type_name), plan.identity.as_ref()) {
+                        let early = rtype.early(&desired, at);
                         if !early.is_empty() {
                             plan.early.insert(addr.clone(), early);
                         }
                     }
-                    if step.action == Action::Replace {
-                        if let Some(p) = &prior {
-                            step.loses = decide::lost_attributes(p, plan.early.get(&addr));
-                        }
+                    if let (Some(how), Some(p)) = (step.replacement_mut(), &prior) {
+                        how.loses = decide::lost_attributes(p, plan.early.get(&addr));
                     }
-                    if step.action.is_change() || step.adopt {
+                    if step.action().is_change() || step.adopt {
                         volatile.insert(addr.clone());
                     }
-                    let versioned = step.action == Action::Update && registry::resource(&type_name).is_some_and(|k| k.versioned());
-                    if matches!(step.action, Action::Create | Action::Replace) || versioned {
+                    let versioned = step.action() == Action::Update && registry::resource(&type_name).is_some_and(|k| k.versioned());
+                    if matches!(step.action(), Action::Create | Action::Replace) || versioned {
                         unknown.insert(addr.clone());
                     } else if let Some(p) = prior.as_ref().filter(|_| step.adopt) {
                         // Not in the state yet; what AWS reported stands in for it.
                         adopted.insert(addr.clone(), p.clone());
                     } else if let Some(p) = &prior {
                         let (changing, standing) =
-                            standing_attributes(&type_name, step.action, p, observed.as_ref().map(|(_, a)| a), &desired);
+                            standing_attributes(&type_name, step.action(), p, observed.as_ref().map(|(_, a)| a), &desired);
                         if changing {
                             unknown.insert(addr.clone());
                         }
@@ -329,11 +315,11 @@ impl Planner<'_> {
                     let changed = if old.is_null() { Action::Create } else { Action::Update };
                     if contains_unknown(&value) {
                         unknown.insert(addr.clone());
-                        step.action = changed;
+                        step.set_action(changed);
                         let change = Change { path: String::new(), old, new: Value::String(UNKNOWN.into()), replace: false };
                         step.changes.push(PropChange { change, drift: false });
                     } else if !output.sensitive && !schema::json_eq(&old, &value) {
-                        step.action = changed;
+                        step.set_action(changed);
                         step.changes
                             .push(PropChange { change: Change { path: String::new(), old, new: value, replace: false }, drift: false });
                     }
@@ -431,19 +417,20 @@ impl Planner<'_> {
     /// A replacement as the manifest and the user allow it: refused for a property AWS
     /// cannot change (unless asked for with `--replace`); new-first with
     /// `create_before_destroy`, where the new one can stand beside the old.
-    fn replacement(&self, step: &mut Step, desired: &Value) -> Result<(), String> {
-        if !step.forced {
+    fn replacement(&self, step: &mut Step, forced: bool, desired: &Value) -> Result<(), String> {
+        if !forced {
             if let Some(why) = decide::refused(&step.type_name, &step.changes) {
                 return Err(why);
             }
         }
         let decl = self.project.module(&step.address.module).and_then(|m| m.resources.get(&step.address.name));
-        if decl.is_some_and(|d| d.create_first) {
+        let create_first = decl.is_some_and(|d| d.create_first);
+        if create_first {
             if let Some(why) = decide::create_first_conflict(&step.type_name, &step.changes, desired) {
                 return Err(why);
             }
-            step.create_first = true;
         }
+        step.replace(Replacement { forced, create_first, loses: Vec::new() });
         Ok(())
     }
 
@@ -515,17 +502,18 @@ impl Planner<'_> {
     /// the one recorded when it was last applied.
     fn protect(&self, steps: &mut [Step]) -> Result<(), PlanError> {
         let mut refused = Vec::new();
-        for step in steps.iter_mut().filter(|s| s.address.kind == Kind::Resource && matches!(s.action, Action::Delete | Action::Replace)) {
+        for step in steps.iter_mut().filter(|s| s.address.kind == Kind::Resource && matches!(s.action(), Action::Delete | Action::Replace))
+        {
             let declared =
                 self.project.module(&step.address.module).and_then(|m| m.resources.get(&step.address.name)).map(|d| d.protection);
             let protection = step.protection(declared);
-            let what = if step.action == Action::Replace { "replace" } else { "delete" };
+            let what = if step.action() == Action::Replace { "replace" } else { "delete" };
             if protection.prevent_destroy {
                 refused.push(format!("{}: `prevent_destroy` is set, and the plan would {what} it", step.address));
-            } else if protection.retain && step.action == Action::Replace {
+            } else if protection.retain && step.action() == Action::Replace {
                 refused.push(format!("{}: `on_delete = \"retain\"` is set, and replacing it would delete it", step.address));
             } else if protection.retain {
-                step.action = Action::Forget;
+                step.set_action(Action::Forget);
                 step.reason = Some("on_delete = \"retain\": left in AWS, no longer managed".into());
             }
         }
@@ -541,16 +529,16 @@ impl Planner<'_> {
     /// resource found under the name but tagged for another state is not adopted.
     async fn find_pending(&self, addr: &Address, desired: &Value) -> Result<Option<(ResourceState, Option<(Value, Attrs)>)>, PlanError> {
         let Some(pending) = self.state.pending(&addr.module, &addr.name) else { return Ok(None) };
-        let Some(kind) = registry::resource(&pending.type_name) else { return Ok(None) };
+        let Some(rtype) = registry::resource(&pending.type_name) else { return Ok(None) };
         let label = addr.to_string();
         let dir = self.project.module_dir(&addr.module);
         let cx = Ctx::new(self.aws, &label, &dir).token(Some(&pending.token));
         let refresh_err = |source| PlanError::Refresh { address: addr.clone(), source };
         // The name the create used, or (for a create that never got a name) today's.
         let lookup = if contains_unknown(&pending.properties) { desired } else { &pending.properties };
-        let id = kind.find(&cx, lookup).await.map_err(refresh_err)?;
+        let id = rtype.find(&cx, lookup).await.map_err(refresh_err)?;
         let live = match &id {
-            Some(id) => kind.read(&cx, id, lookup).await.map_err(refresh_err)?,
+            Some(id) => rtype.read(&cx, id, lookup).await.map_err(refresh_err)?,
             None => None,
         }
         .map(|(v, a)| (secrets::mask_like(&v, &pending.properties), a));
@@ -559,7 +547,7 @@ impl Planner<'_> {
                 v.get("tags").and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default();
             let theirs = found.get(crate::resources::tags::STATE).is_some_and(|s| s != &self.state.lineage);
             if theirs {
-                let refusal = ownership::refusal(&label, kind, lookup, id, Some(&found), &self.project.environment, &self.state.lineage);
+                let refusal = ownership::refusal(&label, rtype, lookup, id, Some(&found), &self.project.environment, &self.state.lineage);
                 return Err(PlanError::NotOurs(vec![refusal]));
             }
         }
@@ -640,7 +628,7 @@ impl Planner<'_> {
                     },
                     _ => true,
                 };
-                if waits || !steps[i].action.is_change() {
+                if waits || !steps[i].action().is_change() {
                     edges.push((i, j));
                 } else {
                     early_edges.push((i, j));
@@ -648,7 +636,7 @@ impl Planner<'_> {
             }
         }
         let deleted: HashMap<String, usize> =
-            steps.iter().enumerate().filter(|(_, s)| s.action == Action::Delete).map(|(i, s)| (s.address.to_string(), i)).collect();
+            steps.iter().enumerate().filter(|(_, s)| s.action() == Action::Delete).map(|(i, s)| (s.address.to_string(), i)).collect();
         for (i, s) in steps.iter().enumerate() {
             for dep in s.prior.iter().flat_map(|p| p.dependencies.iter()) {
                 if let Some(&d) = deleted.get(dep) {

@@ -20,8 +20,8 @@ use crate::state::State;
 
 /// The value that names the resource in AWS, for messages: the identity's last
 /// property (a security group's name rather than its VPC).
-fn natural_name(kind: &dyn DynResource, desired: &Value) -> String {
-    let identity = kind.identity();
+fn natural_name(rtype: &dyn DynResource, desired: &Value) -> String {
+    let identity = rtype.identity();
     identity.fields().last().and_then(|f| desired.get(*f)).and_then(Value::as_str).unwrap_or("?").to_string()
 }
 
@@ -32,22 +32,22 @@ fn noun(type_name: &str) -> String {
 
 /// Whether the create of this step can collide with an existing resource, and the
 /// identity it would take is known now.
-pub fn checkable(kind: &dyn DynResource, desired: &Value) -> bool {
-    let identity = kind.identity();
+pub fn checkable(rtype: &dyn DynResource, desired: &Value) -> bool {
+    let identity = rtype.identity();
     matches!(identity, Identity::Named(_) | Identity::Unique(_))
         && identity.fields().iter().all(|f| desired.get(*f).is_some_and(|v| !contains_unknown(v)))
 }
 
 /// The refusal, naming what holds the name and how to proceed.
-pub fn refusal(address: &str, kind: &dyn DynResource, desired: &Value, id: &str, live: Option<&Tags>, env: &str, lineage: &str) -> String {
+pub fn refusal(address: &str, rtype: &dyn DynResource, desired: &Value, id: &str, live: Option<&Tags>, env: &str, lineage: &str) -> String {
     let owner = match live {
         Some(t) => tags::owner(t, env, lineage),
         None => "it belongs to another AWS account, or its tags cannot be read".into(),
     };
     format!(
         "{address}: {} {} already exists and is not managed by this environment ({owner}); adopt it with `infra import {address} {id}` or rename it",
-        noun(kind.type_name()),
-        natural_name(kind, desired),
+        noun(rtype.type_name()),
+        natural_name(rtype, desired),
     )
 }
 
@@ -70,7 +70,7 @@ impl Taken {
         project: &Project,
         state: &State,
         address: &Address,
-        kind: &dyn DynResource,
+        rtype: &dyn DynResource,
         desired: &Value,
         deleted: impl Fn(&Address) -> bool,
     ) -> String {
@@ -78,9 +78,9 @@ impl Taken {
             Taken::Unchecked(message) => return message.clone(),
             Taken::Held { id, live } => (id, live),
         };
-        match self.recorded_elsewhere(state, kind.type_name(), address) {
-            Some(old) => renamed(project, address, kind, desired, &old, deleted(&old)),
-            None => refusal(&address.to_string(), kind, desired, id, live.as_ref(), &project.environment, &state.lineage),
+        match self.recorded_elsewhere(state, rtype.type_name(), address) {
+            Some(old) => renamed(project, address, rtype, desired, &old, deleted(&old)),
+            None => refusal(&address.to_string(), rtype, desired, id, live.as_ref(), &project.environment, &state.lineage),
         }
     }
 
@@ -101,7 +101,7 @@ fn recorded_as(state: &State, type_name: &str, id: &str) -> Option<Address> {
 
 /// The refusal for a name held by this state's own resource at `old`: the suggestion
 /// in the module file's own terms (`from` without the module when it is the same one).
-fn renamed(project: &Project, address: &Address, kind: &dyn DynResource, desired: &Value, old: &Address, deleting: bool) -> String {
+fn renamed(project: &Project, address: &Address, rtype: &dyn DynResource, desired: &Value, old: &Address, deleting: bool) -> String {
     let file = match project.module(&address.module) {
         Some(m) => m.file.display.display().to_string(),
         None => format!("modules/{}.toml", address.module),
@@ -112,23 +112,23 @@ fn renamed(project: &Project, address: &Address, kind: &dyn DynResource, desired
         "{address}: {} {} is already this environment's, recorded as {old}{fate}. A rename moves the record, not the resource: \
          add to {file}\n\n      [[moved]]\n      from = \"{from}\"\n      to = \"{}\"\n\n    or run `infra state mv {old} {address}`; \
          nothing changes in AWS",
-        noun(kind.type_name()),
-        natural_name(kind, desired),
+        noun(rtype.type_name()),
+        natural_name(rtype, desired),
         address.name,
     )
 }
 
 /// Look the name up; `Err` says what holds it. `prior` is what this state recorded for
 /// the address (a replace re-creates it under the same name: finding that one is fine).
-pub async fn check_one(cx: &Ctx<'_>, kind: &dyn DynResource, desired: &Value, prior_id: Option<&str>) -> Result<(), Taken> {
-    let found = kind
+pub async fn check_one(cx: &Ctx<'_>, rtype: &dyn DynResource, desired: &Value, prior_id: Option<&str>) -> Result<(), Taken> {
+    let found = rtype
         .find(cx, desired)
         .await
         .map_err(|e| Taken::Unchecked(format!("{}: cannot check whether the name is free: {e}", cx.address)))?;
     let Some(id) = found.filter(|id| Some(id.as_str()) != prior_id) else { return Ok(()) };
     let live =
-        kind.read(cx, &id, desired).await.ok().flatten().and_then(|(v, _)| serde_json::from_value::<Tags>(v.get("tags")?.clone()).ok());
-    let live = live.or_else(|| (!kind.taggable()).then(Tags::new));
+        rtype.read(cx, &id, desired).await.ok().flatten().and_then(|(v, _)| serde_json::from_value::<Tags>(v.get("tags")?.clone()).ok());
+    let live = live.or_else(|| (!rtype.taggable()).then(Tags::new));
     Err(Taken::Held { id, live })
 }
 
@@ -139,38 +139,38 @@ pub async fn check_plan(aws: &Aws, project: &Project, state: &State, steps: &mut
     let candidates: Vec<usize> = steps
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.address.kind == Kind::Resource && matches!(s.action, Action::Create | Action::Replace) && !s.adopt)
+        .filter(|(_, s)| s.address.kind == Kind::Resource && matches!(s.action(), Action::Create | Action::Replace) && !s.adopt)
         .filter(|(_, s)| {
-            let kind = registry::resource(&s.type_name);
-            kind.zip(s.desired.as_ref()).is_some_and(|(k, d)| checkable(k, d))
+            let rtype = registry::resource(&s.type_name);
+            rtype.zip(s.desired.as_ref()).is_some_and(|(k, d)| checkable(k, d))
         })
         .map(|(i, _)| i)
         .collect();
     let results: Vec<(usize, Result<(), Taken>)> = stream::iter(candidates.into_iter().map(|i| {
         let step = &steps[i];
         async move {
-            let Some(kind) = registry::resource(&step.type_name) else { return (i, Ok(())) };
+            let Some(rtype) = registry::resource(&step.type_name) else { return (i, Ok(())) };
             let Some(desired) = step.desired.as_ref() else { return (i, Ok(())) };
             let label = step.address.to_string();
             let dir = project.module_dir(&step.address.module);
             let cx = Ctx::new(aws, &label, &dir);
             let prior = step.prior.as_ref().map(|p| p.id.as_str());
-            (i, check_one(&cx, kind, desired, prior).await)
+            (i, check_one(&cx, rtype, desired, prior).await)
         }
     }))
     .buffer_unordered(parallelism.max(1))
     .collect()
     .await;
-    let deleted = |a: &Address| steps.iter().any(|s| s.address == *a && s.action == Action::Delete);
+    let deleted = |a: &Address| steps.iter().any(|s| s.address == *a && s.action() == Action::Delete);
     let (mut not_ours, mut renamed) = (Vec::new(), Vec::new());
     let mut checked = Vec::new();
     for (i, r) in results {
         let step = &steps[i];
         match (r, registry::resource(&step.type_name), step.desired.as_ref()) {
             (Ok(()), _, _) => checked.push(i),
-            (Err(taken), Some(kind), Some(desired)) => {
-                let message = taken.explain(project, state, &step.address, kind, desired, deleted);
-                match taken.recorded_elsewhere(state, kind.type_name(), &step.address) {
+            (Err(taken), Some(rtype), Some(desired)) => {
+                let message = taken.explain(project, state, &step.address, rtype, desired, deleted);
+                match taken.recorded_elsewhere(state, rtype.type_name(), &step.address) {
                     Some(_) => renamed.push(message),
                     None => not_ours.push(message),
                 }

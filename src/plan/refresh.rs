@@ -23,10 +23,10 @@ pub async fn read_live(
     stream::iter(addrs.into_iter().filter_map(|addr| {
         let prior = state.resource(&addr.module, &addr.name)?.clone();
         Some(async move {
-            let Some(kind) = registry::resource(&prior.type_name) else { return (addr, Ok(None)) };
+            let Some(rtype) = registry::resource(&prior.type_name) else { return (addr, Ok(None)) };
             let label = addr.to_string();
             let dir = project.module_dir(&addr.module);
-            let live = kind.read(&Ctx::new(aws, &label, &dir), &prior.id, &prior.properties).await;
+            let live = rtype.read(&Ctx::new(aws, &label, &dir), &prior.id, &prior.properties).await;
             let live = live.map(|o| o.map(|(v, a)| (secrets::mask_like(&v, &prior.properties), a)));
             (addr, live)
         })

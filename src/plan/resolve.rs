@@ -4,6 +4,7 @@
 //! step will produce is [`UNKNOWN`](crate::schema::UNKNOWN).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
@@ -48,6 +49,30 @@ pub struct Resolved {
     pub value: Value,
     /// `"5_database.aurora_secret_arn"` → value used.
     pub consumed: BTreeMap<String, Value>,
+}
+
+/// Nothing looked up, unknown, computed, read or adopted: what [`Scope::new`] starts from.
+static NONE_ATTRS: LazyLock<HashMap<Address, Attrs>> = LazyLock::new(HashMap::new);
+static NONE_UNKNOWN: LazyLock<HashSet<Address>> = LazyLock::new(HashSet::new);
+static NONE_OUTPUTS: LazyLock<HashMap<Address, Value>> = LazyLock::new(HashMap::new);
+static NONE_ADOPTED: LazyLock<HashMap<Address, ResourceState>> = LazyLock::new(HashMap::new);
+
+impl<'a> Scope<'a> {
+    /// The project and the state alone; a run sets what else it has seen with struct
+    /// update syntax (`Scope { data: &data, ..Scope::new(project, state) }`).
+    pub fn new(project: &'a Project, state: &'a State) -> Self {
+        Scope {
+            project,
+            state,
+            identity: None,
+            data: &NONE_ATTRS,
+            unknown: &NONE_UNKNOWN,
+            outputs: &NONE_OUTPUTS,
+            secrets: &NONE_ATTRS,
+            adopted: &NONE_ADOPTED,
+            early: &NONE_ATTRS,
+        }
+    }
 }
 
 impl Scope<'_> {
@@ -174,32 +199,6 @@ mod tests {
     use crate::state::ResourceState;
     use serde_json::json;
 
-    /// Nothing looked up, generated or adopted yet.
-    #[derive(Default)]
-    struct Empty {
-        data: HashMap<Address, Attrs>,
-        outputs: HashMap<Address, Value>,
-        secrets: HashMap<Address, Attrs>,
-        adopted: HashMap<Address, ResourceState>,
-        early: HashMap<Address, Attrs>,
-    }
-
-    impl Empty {
-        fn scope<'a>(&'a self, project: &'a Project, state: &'a State, unknown: &'a HashSet<Address>) -> Scope<'a> {
-            Scope {
-                project,
-                state,
-                identity: None,
-                data: &self.data,
-                unknown,
-                outputs: &self.outputs,
-                secrets: &self.secrets,
-                adopted: &self.adopted,
-                early: &self.early,
-            }
-        }
-    }
-
     fn project(dir: &std::path::Path) -> Project {
         std::fs::create_dir_all(dir.join("modules")).unwrap();
         std::fs::write(
@@ -220,9 +219,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = project(dir.path());
         let mut state = State::new();
-        let empty = Empty::default();
         let unknown = HashSet::new();
-        let scope = empty.scope(&p, &state, &unknown);
+        let scope = Scope { unknown: &unknown, ..Scope::new(&p, &state) };
         let r = scope.resolve("a", &json!({"name": "q-${var.size}", "n": "${var.size}"})).unwrap();
         assert_eq!(r.value, json!({"name": "q-2", "n": 2}));
         let err = scope.resolve("b", &json!("${module.a.url}")).unwrap_err();
@@ -232,12 +230,12 @@ mod tests {
         attrs.insert("url".into(), json!("http://q"));
         state.set_resource("a", "q", ResourceState::new("sqs.queue", "http://q".into(), json!({}), attrs));
         state.modules.get_mut("a").unwrap().outputs.insert("url".into(), json!("http://q"));
-        let scope = empty.scope(&p, &state, &unknown);
+        let scope = Scope { unknown: &unknown, ..Scope::new(&p, &state) };
         let r = scope.resolve("b", &json!("${module.a.url}")).unwrap();
         assert_eq!(r.consumed.get("a.url"), Some(&json!("http://q")));
 
         let unknown = HashSet::from([Address::output("a", "url")]);
-        let scope = empty.scope(&p, &state, &unknown);
+        let scope = Scope { unknown: &unknown, ..Scope::new(&p, &state) };
         assert_eq!(scope.resolve("b", &json!("x-${module.a.url}")).unwrap().value, json!(UNKNOWN));
     }
 }

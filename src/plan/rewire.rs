@@ -85,17 +85,13 @@ impl Planner<'_> {
     /// the lookups that wait for this run's values.
     fn before<T>(&self, scope: &Scope<'_>, consumed: &HashMap<Address, Value>, f: impl FnOnce(&Scope<'_>) -> T) -> T {
         let unknown: HashSet<Address> = scope.unknown.iter().filter(|a| a.kind == Kind::Data).cloned().collect();
-        let (adopted, early) = (HashMap::new(), HashMap::new());
         f(&Scope {
-            project: self.project,
-            state: self.state,
             identity: scope.identity,
             data: scope.data,
             unknown: &unknown,
             outputs: consumed,
             secrets: scope.secrets,
-            adopted: &adopted,
-            early: &early,
+            ..Scope::new(self.project, self.state)
         })
     }
 
@@ -226,7 +222,7 @@ fn left_out_of(rest: &Plan, sel: &Selection, graph: &crate::graph::Graph) -> Vec
         None => sel.deletes.iter().any(|(m, name)| *m == a.module && *name == a.name),
     };
     let mut out = Vec::new();
-    for step in rest.steps.iter().filter(|s| (s.action.is_change() || s.adopt) && !selected(&s.address)) {
+    for step in rest.steps.iter().filter(|s| (s.action().is_change() || s.adopt) && !selected(&s.address)) {
         let note = match step.address.kind {
             Kind::Output if step.changes.iter().any(|c| contains_unknown(&c.change.new)) => continue,
             Kind::Output | Kind::Data => None,
@@ -235,7 +231,7 @@ fn left_out_of(rest: &Plan, sel: &Selection, graph: &crate::graph::Graph) -> Vec
             Kind::Resource if step.changes.is_empty() => None,
             Kind::Resource => Some(step.changes.iter().map(|c| c.change.path.clone()).collect::<Vec<_>>().join(", ")),
         };
-        let action = if step.adopt && step.action == Action::Same { Action::Update } else { step.action };
+        let action = if step.adopt && step.action() == Action::Same { Action::Update } else { step.action() };
         out.push(LeftOut::Step { address: step.address.clone(), action, note });
     }
     for (address, _) in rest.deposed.iter().filter(|(a, _)| !sel.modules.contains(&a.module)) {

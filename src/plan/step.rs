@@ -67,12 +67,32 @@ pub struct PropChange {
     pub drift: bool,
 }
 
+/// How a replacement goes. A step holds one exactly when it replaces.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replacement {
+    /// Asked for with `--replace`, not forced by a change AWS cannot make in place.
+    pub forced: bool,
+    /// The new resource is created first and the old one deleted after its users moved
+    /// to the new one (`create_before_destroy`).
+    pub create_first: bool,
+    /// The recorded attributes the new resource will not keep (its id, ARN, URL ...),
+    /// so the plan says what its users lose.
+    pub loses: Vec<String>,
+}
+
+/// What happens to one node. The action and what only some actions carry (how a
+/// replacement goes, whether a delete removes a deposed resource) change together,
+/// through [`Step::set_action`], [`Step::replace`] and [`Step::deposed`], so that a
+/// step cannot say "update" and carry a replacement's order.
 #[derive(Debug, Clone)]
 pub struct Step {
     pub address: Address,
     /// Resource or data type; empty for outputs.
     pub type_name: String,
-    pub action: Action,
+    action: Action,
+    replacement: Option<Replacement>,
+    /// A delete of the old resource a `create_before_destroy` replacement left.
+    deposed: bool,
     pub changes: Vec<PropChange>,
     /// Why, when it is not simply the manifest: "not found in AWS", "removed from the manifest".
     pub reason: Option<String>,
@@ -90,16 +110,6 @@ pub struct Step {
     /// The planner made sure the name a create takes is free (or ours); otherwise the
     /// executor checks just before creating.
     pub owner_checked: bool,
-    /// Replaced because the user asked (`--replace`), not because a change forces it.
-    pub forced: bool,
-    /// A replacement that creates the new resource first and deletes the old one after
-    /// its users moved to the new one (`create_before_destroy`).
-    pub create_first: bool,
-    /// A delete of the old resource a `create_before_destroy` replacement left.
-    pub deposed: bool,
-    /// For a replacement: the recorded attributes the new resource will not keep (its
-    /// id, ARN, URL ...), so the plan says what its users lose.
-    pub loses: Vec<String>,
     /// For a re-wired resource of a module outside the selection: its properties as
     /// resolved from the inputs it last consumed. Only what differs from these (what
     /// this run's changed values change) is applied; its other edits wait.
@@ -107,11 +117,15 @@ pub struct Step {
 }
 
 impl Step {
+    /// A step doing `action`; a replacement starts as one the manifest forces, deleting
+    /// the old resource first.
     pub fn new(address: Address, type_name: &str, action: Action) -> Self {
-        Step {
+        let mut step = Step {
             address,
             type_name: type_name.to_string(),
-            action,
+            action: Action::Same,
+            replacement: None,
+            deposed: false,
             changes: Vec::new(),
             reason: None,
             rewire: false,
@@ -120,12 +134,55 @@ impl Step {
             adopt: false,
             desired: None,
             owner_checked: false,
-            forced: false,
-            create_first: false,
-            deposed: false,
-            loses: Vec::new(),
             rewire_base: None,
-        }
+        };
+        step.set_action(action);
+        step
+    }
+
+    /// The delete of an old resource a `create_before_destroy` replacement left recorded.
+    pub fn deposed(address: Address, type_name: &str) -> Self {
+        let mut step = Step::new(address, type_name, Action::Delete);
+        step.deposed = true;
+        step
+    }
+
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// Change what the step does; what belonged only to the old action goes with it.
+    pub fn set_action(&mut self, action: Action) {
+        self.action = action;
+        self.deposed &= action == Action::Delete;
+        self.replacement = match action {
+            Action::Replace => Some(self.replacement.take().unwrap_or_default()),
+            _ => None,
+        };
+    }
+
+    /// Make the step a replacement that goes as `how` says.
+    pub fn replace(&mut self, how: Replacement) {
+        self.set_action(Action::Replace);
+        self.replacement = Some(how);
+    }
+
+    /// How the replacement goes; `None` unless the step replaces.
+    pub fn replacement(&self) -> Option<&Replacement> {
+        self.replacement.as_ref()
+    }
+
+    pub fn replacement_mut(&mut self) -> Option<&mut Replacement> {
+        self.replacement.as_mut()
+    }
+
+    /// A replacement the user asked for with `--replace`.
+    pub fn is_forced(&self) -> bool {
+        self.replacement.as_ref().is_some_and(|r| r.forced)
+    }
+
+    pub fn is_deposed(&self) -> bool {
+        self.deposed
     }
 
     /// The protection that applies to removing this resource: the manifest's when it
@@ -174,14 +231,38 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.steps.iter().any(|s| s.action.is_change() || s.adopt) || !self.deposed.is_empty()
+        self.steps.iter().any(|s| s.action().is_change() || s.adopt) || !self.deposed.is_empty()
     }
 
     pub fn is_destructive(&self) -> bool {
-        self.steps.iter().any(|s| s.action.is_destructive()) || !self.deposed.is_empty()
+        self.steps.iter().any(|s| s.action().is_destructive()) || !self.deposed.is_empty()
     }
 
     pub fn count(&self, action: Action) -> usize {
-        self.steps.iter().filter(|s| s.action == action).count()
+        self.steps.iter().filter(|s| s.action() == action).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_belongs_to_one_action_goes_with_it() {
+        let mut step = Step::new(Address::resource("m", "q"), "sqs.queue", Action::Update);
+        assert!(step.replacement().is_none());
+        step.replace(Replacement { forced: true, create_first: true, loses: vec!["arn".into()] });
+        assert_eq!(step.action(), Action::Replace);
+        assert!(step.is_forced());
+        // A retained resource's replacement becomes a forget: no order, no lost values.
+        step.set_action(Action::Forget);
+        assert!(step.replacement().is_none() && !step.is_forced());
+        step.set_action(Action::Replace);
+        assert_eq!(step.replacement(), Some(&Replacement::default()), "a replacement the manifest forces, old one first");
+
+        let mut old = Step::deposed(Address::resource("m", "q"), "sqs.queue");
+        assert!(old.is_deposed() && old.action() == Action::Delete);
+        old.set_action(Action::Same);
+        assert!(!old.is_deposed());
     }
 }

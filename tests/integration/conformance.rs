@@ -3,7 +3,8 @@
 //! create; read back equals what was applied; a second plan is empty; each in-place
 //! change is an update (not a replace) that leaves no drift; a change made outside infra
 //! is reported as drift and put back; a replace-forcing change is planned and run as a
-//! replace; a create interrupted by a crash is adopted, not duplicated; delete leaves
+//! replace; a create interrupted by a crash is adopted, not duplicated; it is listed by
+//! discover and read back from its id alone; delete leaves
 //! nothing to read. Steps the emulator cannot run are skipped where the type says why.
 
 use std::path::Path;
@@ -93,6 +94,25 @@ fn conformance(type_name: &str) {
     let created = s.recorded();
     s.assert_no_drift("after create");
     s.assert_no_changes("after create");
+
+    // Discovered: made by infra or not, it is listed, it can be read from its id alone
+    // (as `import --discover` reads it, knowing nothing else), and what that read finds,
+    // written as the manifest, plans no change.
+    if !s.skipped(Skip::Discover) {
+        let rec = s.recorded();
+        let id = rec["id"].as_str().unwrap();
+        let dir = env.path("modules");
+        let cx = Ctx::new(&s.aws, "conformance.example", &dir);
+        let ids = env.block_on(kind.list(&cx)).unwrap_or_else(|e| panic!("{type_name}: listing: {e}"));
+        assert!(
+            ids.iter().any(|i| i == id),
+            "{type_name}: discover lists it ({id} not in {ids:?}); implement `list` or skip Discover with a reason"
+        );
+        let found = s.read(id, &kind.blank(id)).unwrap_or_else(|| panic!("{type_name}: {id} cannot be read from its id alone"));
+        let again = s.read(id, &found).unwrap_or_else(|| panic!("{type_name}: {id} read with what discover found"));
+        let diff = schema::diff(&found, &again, &kind.schema());
+        assert!(diff.is_empty(), "{type_name}: the manifest discover writes plans changes: {diff:?}\nfound: {found}");
+    }
 
     // Each in-place change is an update, and leaves nothing to do.
     let mut updates: Vec<&str> = if s.skipped(Skip::Update) { Vec::new() } else { example.updates.to_vec() };
@@ -216,15 +236,20 @@ macro_rules! conformance_tests {
 conformance_tests! {
     acm_certificate => "acm.certificate",
     apigateway_api_key => "apigateway.api_key",
+    apigateway_base_path_mapping => "apigateway.base_path_mapping",
+    apigateway_domain_name => "apigateway.domain_name",
     apigateway_rest_api => "apigateway.rest_api",
     apigateway_usage_plan => "apigateway.usage_plan",
     apigatewayv2_api => "apigatewayv2.api",
+    apigatewayv2_api_mapping => "apigatewayv2.api_mapping",
     apigatewayv2_authorizer => "apigatewayv2.authorizer",
+    apigatewayv2_domain_name => "apigatewayv2.domain_name",
     apigatewayv2_integration => "apigatewayv2.integration",
     apigatewayv2_route => "apigatewayv2.route",
     apigatewayv2_stage => "apigatewayv2.stage",
     apprunner_service => "apprunner.service",
     bedrockagentcore_agent_runtime => "bedrockagentcore.agent_runtime",
+    cloudcontrol_resource => "cloudcontrol.resource",
     cloudfront_distribution => "cloudfront.distribution",
     cloudfront_origin_access_control => "cloudfront.origin_access_control",
     cloudwatch_dashboard => "cloudwatch.dashboard",
@@ -255,6 +280,7 @@ conformance_tests! {
     iam_openid_connect_provider => "iam.openid_connect_provider",
     iam_policy => "iam.policy",
     iam_role => "iam.role",
+    kinesis_stream => "kinesis.stream",
     kms_alias => "kms.alias",
     kms_key => "kms.key",
     lambda_alias => "lambda.alias",
@@ -272,6 +298,8 @@ conformance_tests! {
     rds_cluster_instance => "rds.cluster_instance",
     rds_instance => "rds.instance",
     rds_subnet_group => "rds.subnet_group",
+    route53_record => "route53.record",
+    route53_zone => "route53.zone",
     s3_bucket => "s3.bucket",
     s3_bucket_notification => "s3.bucket_notification",
     s3_bucket_policy => "s3.bucket_policy",
@@ -286,4 +314,5 @@ conformance_tests! {
     sqs_queue => "sqs.queue",
     sqs_queue_policy => "sqs.queue_policy",
     ssm_parameter => "ssm.parameter",
+    stepfunctions_state_machine => "stepfunctions.state_machine",
 }

@@ -234,6 +234,10 @@ fn count_for_each_and_a_child_module() {
     }
     let audit = std::fs::read_to_string(env.path("modules/audit.toml")).unwrap();
     assert!(audit.contains("name = \"tfgen-audit-events\"") && audit.contains("delay_seconds = 5"), "{audit}");
+    // The root queue's dead-letter queue is the child module's: a reference across
+    // modules, through an output the child module's manifest gains.
+    assert!(manifest.contains("${module.audit.events_arn}"), "{manifest}");
+    assert!(audit.contains("events_arn = \"${resources.events.arn}\""), "{audit}");
     let list = env.infra(&["state", "list"]);
     list.ok();
     for a in ["many.jobs[\"eu\"]", "many.dlq[\"ap\"]", "many.shard[\"1\"]", "audit.events"] {
@@ -263,4 +267,61 @@ fn without_generate_and_no_manifests_it_fails_and_says_so() {
     assert!(run.stderr.contains("--generate"), "{}", run.stderr);
     let list = env.infra(&["state", "list"]);
     assert!(!list.stdout.contains("app."), "nothing recorded:\n{}", list.all());
+}
+
+/// A resource Terraform's state names but infra's tags give to another environment is
+/// refused before anything is recorded, and the manifests the run had written are taken
+/// back: the project is as it was.
+#[test]
+fn a_refused_generate_leaves_no_manifest_behind() {
+    let env = Env::empty();
+    let url = env.block_on(async {
+        let made = env
+            .sqs()
+            .create_queue()
+            .queue_name("tfgen-owned")
+            .tags("infra:env", "prod")
+            .tags("infra:state", "someone-elses-lineage")
+            .send()
+            .await
+            .unwrap();
+        made.queue_url.unwrap()
+    });
+    env.write(
+        "terraform.tfstate",
+        &format!(
+            r#"{{"version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "x", "outputs": {{}}, "resources": [
+            {{"mode": "managed", "type": "aws_sqs_queue", "name": "q", "provider": "p", "instances": [{{"attributes": {{"name": "tfgen-owned", "url": "{url}", "id": "{url}"}}}}]}}
+        ]}}"#
+        ),
+    );
+    let tfstate = env.path("terraform.tfstate");
+    let run = env.infra(&["import", "--from-terraform", tfstate.to_str().unwrap(), "--generate", "--module", "app"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stderr.contains("not this environment's to adopt"), "{}", run.stderr);
+    assert!(!env.path("modules/app.toml").exists(), "the manifest written before the refusal is gone:\n{}", run.all());
+    let left: Vec<_> = std::fs::read_dir(env.path("modules")).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "modules/ is as empty as before: {left:?}");
+    assert!(env.state_text_opt().is_none_or(|s| !s.contains("tfgen-owned")), "nothing recorded");
+    assert_eq!(queues(&env, "tfgen-owned").len(), 1, "the queue is untouched");
+}
+
+#[test]
+fn data_sources_become_lookups() {
+    let env = Env::empty();
+    let Some(state) = apply(&env, "lookups") else { return };
+    let manifest = generate(&env, "lookups", &state);
+    for s in [
+        "[data.default]\ntype = \"ec2.default_vpc\"",
+        "[data.me]\ntype = \"aws.caller_identity\"",
+        "[data.available]\ntype = \"ec2.availability_zones\"",
+        "value = \"${data.default.id}\"",
+    ] {
+        assert!(manifest.contains(s), "`{s}`:\n{manifest}");
+    }
+    down(&env);
+    env.block_on(async {
+        let params = env.aws().ssm().describe_parameters().send().await.unwrap();
+        assert!(params.parameters().is_empty(), "down --all removed the parameter");
+    });
 }

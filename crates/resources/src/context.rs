@@ -94,7 +94,7 @@ pub enum Poll<T> {
 /// First poll delay; `INFRA_POLL_INTERVAL_MS` shortens it for tests against fast emulators,
 /// and the longest delay with it (tests on a sped-up AWS clock would otherwise sleep up to
 /// 15 s past a wait that took seconds).
-fn poll_interval() -> Duration {
+pub(crate) fn poll_interval() -> Duration {
     std::env::var("INFRA_POLL_INTERVAL_MS").ok().and_then(|v| v.parse().ok()).map(Duration::from_millis).unwrap_or(Duration::from_secs(1))
 }
 

@@ -34,6 +34,12 @@ pub trait DynResource: Send + Sync {
     /// Attributes known from the properties before the resource exists (see
     /// [`Resource::early`]); none while a value they need is still unknown.
     fn early(&self, props: &Value, at: &Caller) -> Attrs;
+    /// Attributes that follow from the properties (see [`Resource::more_attributes`]);
+    /// values not known yet stand in as empty ones.
+    fn more_attributes(&self, props: &Value) -> Vec<String>;
+    /// Whether `change` replaces the resource although the schema says in place (see
+    /// [`Resource::forces_replace`]).
+    fn forces_replace(&self, props: &Value, change: &crate::schema::Change) -> bool;
     fn prepare(&self, props: &mut Value, cx: &PrepareCx<'_>) -> Result<(), ResourceError>;
     async fn create(&self, cx: &Ctx<'_>, props: &Value) -> Result<Outcome, ResourceError>;
     async fn find(&self, cx: &Ctx<'_>, props: &Value) -> Result<Option<String>, ResourceError>;
@@ -46,6 +52,29 @@ pub trait DynResource: Send + Sync {
     async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError>;
     /// The data a delete would take with it (see [`Resource::contents`]).
     async fn contents(&self, cx: &Ctx<'_>, id: &str, props: &Value) -> Result<Option<Contents>, ResourceError>;
+
+    /// Properties to read a resource with when only its id is known (discover, import
+    /// from Terraform): the defaults, empty values for the other required properties,
+    /// and the id's last segment in the identity property.
+    fn blank(&self, id: &str) -> Value {
+        let Ty::Object(fields) = self.schema() else { return Value::Object(serde_json::Map::new()) };
+        let mut out = serde_json::Map::new();
+        for f in &fields {
+            let v = match (&f.default, f.required) {
+                (Some(d), _) => d.clone(),
+                (None, true) => crate::schema::empty_of(&f.ty),
+                (None, false) => continue,
+            };
+            out.insert(f.name.to_string(), v);
+        }
+        // Only text fields take the id's segment: a number (a listener's port) would no
+        // longer parse, and keeps its default or empty value.
+        let text = |name: &str| fields.iter().any(|f| f.name == name && matches!(f.ty, Ty::Str));
+        for field in self.identity().fields().iter().filter(|f| text(f)) {
+            out.insert(field.to_string(), Value::String(id.rsplit('/').next().unwrap_or(id).to_string()));
+        }
+        Value::Object(out)
+    }
 }
 
 fn typed<P: serde::de::DeserializeOwned>(type_name: &str, v: &Value) -> Result<P, ResourceError> {
@@ -124,6 +153,16 @@ impl<R: Resource> DynResource for R {
             .filter(|(_, v)| !v.contains(crate::schema::UNKNOWN))
             .map(|(k, v)| (k.to_string(), Value::String(v)))
             .collect()
+    }
+
+    fn more_attributes(&self, props: &Value) -> Vec<String> {
+        let props = crate::schema::stand_in_unknowns(props, &R::Props::ty());
+        typed::<R::Props>(R::TYPE, &props).map(|p| Resource::more_attributes(self, &p)).unwrap_or_default()
+    }
+
+    fn forces_replace(&self, props: &Value, change: &crate::schema::Change) -> bool {
+        let props = crate::schema::stand_in_unknowns(props, &R::Props::ty());
+        typed::<R::Props>(R::TYPE, &props).is_ok_and(|p| Resource::forces_replace(self, &p, change))
     }
 
     fn prepare(&self, props: &mut Value, cx: &PrepareCx<'_>) -> Result<(), ResourceError> {

@@ -29,6 +29,7 @@ mod apigateway;
 mod apigatewayv2;
 mod apprunner;
 mod bedrockagentcore;
+pub mod cloudcontrol;
 mod cloudfront;
 mod cloudwatch;
 mod dynamodb;
@@ -38,11 +39,13 @@ mod ecs;
 mod elbv2;
 mod events;
 mod iam;
+mod kinesis;
 mod kms;
 pub mod lambda;
 mod logs;
 mod random;
 mod rds;
+mod route53;
 mod s3;
 mod sagemaker;
 mod scheduler;
@@ -50,6 +53,7 @@ mod secretsmanager;
 mod sns;
 pub mod sqs;
 mod ssm;
+mod stepfunctions;
 mod sts;
 
 use std::time::Duration;
@@ -229,6 +233,8 @@ pub enum Skip {
     Replace,
     Drift,
     Adopt,
+    /// Being listed by `import --discover` and read back from the id alone.
+    Discover,
 }
 
 /// One small, complete use of a type: the reference shows it and the shared
@@ -394,6 +400,20 @@ pub trait Resource: Send + Sync + 'static {
     /// Only values AWS cannot choose otherwise belong here.
     fn early(&self, _p: &Self::Props, _at: &Caller) -> Vec<(&'static str, String)> {
         Vec::new()
+    }
+
+    /// Attributes beyond [`Resource::Attrs`] that depend on the properties (a Cloud
+    /// Control resource's read-only properties follow from its CloudFormation type), so
+    /// `validate` accepts references to them.
+    fn more_attributes(&self, _p: &Self::Props) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Whether a change the schema calls in place cannot be made in place for these
+    /// properties (a Cloud Control resource's create-only paths depend on its
+    /// CloudFormation type): the planner then replaces the resource.
+    fn forces_replace(&self, _p: &Self::Props, _change: &schema::Change) -> bool {
+        false
     }
 
     /// Fill computed properties (e.g. the Lambda code hash) and canonical forms

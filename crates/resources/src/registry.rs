@@ -2,8 +2,9 @@
 //! its file's `//!` header, which the generated reference (docs/resources.md) shows.
 
 use super::{
-    acm, apigateway, apigatewayv2, apprunner, bedrockagentcore, cloudfront, cloudwatch, dynamodb, ec2, ecr, ecs, elbv2, events, iam, kms,
-    lambda, logs, random, rds, s3, sagemaker, scheduler, secretsmanager, sns, sqs, ssm, sts,
+    acm, apigateway, apigatewayv2, apprunner, bedrockagentcore, cloudcontrol, cloudfront, cloudwatch, dynamodb, ec2, ecr, ecs, elbv2,
+    events, iam, kinesis, kms, lambda, logs, random, rds, route53, s3, sagemaker, scheduler, secretsmanager, sns, sqs, ssm, stepfunctions,
+    sts,
 };
 use super::{DynDataSource, DynResource};
 
@@ -22,15 +23,20 @@ macro_rules! entries {
 pub static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
     acm::certificate::Certificate,
     apigateway::api_key::ApiKey,
+    apigateway::base_path_mapping::BasePathMapping,
+    apigateway::domain_name::DomainName,
     apigateway::rest_api::RestApi,
     apigateway::usage_plan::UsagePlan,
     apigatewayv2::api::Api,
+    apigatewayv2::api_mapping::ApiMapping,
     apigatewayv2::authorizer::Authorizer,
+    apigatewayv2::domain_name::DomainName,
     apigatewayv2::integration::Integration,
     apigatewayv2::route::Route,
     apigatewayv2::stage::Stage,
     apprunner::service::AppRunnerService,
     bedrockagentcore::agent_runtime::AgentRuntime,
+    cloudcontrol::resource::CloudControlResource,
     cloudfront::distribution::CloudFrontDistribution,
     cloudfront::origin_access_control::OriginAccessControl,
     cloudwatch::dashboard::Dashboard,
@@ -61,6 +67,7 @@ pub static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
     iam::openid_connect_provider::OpenIdConnectProvider,
     iam::policy::Policy,
     iam::role::Role,
+    kinesis::stream::Stream,
     kms::alias::Alias,
     kms::key::Key,
     lambda::alias::Alias,
@@ -78,6 +85,8 @@ pub static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
     rds::cluster_instance::ClusterInstance,
     rds::instance::Instance,
     rds::subnet_group::SubnetGroup,
+    route53::record::Record,
+    route53::zone::Zone,
     s3::bucket::Bucket,
     s3::bucket_notification::BucketNotification,
     s3::bucket_policy::BucketPolicy,
@@ -92,6 +101,7 @@ pub static RESOURCES: &[Entry<dyn DynResource>] = entries![dyn DynResource;
     sqs::queue::Queue,
     sqs::queue_policy::QueuePolicy,
     ssm::parameter::Parameter,
+    stepfunctions::state_machine::StateMachine,
 ];
 
 pub static DATA_SOURCES: &[Entry<dyn DynDataSource>] = entries![dyn DynDataSource;

@@ -332,6 +332,9 @@ mod secrets {
 #[path = "unit/aws_contract.rs"]
 mod aws_contract;
 
+#[path = "unit/cloudcontrol.rs"]
+mod cloudcontrol;
+
 /// The name rules that issue 24 brought in line with AWS's schemas: where a character may
 /// stand, not only which characters.
 mod aws_name_rules {
@@ -464,5 +467,68 @@ mod aws_widened_values {
         let mut with_sg = endpoint;
         with_sg["security_group_ids"] = json!(["sg-1"]);
         assert_eq!(problems_of("ec2.vpc_endpoint", with_sg)[0].0, "vpc_endpoint_type");
+    }
+}
+
+/// Custom domain names of both API Gateway versions and what maps onto them: the rules
+/// `validate` reports before anything reaches AWS.
+mod api_gateway_domains {
+    use infra_resources::registry;
+    use infra_resources::schema::{normalize, problems};
+    use serde_json::{json, Value};
+
+    fn problems_of(type_name: &str, mut props: Value) -> Vec<(String, String)> {
+        let r = registry::resource(type_name).unwrap();
+        normalize(&mut props, &r.schema(), "").unwrap();
+        let mut out = problems(&props, &r.schema());
+        out.extend(r.check(&props));
+        out
+    }
+
+    const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/1";
+
+    #[test]
+    fn domain_names_are_lower_case_dns_names() {
+        for good in ["api.example.com", "*.example.com", "a-1.b.example.com"] {
+            assert_eq!(problems_of("apigatewayv2.domain_name", json!({"domain_name": good, "certificate_arn": CERT})), [], "{good}");
+        }
+        for (bad, why) in [
+            ("Api.example.com", "contains `A`"),
+            ("api_1.example.com", "contains `_`"),
+            ("localhost", "not a domain name"),
+            ("-api.example.com", "not a domain name"),
+            ("api..example.com", "not a domain name"),
+        ] {
+            let found = problems_of("apigateway.domain_name", json!({"domain_name": bad, "regional_certificate_arn": CERT}));
+            assert!(found.iter().any(|(p, e)| p == "domain_name" && e.contains(why)), "{bad}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn a_rest_domain_takes_the_certificate_of_its_endpoint_type() {
+        assert_eq!(problems_of("apigateway.domain_name", json!({"domain_name": "api.example.com", "regional_certificate_arn": CERT})), []);
+        let edge = json!({"domain_name": "api.example.com", "endpoint_type": "EDGE", "certificate_arn": CERT});
+        assert_eq!(problems_of("apigateway.domain_name", edge), []);
+        let missing = problems_of("apigateway.domain_name", json!({"domain_name": "api.example.com"}));
+        assert_eq!(missing[0].0, "regional_certificate_arn", "{missing:?}");
+        let crossed =
+            json!({"domain_name": "api.example.com", "endpoint_type": "EDGE", "certificate_arn": CERT, "regional_certificate_arn": CERT});
+        assert_eq!(problems_of("apigateway.domain_name", crossed)[0].0, "regional_certificate_arn");
+    }
+
+    #[test]
+    fn mapping_paths_have_no_empty_segments() {
+        let mapping = |key: &str| json!({"domain_name": "api.example.com", "api_id": "a1", "stage": "$default", "api_mapping_key": key});
+        assert_eq!(problems_of("apigatewayv2.api_mapping", mapping("orders/v2")), []);
+        assert_eq!(problems_of("apigatewayv2.api_mapping", mapping("")), []);
+        for bad in ["/orders", "orders/", "orders//v2"] {
+            assert_eq!(problems_of("apigatewayv2.api_mapping", mapping(bad))[0].0, "api_mapping_key", "{bad}");
+        }
+        let base = |path: &str| json!({"domain_name": "api.example.com", "rest_api_id": "r1", "base_path": path});
+        assert_eq!(problems_of("apigateway.base_path_mapping", base("orders")), []);
+        assert_eq!(problems_of("apigateway.base_path_mapping", base("")), []);
+        for bad in ["/orders", "(none)"] {
+            assert_eq!(problems_of("apigateway.base_path_mapping", base(bad))[0].0, "base_path", "{bad}");
+        }
     }
 }

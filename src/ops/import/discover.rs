@@ -5,7 +5,7 @@
 //! `${resources.NAME.arn}` where one resource names another, and `prevent_destroy` on
 //! what holds data. What is written is then recorded in the state.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::resources::{registry, Attrs, Ctx, DynResource};
 use crate::schema::Ty;
@@ -33,7 +33,7 @@ impl std::fmt::Display for Filter {
 /// One resource found by the tag.
 pub struct Discovered {
     pub name: String,
-    pub kind: &'static dyn DynResource,
+    pub rtype: &'static dyn DynResource,
     pub id: String,
     pub props: Value,
     pub attrs: Attrs,
@@ -42,38 +42,19 @@ pub struct Discovered {
 /// Types whose resources hold data: written with `prevent_destroy = true`.
 const STATEFUL: &[&str] = &["dynamodb.table", "s3.bucket", "rds.cluster", "rds.instance", "secretsmanager.secret", "kms.key"];
 
-/// Properties to read a resource with before anything is known of it: the defaults,
-/// empty values for the rest, and the id in the identity property.
-pub(super) fn blank(kind: &dyn DynResource, id: &str) -> Value {
-    let Ty::Object(fields) = kind.schema() else { return Value::Object(Map::new()) };
-    let mut out = Map::new();
-    for f in fields {
-        let v = match (&f.default, f.required) {
-            (Some(d), _) => d.clone(),
-            (None, true) => crate::schema::empty_of(&f.ty),
-            (None, false) => continue,
-        };
-        out.insert(f.name.to_string(), v);
-    }
-    for field in kind.identity().fields() {
-        out.insert(field.to_string(), Value::String(id.rsplit('/').next().unwrap_or(id).to_string()));
-    }
-    Value::Object(out)
-}
-
 /// The name a resource goes by (a queue's name, not its URL).
-fn natural_name<'a>(kind: &dyn DynResource, props: &'a Value, id: &'a str) -> &'a str {
-    props.get(kind.identity().fields().last().copied().unwrap_or("name")).and_then(Value::as_str).unwrap_or(id)
+fn natural_name<'a>(rtype: &dyn DynResource, props: &'a Value, id: &'a str) -> &'a str {
+    props.get(rtype.identity().fields().last().copied().unwrap_or("name")).and_then(Value::as_str).unwrap_or(id)
 }
 
 /// Every listable resource the filter matches.
 pub async fn find(cx: &Ctx<'_>, filter: &Filter) -> Result<Vec<Discovered>, String> {
     let mut out = Vec::new();
-    for kind in registry::resources() {
-        let ids = kind.list(cx).await.map_err(|e| format!("listing {}: {e}", kind.type_name()))?;
+    for rtype in registry::resources() {
+        let ids = rtype.list(cx).await.map_err(|e| format!("listing {}: {e}", rtype.type_name()))?;
         for id in ids {
             let Some((props, attrs)) =
-                kind.read(cx, &id, &blank(kind, &id)).await.map_err(|e| format!("reading {} {id}: {e}", kind.type_name()))?
+                rtype.read(cx, &id, &rtype.blank(&id)).await.map_err(|e| format!("reading {} {id}: {e}", rtype.type_name()))?
             else {
                 continue;
             };
@@ -83,11 +64,11 @@ pub async fn find(cx: &Ctx<'_>, filter: &Filter) -> Result<Vec<Discovered>, Stri
                 }
             }
             if let Some(prefix) = &filter.prefix {
-                if !natural_name(kind, &props, &id).starts_with(prefix.as_str()) {
+                if !natural_name(rtype, &props, &id).starts_with(prefix.as_str()) {
                     continue;
                 }
             }
-            out.push(Discovered { name: String::new(), kind, id, props, attrs });
+            out.push(Discovered { name: String::new(), rtype, id, props, attrs });
         }
     }
     name_all(&mut out);
@@ -99,7 +80,7 @@ pub async fn find(cx: &Ctx<'_>, filter: &Filter) -> Result<Vec<Discovered>, Stri
 fn name_all(found: &mut [Discovered]) {
     let mut taken = std::collections::HashSet::new();
     for d in found.iter_mut() {
-        let natural = natural_name(d.kind, &d.props, &d.id);
+        let natural = natural_name(d.rtype, &d.props, &d.id);
         let mut base: String =
             natural.trim_start_matches('/').chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
         base = base.trim_matches('_').replace("__", "_");
@@ -143,7 +124,7 @@ fn referenced(v: &Value, found: &[&Discovered], own: &str) -> Value {
                     let by_name = (k == "target_bucket")
                         .then(|| i.as_str())
                         .flatten()
-                        .and_then(|name| found.iter().find(|d| d.name != own && d.kind.type_name() == "s3.bucket" && d.id == name));
+                        .and_then(|name| found.iter().find(|d| d.name != own && d.rtype.type_name() == "s3.bucket" && d.id == name));
                     match by_name {
                         Some(d) => (k.clone(), Value::String(format!("${{resources.{}.name}}", d.name))),
                         None => (k.clone(), referenced(i, found, own)),
@@ -157,7 +138,7 @@ fn referenced(v: &Value, found: &[&Discovered], own: &str) -> Value {
 
 /// The service part of a type (`dynamodb` of `dynamodb.table`), for `--split`.
 pub fn service(d: &Discovered) -> &'static str {
-    d.kind.type_name().split('.').next().unwrap_or("other")
+    d.rtype.type_name().split('.').next().unwrap_or("other")
 }
 
 /// The module manifest for what was found.
@@ -168,11 +149,11 @@ pub fn manifest(module: &str, filter: &Filter, found: &[&Discovered]) -> Result<
          [module]\nname = \"{module}\"\n"
     );
     for d in found {
-        let Ty::Object(fields) = d.kind.schema() else { continue };
-        out.push_str(&format!("\n[resources.{}]\ntype = \"{}\"\n", d.name, d.kind.type_name()));
+        let Ty::Object(fields) = d.rtype.schema() else { continue };
+        out.push_str(&format!("\n[resources.{}]\ntype = \"{}\"\n", d.name, d.rtype.type_name()));
         for f in fields.iter().filter(|f| !f.computed) {
             let Some(v) = d.props.get(f.name).filter(|v| !v.is_null()) else { continue };
-            let is_identity = d.kind.identity().fields().contains(&f.name);
+            let is_identity = d.rtype.identity().fields().contains(&f.name);
             if !is_identity && f.default.as_ref() == Some(v) {
                 continue;
             }
@@ -183,7 +164,7 @@ pub fn manifest(module: &str, filter: &Filter, found: &[&Discovered]) -> Result<
             let text = toml::Value::try_from(&v).map_err(|e| format!("{}.{}: {e}", d.name, f.name))?.to_string();
             out.push_str(&format!("{} = {text}\n", f.name));
         }
-        if STATEFUL.contains(&d.kind.type_name()) {
+        if STATEFUL.contains(&d.rtype.type_name()) {
             out.push_str("prevent_destroy = true\n");
         }
     }

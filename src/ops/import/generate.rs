@@ -25,7 +25,7 @@ pub struct Item {
     pub group: String,
     /// The `count` index or `for_each` key, as text.
     pub key: Option<String>,
-    pub kind: &'static dyn DynResource,
+    pub rtype: &'static dyn DynResource,
     pub id: String,
     pub props: Value,
     pub attrs: Attrs,
@@ -91,7 +91,10 @@ fn key_text(r: &TfResource) -> Option<String> {
 /// Why a Terraform resource is not generated, or `None` when infra has a type for it.
 pub fn unmapped_reason(r: &TfResource) -> Option<String> {
     if r.mode == "data" {
-        return Some("a data source: the values it gave are written as literals".into());
+        return match lookup_of(r) {
+            Ok(_) => None,
+            Err(why) => Some(format!("a data source infra has no lookup for ({why}): the values it gave are written as literals")),
+        };
     }
     match r.tf_type.as_str() {
         "random_id" => return None,
@@ -111,8 +114,66 @@ pub fn unmapped_reason(r: &TfResource) -> Option<String> {
     })
 }
 
+/// A Terraform data source written as one of infra's lookups (`[data.NAME]`): what it
+/// reads AWS with, and the values Terraform found, which a resource's equal value refers
+/// to instead of repeating.
+pub struct Lookup {
+    pub tf_address: String,
+    pub module: String,
+    pub name: String,
+    pub type_name: &'static str,
+    pub props: Map<String, Value>,
+    /// The lookup's attributes (infra's names) with the values Terraform's state holds.
+    pub values: Map<String, Value>,
+}
+
+/// The infra lookup for a Terraform data source, its properties, and which Terraform
+/// attribute gives each of its attributes; why not where there is none.
+#[allow(clippy::type_complexity)]
+fn lookup_of(r: &TfResource) -> Result<(&'static str, Map<String, Value>, &'static [(&'static str, &'static str)]), String> {
+    let a = &r.attributes;
+    let mut props = Map::new();
+    let (type_name, attrs): (&'static str, &'static [(&str, &str)]) = match r.tf_type.as_str() {
+        "aws_caller_identity" => ("aws.caller_identity", &[("account_id", "account_id"), ("arn", "arn")]),
+        "aws_availability_zones" => ("ec2.availability_zones", &[("names", "names"), ("zone_ids", "zone_ids")]),
+        "aws_vpc" if a.get("default").and_then(Value::as_bool) == Some(true) => {
+            ("ec2.default_vpc", &[("id", "id"), ("cidr_block", "cidr_block")])
+        }
+        "aws_vpc" => {
+            let id = a.get("id").and_then(Value::as_str).ok_or("the state has no id")?;
+            props.insert("id".into(), Value::String(id.into()));
+            ("ec2.vpc", &[("id", "id"), ("cidr_block", "cidr_block"), ("arn", "arn")])
+        }
+        "aws_subnets" => {
+            let filters = a.get("filter").and_then(Value::as_array).cloned().unwrap_or_default();
+            let value = |name: &str| {
+                filters
+                    .iter()
+                    .find(|f| f.get("name").and_then(Value::as_str) == Some(name))
+                    .and_then(|f| f.get("values")?.get(0)?.as_str().map(str::to_string))
+            };
+            let known = filters.iter().all(|f| matches!(f.get("name").and_then(Value::as_str), Some("vpc-id" | "default-for-az")));
+            let vpc = value("vpc-id").filter(|_| known).ok_or("only a filter on vpc-id (and default-for-az) is mapped")?;
+            props.insert("vpc_id".into(), Value::String(vpc));
+            if let Some(d) = value("default-for-az") {
+                props.insert("default_for_az".into(), Value::Bool(d == "true"));
+            }
+            ("ec2.subnets", &[("ids", "ids")])
+        }
+        other => return Err(format!("{other} has none")),
+    };
+    Ok((type_name, props, attrs))
+}
+
+/// The lookup a Terraform data source becomes, or why it does not.
+pub fn new_lookup(r: &TfResource, module: String) -> Result<Lookup, String> {
+    let (type_name, props, attrs) = lookup_of(r)?;
+    let values = attrs.iter().filter_map(|(infra, tf)| Some((infra.to_string(), r.attributes.get(*tf)?.clone()))).collect();
+    Ok(Lookup { tf_address: r.address.clone(), module, name: sanitize(&r.name), type_name, props, values })
+}
+
 /// The infra type and the id infra reads it by.
-pub fn kind_and_id(r: &TfResource) -> Option<(&'static dyn DynResource, String)> {
+pub fn rtype_and_id(r: &TfResource) -> Option<(&'static dyn DynResource, String)> {
     let (infra_type, id_attr) = match r.tf_type.as_str() {
         "random_id" => ("random.id", "hex"),
         t => {
@@ -150,13 +211,8 @@ pub fn group_names(resources: &[(&TfResource, String)]) -> HashMap<(String, Stri
     out
 }
 
-/// Properties to read a resource with before anything is known of it.
-pub fn blank(kind: &dyn DynResource, id: &str) -> Value {
-    super::discover::blank(kind, id)
-}
-
-pub fn new_item(r: &TfResource, module: String, group: String, kind: &'static dyn DynResource, id: String, live: (Value, Attrs)) -> Item {
-    Item { tf_address: r.address.clone(), module, group, key: key_text(r), kind, id, props: live.0, attrs: live.1 }
+pub fn new_item(r: &TfResource, module: String, group: String, rtype: &'static dyn DynResource, id: String, live: (Value, Attrs)) -> Item {
+    Item { tf_address: r.address.clone(), module, group, key: key_text(r), rtype, id, props: live.0, attrs: live.1 }
 }
 
 // A reference inside a string is kept as a marker until the layout is known:
@@ -206,42 +262,147 @@ fn reaches(edges: &HashMap<usize, HashSet<usize>>, from: usize, to: usize) -> bo
     false
 }
 
-/// Every item's properties with values naming another item of its module replaced by
-/// markers. Tags stay literal, and so does the item's own name.
-pub fn link(items: &mut [Item]) {
-    let mut edges: HashMap<usize, HashSet<usize>> = HashMap::new();
+/// The references made so far: between items, and between the modules they are in
+/// (a module may use another's outputs only if that one does not use its own).
+#[derive(Default)]
+struct Links {
+    items: HashMap<usize, HashSet<usize>>,
+    modules: HashMap<String, HashSet<String>>,
+}
+
+impl Links {
+    /// Whether `me` may refer to `t` without closing a cycle.
+    fn allows(&self, items: &[Item], me: usize, t: usize) -> bool {
+        if items[t].module == items[me].module {
+            return !reaches(&self.items, t, me);
+        }
+        let (from, to) = (&items[t].module, &items[me].module);
+        let mut stack = vec![from];
+        let mut seen = HashSet::new();
+        while let Some(m) = stack.pop() {
+            if m == to {
+                return false;
+            }
+            if seen.insert(m) {
+                stack.extend(self.modules.get(m).into_iter().flatten());
+            }
+        }
+        true
+    }
+
+    fn add(&mut self, items: &[Item], me: usize, t: usize) {
+        self.items.entry(me).or_default().insert(t);
+        if items[t].module != items[me].module {
+            self.modules.entry(items[me].module.clone()).or_default().insert(items[t].module.clone());
+        }
+    }
+}
+
+/// Every item's properties with values naming another item replaced by markers: one of
+/// its own module first, else one of another module (through an output of that module,
+/// see [`cross_outputs`]). Tags stay literal, and so does the item's own name.
+pub fn link(items: &mut [Item], lookups: &[Lookup]) {
+    let mut links = Links::default();
     for me in 0..items.len() {
         let Value::Object(props) = items[me].props.clone() else { continue };
-        let identity = items[me].kind.identity().fields().to_vec();
+        let identity = items[me].rtype.identity().fields().to_vec();
         let mut out = Map::new();
         for (field, v) in props {
-            let v = if field == "tags" || identity.contains(&field.as_str()) { v } else { link_value(&v, items, me, &mut edges) };
+            let v = if field == "tags" || identity.contains(&field.as_str()) { v } else { link_value(&v, items, lookups, me, &mut links) };
             out.insert(field, v);
         }
         items[me].props = Value::Object(out);
     }
 }
 
-fn link_value(v: &Value, items: &[Item], me: usize, edges: &mut HashMap<usize, HashSet<usize>>) -> Value {
+/// A lookup of `me`'s module one of whose values `v` is, whole: its marker.
+fn names_lookup(v: &Value, items: &[Item], lookups: &[Lookup], me: usize) -> Option<Value> {
+    let same = |a: &Value, b: &Value| match (a, b) {
+        // A list of ids is a set: the same ids in another order are the same value.
+        (Value::Array(x), Value::Array(y)) => {
+            let mut x: Vec<String> = x.iter().map(Value::to_string).collect();
+            let mut y: Vec<String> = y.iter().map(Value::to_string).collect();
+            x.sort();
+            y.sort();
+            !x.is_empty() && x == y
+        }
+        (Value::String(x), Value::String(y)) => x.len() >= 3 && x == y,
+        _ => false,
+    };
+    lookups.iter().filter(|l| l.module == items[me].module).find_map(|l| {
+        let (attr, _) = l.values.iter().find(|(_, lv)| same(v, lv))?;
+        Some(Value::String(format!("{MARK}data:{}{MARK}{attr}{MARK}", l.name)))
+    })
+}
+
+fn link_value(v: &Value, items: &[Item], lookups: &[Lookup], me: usize, links: &mut Links) -> Value {
+    if let Some(marker) = names_lookup(v, items, lookups, me) {
+        return marker;
+    }
     match v {
         Value::String(s) => {
+            let own = |t: &usize| items[*t].module == items[me].module;
+            let order: Vec<usize> = (0..items.len()).filter(own).chain((0..items.len()).filter(|t| !own(t))).collect();
             for pass in [false, true] {
-                for t in (0..items.len()).filter(|&t| t != me && items[t].module == items[me].module) {
+                for &t in order.iter().filter(|&&t| t != me) {
                     let Some((attr, rest)) = names_target(s, &items[t], pass) else { continue };
                     // A cycle of references cannot be applied: the literal stays.
-                    if reaches(edges, t, me) {
+                    if !links.allows(items, me, t) {
                         continue;
                     }
-                    edges.entry(me).or_default().insert(t);
+                    links.add(items, me, t);
                     return Value::String(marker(t, attr, &rest));
                 }
             }
             v.clone()
         }
-        Value::Array(a) => Value::Array(a.iter().map(|i| link_value(i, items, me, edges)).collect()),
-        Value::Object(m) => Value::Object(m.iter().map(|(k, i)| (k.clone(), link_value(i, items, me, edges))).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(|i| link_value(i, items, lookups, me, links)).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, i)| (k.clone(), link_value(i, items, lookups, me, links))).collect()),
         other => other.clone(),
     }
+}
+
+/// `target.attr` of an item as its own module refers to it.
+fn local_reference(t: usize, attr: &str, layout: &Layout) -> String {
+    match &layout.each[t] {
+        Some(k) => format!("${{resources.{}[\"{k}\"].{attr}}}", layout.names[t]),
+        None => format!("${{resources.{}.{attr}}}", layout.names[t]),
+    }
+}
+
+/// The output of `t`'s module that hands `attr` of `t` to another module.
+fn cross_output_name(t: usize, attr: &str, layout: &Layout) -> String {
+    match &layout.each[t] {
+        Some(k) => format!("{}_{}_{attr}", layout.names[t], sanitize(k).trim_start_matches("r_")),
+        None => format!("{}_{attr}", layout.names[t]),
+    }
+}
+
+/// The outputs each module needs so that other modules can refer to its resources:
+/// module → (output name, value).
+pub fn cross_outputs(items: &[Item], layout: &Layout) -> BTreeMap<String, BTreeMap<String, String>> {
+    fn walk(v: &Value, me: usize, items: &[Item], layout: &Layout, out: &mut BTreeMap<String, BTreeMap<String, String>>) {
+        match v {
+            Value::String(s) => {
+                let Some(body) = s.strip_prefix(MARK) else { return };
+                let mut parts = body.splitn(3, MARK);
+                let (Some(t), Some(attr)) = (parts.next().and_then(|p| p.parse::<usize>().ok()), parts.next()) else { return };
+                if items[t].module != items[me].module {
+                    out.entry(items[t].module.clone())
+                        .or_default()
+                        .insert(cross_output_name(t, attr, layout), local_reference(t, attr, layout));
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|i| walk(i, me, items, layout, out)),
+            Value::Object(m) => m.values().for_each(|i| walk(i, me, items, layout, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (me, it) in items.iter().enumerate() {
+        walk(&it.props, me, items, layout, &mut out);
+    }
+    out
 }
 
 /// `text` with `key` replaced by `${each.key}` where it stands as a word of its own
@@ -275,9 +436,17 @@ fn substitute_key(text: &str, key: &str) -> String {
 fn render_str(s: &str, me: usize, items: &[Item], layout: &Layout) -> String {
     if let Some(body) = s.strip_prefix(MARK) {
         let mut parts = body.splitn(3, MARK);
-        let t: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let target = parts.next().unwrap_or("0");
         let attr = parts.next().unwrap_or("id");
         let rest = parts.next().unwrap_or("");
+        if let Some(lookup) = target.strip_prefix("data:") {
+            return format!("${{data.{lookup}.{attr}}}{}", render_literal(rest, me, layout));
+        }
+        let t: usize = target.parse().unwrap_or(0);
+        if items[t].module != items[me].module {
+            let output = cross_output_name(t, attr, layout);
+            return format!("${{module.{}.{output}}}{}", items[t].module, render_literal(rest, me, layout));
+        }
         let target = match &layout.each[t] {
             Some(k) if layout.each[me].as_deref() == Some(k) && items[me].group != items[t].group => {
                 format!("{}[each.key]", layout.names[t])
@@ -395,9 +564,9 @@ fn property(name: &str, v: &Value) -> Option<String> {
 }
 
 /// The settings worth writing: not computed, not null, not the default, not empty tags.
-fn written_fields(kind: &dyn DynResource, props: &Value) -> Vec<(&'static str, Value)> {
-    let Ty::Object(fields) = kind.schema() else { return Vec::new() };
-    let identity = kind.identity();
+fn written_fields(rtype: &dyn DynResource, props: &Value) -> Vec<(&'static str, Value)> {
+    let Ty::Object(fields) = rtype.schema() else { return Vec::new() };
+    let identity = rtype.identity();
     let identity = identity.fields();
     fields
         .iter()
@@ -417,13 +586,21 @@ fn written_fields(kind: &dyn DynResource, props: &Value) -> Vec<(&'static str, V
 }
 
 /// One module's manifest text.
-pub fn manifest(module: &str, source: &str, items: &[Item], layout: &Layout, outputs: &[(String, String)]) -> String {
+pub fn manifest(module: &str, source: &str, items: &[Item], lookups: &[Lookup], layout: &Layout, outputs: &[(String, String)]) -> String {
     let mut out = format!(
         "# Generated by `infra import --from-terraform --generate` from {source}:\n\
          # what AWS holds, with the settings that differ from infra's defaults.\n\
          # Edit freely; `infra plan {module}` shows the effect.\n\n\
          [module]\nname = \"{module}\"\n"
     );
+    for l in lookups.iter().filter(|l| l.module == module) {
+        out.push_str(&format!("\n# {}\n[data.{}]\ntype = \"{}\"\n", l.tf_address, key(&l.name), l.type_name));
+        for (name, v) in &l.props {
+            if let Some(line) = property(name, v) {
+                out.push_str(&line);
+            }
+        }
+    }
     let mut done = HashSet::new();
     for (i, it) in items.iter().enumerate().filter(|(_, it)| it.module == module) {
         if !done.insert(layout.names[i].clone()) {
@@ -433,7 +610,7 @@ pub fn manifest(module: &str, source: &str, items: &[Item], layout: &Layout, out
             "\n# {}\n[resources.{}]\ntype = \"{}\"\n",
             tf_block(&it.tf_address),
             key(&layout.names[i]),
-            it.kind.type_name()
+            it.rtype.type_name()
         ));
         if layout.each[i].is_some() {
             let keys: Vec<Value> = items
@@ -444,7 +621,7 @@ pub fn manifest(module: &str, source: &str, items: &[Item], layout: &Layout, out
                 .collect();
             out.push_str(&format!("for_each = {}\n", inline(&Value::Array(keys)).unwrap_or_default()));
         }
-        for (name, v) in written_fields(it.kind, &it.props) {
+        for (name, v) in written_fields(it.rtype, &it.props) {
             if let Some(line) = property(name, &render(&v, i, items, layout)) {
                 out.push_str(&line);
             }
@@ -509,6 +686,27 @@ pub fn unpack_code(tf_dir: &Path, attrs: &Map<String, Value>, into: &Path) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_lookup_written_is_one_infra_has() {
+        for tf_type in ["aws_caller_identity", "aws_availability_zones", "aws_vpc", "aws_subnets"] {
+            let attributes = serde_json::json!({"id": "vpc-1", "filter": [{"name": "vpc-id", "values": ["vpc-1"]}]});
+            let r = TfResource {
+                address: format!("data.{tf_type}.x"),
+                tf_type: tf_type.into(),
+                name: "x".into(),
+                attributes: attributes.as_object().cloned().unwrap_or_default(),
+                module: None,
+                key: None,
+                mode: "data".into(),
+            };
+            let (type_name, _, attrs) = lookup_of(&r).unwrap();
+            let lookup = registry::data_source(type_name).unwrap_or_else(|| panic!("{tf_type}: {type_name} is not a lookup"));
+            for (attr, _) in attrs {
+                assert!(lookup.attributes().iter().any(|a| a.name == *attr), "{type_name} has no attribute {attr}");
+            }
+        }
+    }
 
     #[test]
     fn keys_are_replaced_only_as_words() {

@@ -185,7 +185,7 @@ fn check_free(state: &State, address: &Address, type_name: &str, id: &str) -> Re
     Ok(())
 }
 
-fn kind_of(ws: &Workspace, address: &Address) -> Result<&'static dyn DynResource, OpsError> {
+fn rtype_of(ws: &Workspace, address: &Address) -> Result<&'static dyn DynResource, OpsError> {
     let decl = ws
         .project
         .module(&address.module)
@@ -199,7 +199,7 @@ async fn read(
     ws: &Workspace,
     state: &State,
     aws: &Aws,
-    kind: &dyn DynResource,
+    rtype: &dyn DynResource,
     address: &Address,
     id: &str,
     desired: &Value,
@@ -207,9 +207,9 @@ async fn read(
     let label = address.to_string();
     let dir = ws.project.module_dir(&address.module);
     let cx = Ctx::new(aws, &label, &dir);
-    let props = crate::schema::stand_in_unknowns(desired, &kind.schema());
+    let props = crate::schema::stand_in_unknowns(desired, &rtype.schema());
     let live =
-        kind.read(&cx, id, &props).await.map_err(|e| OpsError::Refused(format!("{address}: reading {} {id}: {e}", kind.type_name())))?;
+        rtype.read(&cx, id, &props).await.map_err(|e| OpsError::Refused(format!("{address}: reading {} {id}: {e}", rtype.type_name())))?;
     let Some((props, attrs)) = live else { return Ok(None) };
     if let Some(live_tags) = props.get("tags").and_then(|t| serde_json::from_value::<Tags>(t.clone()).ok()) {
         let other_env = live_tags.get(tags::ENV).is_some_and(|e| *e != ws.project.environment);
@@ -217,12 +217,12 @@ async fn read(
         if other_env || other_state {
             return Err(OpsError::Refused(format!(
                 "{address}: {} {id} is not this environment's to adopt ({})",
-                kind.type_name(),
+                rtype.type_name(),
                 tags::owner(&live_tags, &ws.project.environment, &state.lineage)
             )));
         }
     }
-    Ok(Some(Found { address: address.clone(), type_name: kind.type_name().to_string(), id: id.to_string(), props, attrs }))
+    Ok(Some(Found { address: address.clone(), type_name: rtype.type_name().to_string(), id: id.to_string(), props, attrs }))
 }
 
 async fn one(
@@ -235,13 +235,13 @@ async fn one(
 ) -> Result<Found, OpsError> {
     let (m, n) = split(address)?;
     let address = Address::resource(m, n);
-    let kind = kind_of(ws, &address)?;
-    check_free(state, &address, kind.type_name(), id)?;
+    let rtype = rtype_of(ws, &address)?;
+    check_free(state, &address, rtype.type_name(), id)?;
     let want = desired.get(&address).cloned().unwrap_or(Value::Object(Default::default()));
-    read(ws, state, aws, kind, &address, id, &want).await?.ok_or_else(|| {
+    read(ws, state, aws, rtype, &address, id, &want).await?.ok_or_else(|| {
         OpsError::Refused(format!(
             "{address}: no {} with id `{id}` in account {} region {} (a wrong id, or a resource of another type)",
-            kind.type_name(),
+            rtype.type_name(),
             state.account.as_deref().unwrap_or("?"),
             state.region.as_deref().unwrap_or("?")
         ))
@@ -263,19 +263,19 @@ async fn lookup(
         if state.resource(&address.module, &address.name).is_some() {
             continue;
         }
-        let kind = kind_of(ws, address)?;
+        let rtype = rtype_of(ws, address)?;
         let label = address.to_string();
-        if !matches!(kind.identity(), Identity::Named(_) | Identity::Unique(_)) {
-            lines.push(format!("  ? {label:<40} not looked up: AWS assigns its id ({}); `infra import {label} ID`", kind.type_name()));
+        if !matches!(rtype.identity(), Identity::Named(_) | Identity::Unique(_)) {
+            lines.push(format!("  ? {label:<40} not looked up: AWS assigns its id ({}); `infra import {label} ID`", rtype.type_name()));
             continue;
         }
-        if !checkable(kind, want) {
+        if !checkable(rtype, want) {
             lines.push(format!("  ? {label:<40} not looked up: its name depends on something not deployed yet"));
             continue;
         }
         let dir = ws.project.module_dir(&address.module);
         let cx = Ctx::new(aws, &label, &dir);
-        let id = match kind.find(&cx, want).await {
+        let id = match rtype.find(&cx, want).await {
             Ok(Some(id)) => id,
             Ok(None) => {
                 lines.push(format!("  - {label:<40} not found"));
@@ -286,13 +286,13 @@ async fn lookup(
                 continue;
             }
         };
-        if let Err(e) = check_free(state, address, kind.type_name(), &id) {
+        if let Err(e) = check_free(state, address, rtype.type_name(), &id) {
             lines.push(format!("  ! {label:<40} {e}"));
             continue;
         }
-        match read(ws, state, aws, kind, address, &id, want).await {
+        match read(ws, state, aws, rtype, address, &id, want).await {
             Ok(Some(f)) => {
-                lines.push(format!("  + {label:<40} found {} {id}", kind.type_name()));
+                lines.push(format!("  + {label:<40} found {} {id}", rtype.type_name()));
                 found.push(f);
             }
             Ok(None) => lines.push(format!("  - {label:<40} not found")),
@@ -356,8 +356,8 @@ async fn from_terraform(
             continue;
         };
         let address = randoms.remove(i).clone();
-        let kind = kind_of(ws, &address)?;
-        match read(ws, state, aws, kind, &address, hex, &desired_now[&address]).await? {
+        let rtype = rtype_of(ws, &address)?;
+        match read(ws, state, aws, rtype, &address, hex, &desired_now[&address]).await? {
             Some(f) => {
                 record(ws, state, &f)?;
                 lines.push(format!("  + {:<50} -> {address} (hex {hex})", r.address));
@@ -392,12 +392,12 @@ async fn from_terraform(
             lines.push(format!("  = {:<50} {address}: {same}", r.address));
             continue;
         }
-        let kind = kind_of(ws, address)?;
-        if let Err(e) = check_free(state, address, kind.type_name(), id) {
+        let rtype = rtype_of(ws, address)?;
+        if let Err(e) = check_free(state, address, rtype.type_name(), id) {
             lines.push(format!("  ! {:<50} {e}", r.address));
             continue;
         }
-        match read(ws, state, aws, kind, address, id, want).await {
+        match read(ws, state, aws, rtype, address, id, want).await {
             Ok(Some(f)) => {
                 record(ws, state, &f)?;
                 lines.push(format!("  + {:<50} -> {address}", r.address));
@@ -450,7 +450,7 @@ async fn settle_replacements(
     let forced: Vec<(Address, String, Value, Value)> = plan
         .steps
         .iter()
-        .filter(|s| s.action == crate::plan::Action::Replace && imported.contains(&s.address))
+        .filter(|s| s.action() == crate::plan::Action::Replace && imported.contains(&s.address))
         .flat_map(|s| {
             s.changes
                 .iter()
@@ -490,30 +490,34 @@ async fn settle_replacements(
     Ok(Exit::Ok)
 }
 
-/// Write `path = live` into the resource's table, replacing the line that sets it or
-/// adding one after its `type`, with a comment saying why.
+/// Write `path = live` into the resource's table with a comment saying why, through
+/// `toml_edit`: the rest of the file (comments, order, layout) stays as written, and a
+/// resource declared as a `[resources.NAME]` table, an inline table or dotted keys is
+/// edited alike.
 fn pin_live_value(ws: &Workspace, address: &Address, path: &str, live: &Value) -> Result<(), OpsError> {
     let module = &ws.project.modules[&address.module];
-    let decl = &module.resources[&address.name];
-    let value = toml::Value::try_from(live).map_err(|e| OpsError::Usage(format!("{address}: {path}: {e}")))?.to_string();
-    let comment = "# imported: the live value; a different one would replace this resource";
-    let mut text = module.file.text.clone();
-    let existing = match &decl.properties.kind {
-        crate::manifest::NodeKind::Table(entries) => entries.iter().find(|(k, _)| k.name == path).map(|(_, n)| n.span.clone()),
-        _ => None,
-    };
-    match existing {
-        Some(span) => text.replace_range(span, &format!("{value}  {comment}")),
+    let file = ws.project.root.join(&module.file.display);
+    let refused = |why: String| OpsError::Refused(format!("{address}: pinning {path} in {}: {why}", file.display()));
+    let mut doc: toml_edit::DocumentMut = module.file.text.parse().map_err(|e: toml_edit::TomlError| refused(e.to_string()))?;
+    let toml = toml::Value::try_from(live).map_err(|e| refused(e.to_string()))?;
+    let mut value: toml_edit::Value = toml.to_string().parse().map_err(|e: toml_edit::TomlError| refused(e.to_string()))?;
+    value.decor_mut().set_prefix(" ");
+    value.decor_mut().set_suffix("  # imported: the live value; a different one would replace this resource");
+    let table = doc
+        .get_mut("resources")
+        .and_then(|r| r.get_mut(&address.name))
+        .and_then(toml_edit::Item::as_table_like_mut)
+        .ok_or_else(|| refused(format!("no table for resources.{}", address.name)))?;
+    match table.get_mut(path).and_then(toml_edit::Item::as_value_mut) {
+        Some(old) => *old = value,
         None => {
-            let end = text[decl.type_loc.span.end..].find('\n').map_or(text.len(), |i| decl.type_loc.span.end + i);
-            text.insert_str(end, &format!("\n{path} = {value}  {comment}"));
+            table.insert(path, toml_edit::Item::Value(value));
         }
     }
-    let file = ws.project.root.join(&module.file.display);
     let fail = |source: std::io::Error| OpsError::Io { action: "write", path: file.clone(), source };
     // Written whole or not at all.
     let mut tmp = tempfile::NamedTempFile::new_in(file.parent().unwrap_or(&ws.project.root)).map_err(fail)?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(fail)?;
+    std::io::Write::write_all(&mut tmp, doc.to_string().as_bytes()).map_err(fail)?;
     tmp.persist(&file).map_err(|e| fail(e.error))?;
     Ok(())
 }
@@ -546,7 +550,7 @@ async fn discover_run(
         groups.entry(module_of(d)).or_default().push(d);
     }
     let lines: Vec<String> =
-        found.iter().map(|d| format!("  + {:<52} {} {}", format!("{}.{}", module_of(d), d.name), d.kind.type_name(), d.id)).collect();
+        found.iter().map(|d| format!("  + {:<52} {} {}", format!("{}.{}", module_of(d), d.name), d.rtype.type_name(), d.id)).collect();
     printer.out(&format!("Found {} ({filter}):\n\n{}\n", super::plural(found.len(), "resource"), lines.join("\n")));
     if found.is_empty() {
         return Ok(Exit::Ok);
@@ -580,10 +584,10 @@ async fn discover_run(
     let aws = ws.connected(early.or(Some(aws)), &mut state, &global, printer).await?;
     for d in &found {
         let address = Address::resource(&module_of(d), &d.name);
-        check_free(&state, &address, d.kind.type_name(), &d.id)?;
+        check_free(&state, &address, d.rtype.type_name(), &d.id)?;
         let f = Found {
             address: address.clone(),
-            type_name: d.kind.type_name().to_string(),
+            type_name: d.rtype.type_name().to_string(),
             id: d.id.clone(),
             props: d.props.clone(),
             attrs: d.attrs.clone(),
@@ -641,58 +645,67 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
         tf.resources.iter().map(|r| (r, generate::module_name(r.module.as_deref(), &root_module))).collect();
     let groups = generate::group_names(&placed);
     let mut items = Vec::new();
+    let mut lookups: Vec<generate::Lookup> = Vec::new();
     for (r, module) in &placed {
         if let Some(why) = generate::unmapped_reason(r) {
             let sign = if why.starts_with("kept as") { "=" } else { "-" };
             lines.push(format!("  {sign} {:<50} {}: {why}", r.address, r.tf_type));
             continue;
         }
-        let Some((kind, id)) = generate::kind_and_id(r) else {
+        if r.mode == "data" {
+            match generate::new_lookup(r, module.clone()) {
+                Ok(l) if lookups.iter().any(|o| o.module == l.module && o.name == l.name) => {
+                    lines.push(format!("  - {:<50} {}: a lookup named {} is already written", r.address, r.tf_type, l.name));
+                }
+                Ok(l) => {
+                    lines.push(format!("  + {:<50} -> {module}.data.{} (lookup {})", r.address, l.name, l.type_name));
+                    lookups.push(l);
+                }
+                Err(why) => lines.push(format!("  - {:<50} {}: {why}", r.address, r.tf_type)),
+            }
+            continue;
+        }
+        let Some((rtype, id)) = generate::rtype_and_id(r) else {
             lines.push(format!("  - {:<50} {}: not mapped: the state has no id for it", r.address, r.tf_type));
             continue;
         };
         let label = format!("{module}.{}", r.name);
         let cx = Ctx::new(&aws, &label, &root);
-        let live = match kind.read(&cx, &id, &generate::blank(kind, &id)).await {
+        let live = match rtype.read(&cx, &id, &rtype.blank(&id)).await {
             Ok(Some(live)) => live,
             Ok(None) => {
-                lines.push(format!("  ! {:<50} {}: {} {id} is not in AWS", r.address, r.tf_type, kind.type_name()));
+                lines.push(format!("  ! {:<50} {}: {} {id} is not in AWS", r.address, r.tf_type, rtype.type_name()));
                 continue;
             }
             Err(e) => {
-                lines.push(format!("  ! {:<50} {}: reading {} {id}: {e}", r.address, r.tf_type, kind.type_name()));
+                lines.push(format!("  ! {:<50} {}: reading {} {id}: {e}", r.address, r.tf_type, rtype.type_name()));
                 continue;
             }
         };
         let group = groups[&(module.clone(), r.tf_type.clone(), r.name.clone())].clone();
-        items.push((generate::new_item(r, module.clone(), group, kind, id, live), *r));
+        items.push((generate::new_item(r, module.clone(), group, rtype, id, live), *r));
     }
     let (mut gen_items, sources): (Vec<generate::Item>, Vec<&terraform::TfResource>) = items.into_iter().unzip();
-    generate::link(&mut gen_items);
+    generate::link(&mut gen_items, &lookups);
     let layout = generate::layout(&gen_items);
 
-    // Lambda code: unpacked from the package Terraform uploaded.
+    // Lambda code: unpacked from the package Terraform uploaded (below, once nothing
+    // refuses the import).
     let modules_dir = root.join("modules");
+    let mut code_dirs = Vec::new();
     for (i, it) in gen_items.iter_mut().enumerate() {
-        if it.kind.type_name() != "lambda.function" {
+        if it.rtype.type_name() != "lambda.function" {
             continue;
         }
         let code_dir = format!("{}/{}", it.module, layout.names[i]);
         if let Value::Object(p) = &mut it.props {
             p.insert("code_dir".into(), Value::String(code_dir.clone()));
         }
-        if opts.dry_run {
-            continue;
-        }
-        if let Err(e) = generate::unpack_code(&tf_dir, &sources[i].attributes, &modules_dir.join(&code_dir)) {
-            printer.warn(&format!(
-                "{}: the function's code was not unpacked ({e}); put it in modules/{code_dir} before `infra plan`",
-                sources[i].address
-            ));
-        }
+        code_dirs.push((i, code_dir));
     }
 
     let (root_outputs, output_lines) = generate::outputs(&tf, &gen_items, &layout, &root_module);
+    let cross = generate::cross_outputs(&gen_items, &layout);
     let mut modules: Vec<String> = gen_items.iter().map(|it| it.module.clone()).collect();
     modules.sort();
     modules.dedup();
@@ -705,13 +718,18 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
                 file.display()
             )));
         }
-        let outs = if *module == root_module { root_outputs.as_slice() } else { &[] };
+        let mut outs: Vec<(String, String)> = if *module == root_module { root_outputs.clone() } else { Vec::new() };
+        for (name, value) in cross.get(module).into_iter().flatten() {
+            if !outs.iter().any(|(n, _)| n == name) {
+                outs.push((name.clone(), value.clone()));
+            }
+        }
         let source =
             format!("{} ({})", path.display(), if *module == root_module { "root module".to_string() } else { format!("module {module}") });
-        files.push((file, generate::manifest(module, &source, &gen_items, &layout, outs)));
+        files.push((file, generate::manifest(module, &source, &gen_items, &lookups, &layout, &outs)));
     }
     for (i, it) in gen_items.iter().enumerate() {
-        lines.push(format!("  + {:<50} -> {} ({} {})", it.tf_address, layout.address(&gen_items, i), it.kind.type_name(), it.id));
+        lines.push(format!("  + {:<50} -> {} ({} {})", it.tf_address, layout.address(&gen_items, i), it.rtype.type_name(), it.id));
     }
     lines.extend(output_lines);
     printer.out(&format!("infra import --from-terraform {} --generate:\n\n{}\n", path.display(), lines.join("\n")));
@@ -724,11 +742,29 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
         }
         return Ok(Exit::Ok);
     }
+    // Until the state records the import, what this run wrote is taken back on any
+    // failure (a refusal below included): a refused import leaves the project as it was.
+    let mut written = Written::default();
+    for (i, code_dir) in &code_dirs {
+        let into = modules_dir.join(code_dir);
+        if !into.exists() {
+            written.paths.push(into.clone());
+        }
+        if let Err(e) = generate::unpack_code(&tf_dir, &sources[*i].attributes, &into) {
+            printer.warn(&format!(
+                "{}: the function's code was not unpacked ({e}); put it in modules/{code_dir} before `infra plan`",
+                sources[*i].address
+            ));
+        }
+    }
     for (file, text) in &files {
         let fail = |source: std::io::Error| OpsError::Io { action: "write", path: file.clone(), source };
-        std::fs::create_dir_all(&modules_dir).map_err(fail)?;
+        if !modules_dir.exists() {
+            std::fs::create_dir_all(&modules_dir).map_err(fail)?;
+            written.paths.push(modules_dir.clone());
+        }
+        written.paths.push(file.clone());
         std::fs::write(file, text).map_err(fail)?;
-        printer.status("Wrote", Style::Green, &file.display().to_string());
     }
 
     let mut global = global.clone();
@@ -739,10 +775,10 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
     let mut found = Vec::new();
     for (i, it) in gen_items.iter().enumerate() {
         let address = layout.address(&gen_items, i);
-        check_free(&state, &address, it.kind.type_name(), &it.id)?;
+        check_free(&state, &address, it.rtype.type_name(), &it.id)?;
         found.push(Found {
             address,
-            type_name: it.kind.type_name().to_string(),
+            type_name: it.rtype.type_name().to_string(),
             id: it.id.clone(),
             props: it.props.clone(),
             attrs: it.attrs.clone(),
@@ -764,6 +800,11 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
             }
         }
     }
+    // Nothing refused it: from the first record on, the state names these manifests.
+    written.keep();
+    for (file, _) in &files {
+        printer.status("Wrote", Style::Green, &file.display().to_string());
+    }
     for f in &found {
         record(&ws, &mut state, f)?;
     }
@@ -771,4 +812,26 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
     printer.status("Imported", Style::Green, &format!("{}; nothing changed in AWS", super::plural(found.len(), "resource")));
     record_outputs(&ws, &mut state, &aws, &modules, opts.parallelism).await?;
     show_next(&ws, &state, &aws, &modules, opts.parallelism, printer).await
+}
+
+/// Files and directories an import wrote that did not exist before: removed when it is
+/// dropped before [`Written::keep`] (the import failed or was refused).
+#[derive(Default)]
+struct Written {
+    paths: Vec<std::path::PathBuf>,
+}
+
+impl Written {
+    fn keep(&mut self) {
+        self.paths.clear();
+    }
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        // Newest first: files before the directory that holds them.
+        for path in self.paths.iter().rev() {
+            let _ = if path.is_dir() { std::fs::remove_dir_all(path) } else { std::fs::remove_file(path) };
+        }
+    }
 }

@@ -173,6 +173,7 @@ const MAPPINGS: &[(&str, Mapping)] = &[
     ("aws_kms_alias", Mapping { infra_type: "kms.alias", property: "name", tf_name: "name", tf_id: "name" }),
     ("aws_sns_topic", Mapping { infra_type: "sns.topic", property: "name", tf_name: "name", tf_id: "arn" }),
     ("aws_ecr_repository", Mapping { infra_type: "ecr.repository", property: "name", tf_name: "name", tf_id: "name" }),
+    ("aws_ssm_parameter", Mapping { infra_type: "ssm.parameter", property: "name", tf_name: "name", tf_id: "name" }),
 ];
 
 /// Terraform types whose content infra keeps on another resource, and where.

@@ -1,5 +1,6 @@
 # The same resource many times: queues by for_each (each with its own dead-letter
-# queue of the same key), log groups by count, and a child module with its own queue.
+# queue of the same key), log groups by count, a child module with its own queue, and
+# a root queue whose dead-letter queue is the child module's (a reference across modules).
 locals {
   regions = toset(["eu", "us", "ap"])
 }
@@ -24,4 +25,9 @@ resource "aws_cloudwatch_log_group" "shard" {
 
 module "audit" {
   source = "./audit"
+}
+
+resource "aws_sqs_queue" "relay" {
+  name           = "tfgen-relay"
+  redrive_policy = jsonencode({ deadLetterTargetArn = module.audit.events_arn, maxReceiveCount = 3 })
 }

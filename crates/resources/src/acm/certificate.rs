@@ -4,7 +4,7 @@
 //! Only tags change in place.
 
 use async_trait::async_trait;
-use aws_sdk_acm::types::{CertificateDetail, CertificateStatus, Tag, ValidationMethod};
+use aws_sdk_acm::types::{CertificateDetail, CertificateStatus, CertificateType, Filters, KeyAlgorithm, Tag, ValidationMethod};
 
 use crate::aws::SdkResultExt;
 use crate::schema::Check;
@@ -32,6 +32,13 @@ attrs! {
         domain_name: String,
         /// One `NAME CNAME VALUE` line per name to validate: the records to create.
         validation_records: Vec<String>,
+        /// The name of `domain_name`'s DNS validation record (a `route53.record`'s `name`).
+        validation_record_name: Option<String>,
+        /// The type of that record (`CNAME`).
+        validation_record_type: Option<String>,
+        /// The value of that record. A record made in the same run as the certificate
+        /// needs `wait_for_validation = false`: AWS issues it once the record resolves.
+        validation_record_value: Option<String>,
     }
 }
 
@@ -52,10 +59,15 @@ fn attrs(c: &CertificateDetail, p: &CertificateProps) -> CertificateAttrs {
     let mut validation_records = records(c).unwrap_or_default();
     validation_records.sort();
     validation_records.dedup();
+    let domain = c.domain_name().unwrap_or(&p.domain_name);
+    let own = c.domain_validation_options().iter().find(|o| o.domain_name() == domain).and_then(|o| o.resource_record());
     CertificateAttrs {
         arn: c.certificate_arn().unwrap_or_default().to_string(),
-        domain_name: c.domain_name().unwrap_or(&p.domain_name).to_string(),
+        domain_name: domain.to_string(),
         validation_records,
+        validation_record_name: own.map(|r| r.name().to_string()),
+        validation_record_type: own.map(|r| r.r#type().as_str().to_string()),
+        validation_record_value: own.map(|r| r.value().to_string()),
     }
 }
 
@@ -166,10 +178,32 @@ wait_for_validation = false
                 .and_then(|o| o.validation_method())
                 .map(|m| m.as_str().to_string())
                 .unwrap_or_else(|| p.validation_method.clone()),
-            wait_for_validation: p.wait_for_validation,
+            // Read from the id alone (discover; a manifest always names the domain), one
+            // still pending validation was made without waiting for it.
+            wait_for_validation: if p.domain_name.is_empty() {
+                c.status() != Some(&CertificateStatus::PendingValidation)
+            } else {
+                p.wait_for_validation
+            },
             tags: live_tags(cx, id).await?,
         };
         Ok(Some(Observed { attrs: attrs(&c, p), props }))
+    }
+
+    /// Certificates AWS issued on request, of every key type (ListCertificates shows
+    /// RSA 2048 alone unless asked); imported and private ones are not this type's.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let key_types = KeyAlgorithm::values().iter().map(|k| KeyAlgorithm::from(*k)).collect();
+        let includes = Filters::builder().set_key_types(Some(key_types)).build();
+        let mut out = Vec::new();
+        let mut pages = cx.aws.acm().list_certificates().includes(includes).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("ListCertificates")?;
+            let requested =
+                page.certificate_summary_list().iter().filter(|s| s.r#type().is_none_or(|t| t == &CertificateType::AmazonIssued));
+            out.extend(requested.filter_map(|s| s.certificate_arn()).map(str::to_string));
+        }
+        Ok(out)
     }
 
     async fn update(

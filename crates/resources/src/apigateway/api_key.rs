@@ -143,4 +143,13 @@ impl Resource for ApiKey {
         cx.aws.apigateway().delete_api_key().api_key(id).send().await.found("DeleteApiKey", |e| e.is_not_found_exception())?;
         Ok(())
     }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.apigateway().get_api_keys().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("GetApiKeys")?.items().iter().filter_map(|k| k.id().map(str::to_string)));
+        }
+        Ok(out)
+    }
 }

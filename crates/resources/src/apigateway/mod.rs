@@ -1,6 +1,9 @@
-//! Amazon API Gateway (REST): APIs with their routes and stage, API keys, usage plans.
+//! Amazon API Gateway (REST): APIs with their routes and stage, API keys, usage plans,
+//! custom domain names and their base path mappings.
 
 pub mod api_key;
+pub mod base_path_mapping;
+pub mod domain_name;
 pub mod rest_api;
 pub mod usage_plan;
 
@@ -14,6 +17,20 @@ use crate::{Ctx, ResourceError};
 async fn arn(cx: &Ctx<'_>, path: &str) -> Result<String, ResourceError> {
     let id = cx.aws.identity().await?;
     Ok(format!("arn:{}:apigateway:{}::{path}", id.partition, id.region))
+}
+
+/// What is wrong with a custom domain name, for both API Gateway versions: DNS labels
+/// of lower-case letters, digits and `-`, a wildcard (`*.`) only as the first label.
+pub(crate) fn domain_problem(name: &str) -> Option<String> {
+    let rest = name.strip_prefix("*.").unwrap_or(name);
+    let bad_label = |l: &str| l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-');
+    if let Some(c) = rest.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-'))) {
+        Some(format!("`{name}` contains `{c}`; a custom domain name is lower-case letters, digits, `.` and `-`"))
+    } else if !rest.contains('.') || rest.split('.').any(bad_label) {
+        Some(format!("`{name}` is not a domain name: labels of 1-63 characters joined by `.`, none beginning or ending with `-`"))
+    } else {
+        None
+    }
 }
 
 fn live_tags(t: Option<&HashMap<String, String>>) -> Tags {

@@ -274,7 +274,18 @@ routes = [{ path = "/ingest", method = "POST", api_key_required = true, integrat
         let Some(rest) = out else { return Ok(None) };
         let (resources, stage) = tokio::join!(Self::resources(cx, id), api.get_stage().rest_api_id(id).stage_name(&p.stage_name).send());
         let resources = resources?;
-        let stage = stage.found("GetStage", |e| e.is_not_found_exception())?;
+        let stage_name = match stage.found("GetStage", |e| e.is_not_found_exception())? {
+            Some(_) => p.stage_name.clone(),
+            // Read from its id alone (`import --discover`), the stage's name is not known:
+            // the API's only stage is the one infra deploys to.
+            None => {
+                let stages = api.get_stages().rest_api_id(id).send().await.found("GetStages", |e| e.is_not_found_exception())?;
+                match stages.as_ref().map(|s| s.item()).unwrap_or_default() {
+                    [only] => only.stage_name().unwrap_or_default().to_string(),
+                    _ => String::new(),
+                }
+            }
+        };
         // The listing names each method; its integration may need a call of its own.
         let methods = resources.iter().flat_map(|(path, (rid, methods))| methods.iter().map(move |(m, detail)| (path, rid, m, detail)));
         let mut routes = try_join_all(methods.map(|(path, rid, method, detail)| async move {
@@ -309,11 +320,12 @@ routes = [{ path = "/ingest", method = "POST", api_key_required = true, integrat
                 .and_then(|e| e.types().first())
                 .map(|t| t.as_str().to_string())
                 .unwrap_or_else(|| p.endpoint_type.clone()),
-            stage_name: if stage.is_some() { p.stage_name.clone() } else { String::new() },
+            stage_name: stage_name.clone(),
             routes,
             tags: live_tags(rest.tags()),
         };
-        let attrs = Self::attrs(cx, id, &p.stage_name, &Self::root(&resources)).await?;
+        let stage = if stage_name.is_empty() { &p.stage_name } else { &stage_name };
+        let attrs = Self::attrs(cx, id, stage, &Self::root(&resources)).await?;
         Ok(Some(Observed { props, attrs }))
     }
 
@@ -393,5 +405,14 @@ routes = [{ path = "/ingest", method = "POST", api_key_required = true, integrat
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &RestApiProps) -> Result<(), ResourceError> {
         cx.aws.apigateway().delete_rest_api().rest_api_id(id).send().await.found("DeleteRestApi", |e| e.is_not_found_exception())?;
         Ok(())
+    }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.apigateway().get_rest_apis().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("GetRestApis")?.items().iter().filter_map(|a| a.id().map(str::to_string)));
+        }
+        Ok(out)
     }
 }

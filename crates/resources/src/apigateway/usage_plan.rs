@@ -244,4 +244,13 @@ api_key_ids = ["${resources.key.id}"]
         cx.aws.apigateway().delete_usage_plan().usage_plan_id(id).send().await.found("DeleteUsagePlan", |e| e.is_not_found_exception())?;
         Ok(())
     }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.apigateway().get_usage_plans().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("GetUsagePlans")?.items().iter().filter_map(|u| u.id().map(str::to_string)));
+        }
+        Ok(out)
+    }
 }

@@ -213,4 +213,18 @@ cors = { allow_origins = ["https://app.example.com"], allow_methods = ["GET", "P
         cx.aws.apigatewayv2().delete_api().api_id(id).send().await.found("DeleteApi", |e| e.is_not_found_exception())?;
         Ok(())
     }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut token = None;
+        loop {
+            let page = cx.aws.apigatewayv2().get_apis().set_next_token(token).send().await.api("GetApis")?;
+            out.extend(page.items().iter().filter_map(|a| a.api_id().map(str::to_string)));
+            match page.next_token() {
+                Some(t) if !page.items().is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
 }

@@ -34,6 +34,25 @@ attrs! {
 
 pub struct Integration;
 
+/// Every integration of every API, as (API id, integration id).
+async fn all(cx: &Ctx<'_>) -> Result<Vec<(String, String)>, ResourceError> {
+    let mut out = Vec::new();
+    for api in super::api::Api.list(cx).await? {
+        let mut token = None;
+        loop {
+            let sent = cx.aws.apigatewayv2().get_integrations().api_id(&api).set_next_token(token).send().await;
+            // An API deleted since the listing has no integrations left.
+            let Some(page) = sent.found("GetIntegrations", |e| e.is_not_found_exception())? else { break };
+            out.extend(page.items().iter().filter_map(|i| Some((api.clone(), i.integration_id()?.to_string()))));
+            match page.next_token() {
+                Some(t) if !page.items().is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn attrs(id: &str) -> IntegrationAttrs {
     IntegrationAttrs { integration_id: id.to_string(), target: format!("integrations/{id}") }
 }
@@ -124,15 +143,30 @@ integration_uri = "${resources.function.arn}"
         id: &str,
         p: &IntegrationProps,
     ) -> Result<Option<Observed<IntegrationProps, IntegrationAttrs>>, ResourceError> {
-        let out = cx.aws.apigatewayv2().get_integration().api_id(&p.api_id).integration_id(id).send().await;
+        // Read from its id alone (`import --discover`, whose blank properties carry the
+        // id as the API's), an integration's id does not say its API: the API holding it is.
+        let from_id = p.api_id.is_empty() || p.api_id == id;
+        let api_id = if from_id {
+            let Some((api, _)) = all(cx).await?.into_iter().find(|(_, i)| i == id) else { return Ok(None) };
+            api
+        } else {
+            p.api_id.clone()
+        };
+        let out = cx.aws.apigatewayv2().get_integration().api_id(&api_id).integration_id(id).send().await;
         let Some(i) = out.found("GetIntegration", |e| e.is_not_found_exception())? else { return Ok(None) };
         let props = IntegrationProps {
-            api_id: p.api_id.clone(),
+            api_id,
             integration_type: i.integration_type().map(|t| t.as_str().to_string()).unwrap_or_else(|| p.integration_type.clone()),
             integration_uri: i.integration_uri().unwrap_or_default().to_string(),
             integration_method: i.integration_method().unwrap_or(&p.integration_method).to_string(),
             payload_format_version: i.payload_format_version().unwrap_or(&p.payload_format_version).to_string(),
-            timeout_in_millis: p.timeout_in_millis.and(i.timeout_in_millis().map(i64::from)),
+            // AWS reports its default (30 seconds) when none was chosen: a chosen one is
+            // known from what was applied, or, read from the id alone, by differing from it.
+            timeout_in_millis: if from_id {
+                i.timeout_in_millis().map(i64::from).filter(|t| *t != 30000)
+            } else {
+                p.timeout_in_millis.and(i.timeout_in_millis().map(i64::from))
+            },
         };
         Ok(Some(Observed { props, attrs: attrs(id) }))
     }
@@ -164,5 +198,10 @@ integration_uri = "${resources.function.arn}"
         let req = cx.aws.apigatewayv2().delete_integration().api_id(&p.api_id).integration_id(id);
         req.send().await.found("DeleteIntegration", |e| e.is_not_found_exception())?;
         Ok(())
+    }
+
+    /// Every API's integrations, by integration id.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        Ok(all(cx).await?.into_iter().map(|(_, integration)| integration).collect())
     }
 }

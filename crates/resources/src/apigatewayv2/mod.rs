@@ -1,8 +1,10 @@
 //! Amazon API Gateway v2: HTTP and WebSocket APIs, their routes, Lambda integrations,
-//! stages and JWT authorizers.
+//! stages, JWT authorizers, custom domain names and their API mappings.
 
 pub mod api;
+pub mod api_mapping;
 pub mod authorizer;
+pub mod domain_name;
 pub mod integration;
 pub mod route;
 pub mod stage;

@@ -30,6 +30,25 @@ attrs! {
 
 pub struct Route;
 
+/// Every route of every API, as (API id, route id).
+async fn all(cx: &Ctx<'_>) -> Result<Vec<(String, String)>, ResourceError> {
+    let mut out = Vec::new();
+    for api in super::api::Api.list(cx).await? {
+        let mut token = None;
+        loop {
+            let sent = cx.aws.apigatewayv2().get_routes().api_id(&api).set_next_token(token).send().await;
+            // An API deleted since the listing has no routes left.
+            let Some(page) = sent.found("GetRoutes", |e| e.is_not_found_exception())? else { break };
+            out.extend(page.items().iter().filter_map(|r| Some((api.clone(), r.route_id()?.to_string()))));
+            match page.next_token() {
+                Some(t) if !page.items().is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[async_trait]
 impl Resource for Route {
     type Props = RouteProps;
@@ -108,10 +127,18 @@ target = "${resources.backend.target}"
     }
 
     async fn read(&self, cx: &Ctx<'_>, id: &str, p: &RouteProps) -> Result<Option<Observed<RouteProps, RouteAttrs>>, ResourceError> {
-        let out = cx.aws.apigatewayv2().get_route().api_id(&p.api_id).route_id(id).send().await;
+        // Read from its id alone (`import --discover`, whose blank properties carry the
+        // id as the API's), a route's id does not say its API: the API holding it is.
+        let api_id = if p.api_id.is_empty() || p.api_id == id {
+            let Some((api, _)) = all(cx).await?.into_iter().find(|(_, r)| r == id) else { return Ok(None) };
+            api
+        } else {
+            p.api_id.clone()
+        };
+        let out = cx.aws.apigatewayv2().get_route().api_id(&api_id).route_id(id).send().await;
         let Some(r) = out.found("GetRoute", |e| e.is_not_found_exception())? else { return Ok(None) };
         let props = RouteProps {
-            api_id: p.api_id.clone(),
+            api_id,
             route_key: r.route_key().unwrap_or_default().to_string(),
             target: r.target().filter(|t| !t.is_empty()).map(str::to_string),
             authorization_type: r.authorization_type().map(|t| t.as_str().to_string()).unwrap_or_else(|| "NONE".into()),
@@ -146,5 +173,10 @@ target = "${resources.backend.target}"
             .await
             .found("DeleteRoute", |e| e.is_not_found_exception())?;
         Ok(())
+    }
+
+    /// Every API's routes, by route id.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        Ok(all(cx).await?.into_iter().map(|(_, route)| route).collect())
     }
 }

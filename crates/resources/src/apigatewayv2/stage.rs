@@ -87,6 +87,7 @@ access_log = { destination_arn = "${resources.logs.arn}" }
                 "moto has no UpdateStage: every setting is sent at creation and read back, but changing one in place cannot be run here",
             ),
             (Skip::Tags, "moto tags APIs, not stages"),
+            (Skip::Discover, "a stage's id is its name, which does not say which API it belongs to: `$default` is in every API"),
         ],
     };
 

@@ -220,6 +220,20 @@ environment = { MODE = "test" }
         Ok(Some(Observed { props, attrs: attrs(&s) }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut token = None;
+        loop {
+            let page = cx.aws.apprunner().list_services().set_next_token(token).send().await.api("ListServices")?;
+            let live = page.service_summary_list().iter().filter(|s| s.status() != Some(&ServiceStatus::Deleted));
+            out.extend(live.filter_map(|s| s.service_arn()).map(str::to_string));
+            match page.next_token() {
+                Some(t) => token = Some(t.to_string()),
+                None => return Ok(out),
+            }
+        }
+    }
+
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &ServiceProps, new: &ServiceProps) -> Result<Option<ServiceAttrs>, ResourceError> {
         let ar = cx.aws.apprunner();
         let (set, remove) = tags::changes(&old.tags, &new.tags);

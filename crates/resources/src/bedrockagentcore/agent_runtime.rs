@@ -197,6 +197,17 @@ environment = { LOG_LEVEL = "DEBUG" }
         Ok(Some(Observed { attrs: attrs(&r), props }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.agentcore().list_agent_runtimes().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("ListAgentRuntimes")?;
+            let live = page.agent_runtimes().iter().filter(|r| r.status() != &AgentRuntimeStatus::Deleting);
+            out.extend(live.map(|r| r.agent_runtime_id().to_string()));
+        }
+        Ok(out)
+    }
+
     async fn update(
         &self,
         cx: &Ctx<'_>,

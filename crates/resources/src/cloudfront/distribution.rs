@@ -247,6 +247,16 @@ origin = { domain_name = "${resources.bucket.regional_domain_name}", origin_acce
         Ok(Some(attrs(&Self::put_config(cx, id, new).await?)))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.cloudfront().list_distributions().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("ListDistributions")?;
+            out.extend(page.distribution_list().map(|l| l.items()).unwrap_or_default().iter().map(|d| d.id().to_string()));
+        }
+        Ok(out)
+    }
+
     async fn delete(&self, cx: &Ctx<'_>, id: &str, p: &DistributionProps) -> Result<(), ResourceError> {
         let Some((d, _)) = Self::get(cx, id).await? else { return Ok(()) };
         if d.distribution_config().is_some_and(|c| c.enabled()) {

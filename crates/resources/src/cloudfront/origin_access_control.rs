@@ -102,6 +102,16 @@ impl Resource for OriginAccessControl {
         Ok(None)
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.cloudfront().list_origin_access_controls().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("ListOriginAccessControls")?;
+            out.extend(page.origin_access_control_list().map(|l| l.items()).unwrap_or_default().iter().map(|o| o.id().to_string()));
+        }
+        Ok(out)
+    }
+
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &OacProps) -> Result<(), ResourceError> {
         let cf = cx.aws.cloudfront();
         let Some(current) =

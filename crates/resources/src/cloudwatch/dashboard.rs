@@ -108,6 +108,15 @@ widgets = [{ type = "text", x = 0, y = 0, width = 12, height = 2, properties = {
         Ok(Some(Observed { props: DashboardProps { name: id.to_string(), body }, attrs: Self::attrs(cx, id).await? }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.cloudwatch().list_dashboards().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("ListDashboards")?.dashboard_entries().iter().filter_map(|d| d.dashboard_name()).map(str::to_string));
+        }
+        Ok(out)
+    }
+
     async fn update(
         &self,
         cx: &Ctx<'_>,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, MetricAlarm as Live, Statistic, Tag};
+use aws_sdk_cloudwatch::types::{AlarmType, ComparisonOperator, Dimension, MetricAlarm as Live, Statistic, Tag};
 
 use crate::aws::SdkResultExt;
 use crate::schema::Check;
@@ -144,6 +144,15 @@ alarm_actions = ["${resources.alerts.arn}"]
             tags: tags::live(tag_list.tags().iter().filter_map(|t| Some((t.key()?, t.value()?)))),
         };
         Ok(Some(Observed { props, attrs: MetricAlarmAttrs { name: id.to_string(), arn } }))
+    }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.cloudwatch().describe_alarms().alarm_types(AlarmType::MetricAlarm).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("DescribeAlarms")?.metric_alarms().iter().filter_map(|a| a.alarm_name()).map(str::to_string));
+        }
+        Ok(out)
     }
 
     async fn update(

@@ -81,6 +81,12 @@ type = "ec2.eip"
         Ok(Some(Observed { props: EipProps { tags: live_tags(a.tags()) }, attrs }))
     }
 
+    /// Addresses are not paginated.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let out = cx.aws.ec2().describe_addresses().send().await.api("DescribeAddresses")?;
+        Ok(out.addresses().iter().filter_map(|a| a.allocation_id()).map(str::to_string).collect())
+    }
+
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &EipProps, new: &EipProps) -> Result<Option<EipAttrs>, ResourceError> {
         sync_tags(cx, id, &old.tags, &new.tags).await?;
         Ok(None)

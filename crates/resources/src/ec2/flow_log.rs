@@ -40,6 +40,19 @@ fn transit_gateway(p: &FlowLogProps) -> bool {
     p.resource_type.starts_with("TransitGateway")
 }
 
+/// The kind of resource a flow log watches, from its id's prefix (AWS does not report
+/// it); `None` for kinds told apart only by the request.
+fn resource_type_of(id: &str) -> Option<&'static str> {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("vpc-", "VPC"),
+        ("subnet-", "Subnet"),
+        ("eni-", "NetworkInterface"),
+        ("tgw-attach-", "TransitGatewayAttachment"),
+        ("tgw-", "TransitGateway"),
+    ];
+    PREFIXES.iter().find(|(prefix, _)| id.starts_with(prefix)).map(|(_, kind)| *kind)
+}
+
 attrs! {
     pub struct FlowLogAttrs {
         arn: String,
@@ -148,21 +161,33 @@ deliver_logs_permission_arn = "${resources.role.arn}"
 
     async fn read(&self, cx: &Ctx<'_>, id: &str, p: &FlowLogProps) -> Result<Option<Observed<FlowLogProps, FlowLogAttrs>>, ResourceError> {
         let Some(f) = Self::describe(cx, id).await? else { return Ok(None) };
+        let destination_type = f.log_destination_type().map(|t| t.as_str().to_string()).unwrap_or_else(|| p.log_destination_type.clone());
         let props = FlowLogProps {
             resource_id: f.resource_id().unwrap_or_default().to_string(),
-            resource_type: p.resource_type.clone(),
+            resource_type: f.resource_id().and_then(resource_type_of).map(str::to_string).unwrap_or_else(|| p.resource_type.clone()),
             traffic_type: f.traffic_type().map(|t| t.as_str().to_string()).unwrap_or_else(|| p.traffic_type.clone()),
-            log_destination_type: f
-                .log_destination_type()
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_else(|| p.log_destination_type.clone()),
+            log_destination_type: destination_type.clone(),
             log_group_name: f.log_group_name().map(str::to_string).or(p.log_group_name.clone()),
             deliver_logs_permission_arn: f.deliver_logs_permission_arn().map(str::to_string).or(p.deliver_logs_permission_arn.clone()),
-            log_destination: p.log_destination.as_ref().and(f.log_destination().map(str::to_string)),
+            // For CloudWatch Logs AWS reports the group's ARN, given as `log_group_name`.
+            log_destination: if destination_type == "cloud-watch-logs" {
+                p.log_destination.as_ref().and(f.log_destination().map(str::to_string))
+            } else {
+                f.log_destination().map(str::to_string).or(p.log_destination.clone())
+            },
             max_aggregation_interval: f.max_aggregation_interval().map(i64::from).unwrap_or(p.max_aggregation_interval),
             tags: live_tags(f.tags()),
         };
         Ok(Some(Observed { props, attrs: FlowLogAttrs { arn: cx.arn("ec2", true, &format!("vpc-flow-log/{id}")).await? } }))
+    }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.ec2().describe_flow_logs().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("DescribeFlowLogs")?.flow_logs().iter().filter_map(|x| x.flow_log_id()).map(str::to_string));
+        }
+        Ok(out)
     }
 
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &FlowLogProps, new: &FlowLogProps) -> Result<Option<FlowLogAttrs>, ResourceError> {

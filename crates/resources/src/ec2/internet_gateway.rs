@@ -120,6 +120,21 @@ vpc_id = "${resources.vpc.id}"
         Ok(Some(Observed { props, attrs: InternetGatewayAttrs { arn: cx.arn("ec2", true, &format!("internet-gateway/{id}")).await? } }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.ec2().describe_internet_gateways().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(
+                page.api("DescribeInternetGateways")?
+                    .internet_gateways()
+                    .iter()
+                    .filter_map(|x| x.internet_gateway_id())
+                    .map(str::to_string),
+            );
+        }
+        Ok(out)
+    }
+
     async fn update(
         &self,
         cx: &Ctx<'_>,

@@ -156,6 +156,22 @@ allocation_id = "${resources.ip.id}"
         Ok(Some(Observed { props, attrs: attrs(cx, &n).await? }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.ec2().describe_nat_gateways().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(
+                page.api("DescribeNatGateways")?
+                    .nat_gateways()
+                    .iter()
+                    .filter(|n| !matches!(n.state(), Some(NatGatewayState::Deleted | NatGatewayState::Deleting)))
+                    .filter_map(|x| x.nat_gateway_id())
+                    .map(str::to_string),
+            );
+        }
+        Ok(out)
+    }
+
     async fn update(
         &self,
         cx: &Ctx<'_>,

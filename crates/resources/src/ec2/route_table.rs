@@ -227,6 +227,15 @@ subnet_ids = ["${resources.a.id}"]
         Ok(Some(Observed { props, attrs: RouteTableAttrs { arn: cx.arn("ec2", true, &format!("route-table/{id}")).await? } }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.ec2().describe_route_tables().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("DescribeRouteTables")?.route_tables().iter().filter_map(|x| x.route_table_id()).map(str::to_string));
+        }
+        Ok(out)
+    }
+
     async fn update(
         &self,
         cx: &Ctx<'_>,

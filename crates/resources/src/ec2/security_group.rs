@@ -268,6 +268,15 @@ ingress = [{ protocol = "tcp", from_port = 5432, to_port = 5432, cidr_blocks = [
         Ok(Some(Observed { props, attrs }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.ec2().describe_security_groups().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("DescribeSecurityGroups")?.security_groups().iter().filter_map(|x| x.group_id()).map(str::to_string));
+        }
+        Ok(out)
+    }
+
     async fn update(
         &self,
         cx: &Ctx<'_>,

@@ -179,6 +179,21 @@ source_security_group_id = "${resources.lambda_sg.id}"
         Ok(Some(Observed { props: props_of(&r, p), attrs: SecurityGroupRuleAttrs { rule_id: id.to_string() } }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.ec2().describe_security_group_rules().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(
+                page.api("DescribeSecurityGroupRules")?
+                    .security_group_rules()
+                    .iter()
+                    .filter_map(|x| x.security_group_rule_id())
+                    .map(str::to_string),
+            );
+        }
+        Ok(out)
+    }
+
     async fn update(
         &self,
         cx: &Ctx<'_>,

@@ -124,11 +124,14 @@ availability_zone = "${aws.region}a"
         let out = cx.aws.ec2().describe_subnets().subnet_ids(id).send().await.found_code("DescribeSubnets", NOT_FOUND)?;
         let Some(s) = out.and_then(|o| o.subnets.and_then(|mut v| v.pop())) else { return Ok(None) };
         let zone = s.availability_zone().unwrap_or_default().to_string();
+        let own_vpc = s.vpc_id().unwrap_or_default().to_string();
         let props = SubnetProps {
-            vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+            vpc_id: own_vpc.clone(),
             cidr_block: s.cidr_block().unwrap_or_default().to_string(),
-            // Left to AWS, the zone it chose is not a difference.
-            availability_zone: p.availability_zone.as_ref().map(|_| zone.clone()),
+            // Left to AWS, the zone it chose is not a difference; read with properties
+            // that are not this subnet's (from its id alone), the zone is part of what
+            // it is.
+            availability_zone: (p.availability_zone.is_some() || p.vpc_id != own_vpc).then(|| zone.clone()),
             map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
             tags: live_tags(s.tags()),
         };
@@ -138,6 +141,15 @@ availability_zone = "${aws.region}a"
             cidr_block: props.cidr_block.clone(),
         };
         Ok(Some(Observed { props, attrs }))
+    }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.ec2().describe_subnets().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("DescribeSubnets")?.subnets().iter().filter_map(|x| x.subnet_id()).map(str::to_string));
+        }
+        Ok(out)
     }
 
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &SubnetProps, new: &SubnetProps) -> Result<Option<SubnetAttrs>, ResourceError> {

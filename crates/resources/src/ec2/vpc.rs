@@ -134,6 +134,15 @@ cidr_block = "10.20.0.0/16"
         Ok(Some(Observed { props, attrs: Self::attrs(cx, id, &cidr).await? }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.ec2().describe_vpcs().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("DescribeVpcs")?.vpcs().iter().filter_map(|x| x.vpc_id()).map(str::to_string));
+        }
+        Ok(out)
+    }
+
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &VpcProps, new: &VpcProps) -> Result<Option<VpcAttrs>, ResourceError> {
         if old.enable_dns_support != new.enable_dns_support {
             Self::set_dns(cx, id, VpcAttributeName::EnableDnsSupport, new.enable_dns_support).await?;

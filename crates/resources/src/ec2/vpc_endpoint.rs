@@ -229,6 +229,22 @@ private_dns_enabled = true
         Ok(Some(Observed { props, attrs: Self::attrs(cx, &e).await? }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.ec2().describe_vpc_endpoints().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(
+                page.api("DescribeVpcEndpoints")?
+                    .vpc_endpoints()
+                    .iter()
+                    .filter(|e| !gone(e))
+                    .filter_map(|x| x.vpc_endpoint_id())
+                    .map(str::to_string),
+            );
+        }
+        Ok(out)
+    }
+
     async fn update(
         &self,
         cx: &Ctx<'_>,

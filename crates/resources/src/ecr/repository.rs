@@ -21,7 +21,7 @@ props! {
         image_tag_mutability: String => default("MUTABLE"), check(Check::OneOf(&["MUTABLE", "IMMUTABLE"]));
         scan_on_push: bool => default(false);
         /// Delete the repository even when it holds images.
-        force_delete: bool => default(false);
+        force_delete: bool => default(false), local;
         /// Which images expire, as ECR's lifecycle policy document (`rules = [...]`: keep
         /// the last N tagged images, expire untagged ones after a day).
         lifecycle_policy: Option<Value> => optional;
@@ -170,6 +170,15 @@ impl Resource for EcrRepository {
             tags: tags::live(tag_list.tags().iter().map(|t| (t.key(), t.value()))),
         };
         Ok(Some(Observed { props, attrs: attrs(repo) }))
+    }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.ecr().describe_repositories().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("DescribeRepositories")?.repositories().iter().filter_map(|r| r.repository_name()).map(str::to_string));
+        }
+        Ok(out)
     }
 
     async fn update(

@@ -108,6 +108,17 @@ impl Resource for Cluster {
         Ok(None)
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.ecs().list_clusters().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            // ARNs (`...:cluster/NAME`); the id is the name.
+            let page = page.api("ListClusters")?;
+            out.extend(page.cluster_arns().iter().map(|a| a.rsplit('/').next().unwrap_or(a).to_string()));
+        }
+        Ok(out)
+    }
+
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &ClusterProps) -> Result<(), ResourceError> {
         cx.aws.ecs().delete_cluster().cluster(id).send().await.found("DeleteCluster", |e| e.is_cluster_not_found_exception())?;
         Ok(())

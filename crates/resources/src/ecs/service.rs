@@ -90,6 +90,12 @@ fn same_cluster(live_arn: &str, wanted: &str) -> String {
     }
 }
 
+/// The cluster a service ARN names (`...:service/CLUSTER/NAME`); the older short
+/// format (`...:service/NAME`) names none.
+fn cluster_of(arn: &str) -> Option<&str> {
+    arn.rsplit_once(":service/")?.1.split_once('/').map(|(cluster, _)| cluster)
+}
+
 async fn describe(cx: &Ctx<'_>, cluster: &str, service: &str) -> Result<Option<SdkService>, ResourceError> {
     let out = cx
         .aws
@@ -225,13 +231,18 @@ depends_on = ["resources.http", "resources.green_rule"]
     }
 
     async fn read(&self, cx: &Ctx<'_>, id: &str, p: &ServiceProps) -> Result<Option<Observed<ServiceProps, ServiceAttrs>>, ResourceError> {
-        let Some(s) = describe(cx, &p.cluster, id).await? else { return Ok(None) };
+        // Read from the id alone (discover) the cluster is not known: the ARN names it.
+        let cluster = match cluster_of(id) {
+            Some(c) if p.cluster != c && p.cluster.rsplit('/').next() != Some(c) => c.to_string(),
+            _ => p.cluster.clone(),
+        };
+        let Some(s) = describe(cx, &cluster, id).await? else { return Ok(None) };
         let vpc = s.network_configuration().and_then(|n| n.awsvpc_configuration());
         // The emulator does not return the deployment configuration; AWS always does.
         let breaker = s.deployment_configuration().and_then(|d| d.deployment_circuit_breaker());
         let props = ServiceProps {
             name: s.service_name().unwrap_or(&p.name).to_string(),
-            cluster: same_cluster(s.cluster_arn().unwrap_or_default(), &p.cluster),
+            cluster: same_cluster(s.cluster_arn().unwrap_or_default(), &cluster),
             task_definition: s.task_definition().unwrap_or_default().to_string(),
             desired_count: i64::from(s.desired_count()),
             subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
@@ -251,7 +262,7 @@ depends_on = ["resources.http", "resources.green_rule"]
             rollback: breaker.map(|b| b.rollback()).unwrap_or(p.rollback),
             tags: live_tags(s.tags()),
         };
-        Ok(Some(Observed { props, attrs: ServiceAttrs { name: p.name.clone(), arn: id.to_string() } }))
+        Ok(Some(Observed { props: props.clone(), attrs: ServiceAttrs { name: props.name, arn: id.to_string() } }))
     }
 
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &ServiceProps, new: &ServiceProps) -> Result<Option<ServiceAttrs>, ResourceError> {
@@ -276,6 +287,20 @@ depends_on = ["resources.http", "resources.green_rule"]
         }
         sync_tags(cx, id, &old.tags, &new.tags).await?;
         Ok(None)
+    }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut clusters = cx.aws.ecs().list_clusters().into_paginator().send();
+        while let Some(page) = clusters.next().await {
+            for cluster in page.api("ListClusters")?.cluster_arns() {
+                let mut pages = cx.aws.ecs().list_services().cluster(cluster).into_paginator().send();
+                while let Some(page) = pages.next().await {
+                    out.extend(page.api("ListServices")?.service_arns().iter().cloned());
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, p: &ServiceProps) -> Result<(), ResourceError> {

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, CpuArchitecture, KeyValuePair, LogConfiguration, LogDriver, NetworkMode, OsFamily, PortMapping,
-    RuntimePlatform, Secret, TaskDefinition as SdkTaskDefinition, TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
+    RuntimePlatform, Secret, TaskDefinition as SdkTaskDefinition, TaskDefinitionFamilyStatus, TaskDefinitionField, TaskDefinitionStatus,
+    TransportProtocol,
 };
 
 use super::{live_tags, sdk_tags, sync_tags};
@@ -257,6 +258,15 @@ containers = [{ name = "api", image = "public.ecr.aws/docker/library/nginx:1.27"
         };
         sync_tags(cx, &current.attrs.arn, &old.tags, &new.tags).await?;
         Ok(None)
+    }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.ecs().list_task_definition_families().status(TaskDefinitionFamilyStatus::Active).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("ListTaskDefinitionFamilies")?.families().iter().cloned());
+        }
+        Ok(out)
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &TaskDefinitionProps) -> Result<(), ResourceError> {

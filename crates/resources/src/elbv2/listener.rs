@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{Certificate, Listener as SdkListener, ProtocolEnum};
 
+use super::load_balancer::LoadBalancer;
 use super::{live_tags, sdk_tags, sync_tags, Action};
 use crate::aws::SdkResultExt;
 use crate::schema::Check;
@@ -176,6 +177,19 @@ default_action = { fixed_response = { status_code = "404" } }
             tags: live_tags(cx, id).await?,
         };
         Ok(Some(Observed { props, attrs: ListenerAttrs { arn: id.to_string() } }))
+    }
+
+    /// The listeners of every load balancer; one deleted meanwhile has none.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        for lb in LoadBalancer.list(cx).await? {
+            let mut pages = cx.aws.elbv2().describe_listeners().load_balancer_arn(&lb).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let Some(page) = page.found("DescribeListeners", |e| e.is_load_balancer_not_found_exception())? else { break };
+                out.extend(page.listeners().iter().filter_map(|l| l.listener_arn()).map(str::to_string));
+            }
+        }
+        Ok(out)
     }
 
     async fn update(

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{HostHeaderConditionConfig, PathPatternConditionConfig, Rule, RuleCondition, RulePriorityPair};
 
+use super::listener::Listener;
 use super::{live_tags, sdk_tags, sync_tags, Action};
 use crate::aws::SdkResultExt;
 use crate::schema::Check;
@@ -184,6 +185,21 @@ action = { forward = "${resources.api.arn}" }
             tags: live_tags(cx, id).await?,
         };
         Ok(Some(Observed { props, attrs: ListenerRuleAttrs { arn: id.to_string() } }))
+    }
+
+    /// The rules of every listener, less each listener's default rule (its
+    /// `default_action`); a listener deleted meanwhile has none.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        for listener in Listener.list(cx).await? {
+            let mut pages = cx.aws.elbv2().describe_rules().listener_arn(&listener).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let Some(page) = page.found("DescribeRules", |e| e.is_listener_not_found_exception())? else { break };
+                let added = page.rules().iter().filter(|r| r.is_default() != Some(true));
+                out.extend(added.filter_map(|r| r.rule_arn()).map(str::to_string));
+            }
+        }
+        Ok(out)
     }
 
     async fn update(

@@ -173,15 +173,27 @@ subnets = ["${resources.a.id}", "${resources.b.id}"]
         let mut security_groups = lb.security_groups().to_vec();
         subnets.sort();
         security_groups.sort();
+        let load_balancer_type = lb.r#type().map(|t| t.as_str().to_string()).unwrap_or_else(|| p.load_balancer_type.clone());
+        let gateway_lb = load_balancer_type == "gateway";
         let props = LoadBalancerProps {
             name: lb.load_balancer_name().unwrap_or(&p.name).to_string(),
-            scheme: lb.scheme().filter(|_| !gateway(p)).map(|s| s.as_str().to_string()).unwrap_or_else(|| p.scheme.clone()),
-            load_balancer_type: lb.r#type().map(|t| t.as_str().to_string()).unwrap_or_else(|| p.load_balancer_type.clone()),
+            scheme: lb.scheme().filter(|_| !gateway_lb).map(|s| s.as_str().to_string()).unwrap_or_else(|| p.scheme.clone()),
+            load_balancer_type,
             subnets,
             security_groups,
             tags: live_tags(cx, id).await?,
         };
         Ok(Some(Observed { props, attrs: attrs(&lb) }))
+    }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.elbv2().describe_load_balancers().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("DescribeLoadBalancers")?;
+            out.extend(page.load_balancers().iter().filter_map(|l| l.load_balancer_arn()).map(str::to_string));
+        }
+        Ok(out)
     }
 
     async fn update(

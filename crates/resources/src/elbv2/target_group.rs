@@ -146,6 +146,16 @@ health_check_path = "/health"
         Ok(Some(Observed { props, attrs: attrs(&t) }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.elbv2().describe_target_groups().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("DescribeTargetGroups")?;
+            out.extend(page.target_groups().iter().filter_map(|t| t.target_group_arn()).map(str::to_string));
+        }
+        Ok(out)
+    }
+
     async fn update(
         &self,
         cx: &Ctx<'_>,

@@ -133,6 +133,38 @@ event_pattern = { source = ["aegis.workflow"] }
         Ok(Some(Observed { attrs: RuleAttrs { name: props.name.clone(), arn }, props }))
     }
 
+    /// Every bus's rules, except those another AWS service manages (`ManagedBy`): they
+    /// cannot be changed or deleted by the account.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let eb = cx.aws.eventbridge();
+        let mut buses = Vec::new();
+        let mut token = None;
+        loop {
+            let page = eb.list_event_buses().set_next_token(token).send().await.api("ListEventBuses")?;
+            buses.extend(page.event_buses().iter().filter_map(|b| b.name()).map(str::to_string));
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        let mut out = Vec::new();
+        for bus in buses {
+            let mut token = None;
+            loop {
+                let req = eb.list_rules().event_bus_name(&bus).set_next_token(token);
+                // A bus deleted since it was listed has no rules left to find.
+                let Some(page) = req.send().await.found("ListRules", |e| e.is_resource_not_found_exception())? else { break };
+                let own = page.rules().iter().filter(|r| r.managed_by().is_none_or(str::is_empty));
+                out.extend(own.filter_map(|r| r.name()).map(|name| rule_id(&bus, name)));
+                token = page.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     async fn update(&self, cx: &Ctx<'_>, _id: &str, old: &RuleProps, new: &RuleProps) -> Result<Option<RuleAttrs>, ResourceError> {
         let arn = if tags::changed_besides_tags(old, new, |p| &mut p.tags) {
             Self::put(cx, new, false).await?

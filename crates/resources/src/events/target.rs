@@ -137,6 +137,25 @@ arn = "${resources.logs.arn}"
         Ok(Some(Observed { props, attrs: IdOnly {} }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        for rule in super::rule::Rule.list(cx).await? {
+            let (bus, name) = split_id(&rule);
+            let mut token = None;
+            loop {
+                let req = cx.aws.eventbridge().list_targets_by_rule().rule(name).event_bus_name(bus).set_next_token(token);
+                // A rule deleted since it was listed has no targets left to find.
+                let Some(page) = req.send().await.found("ListTargetsByRule", |e| e.is_resource_not_found_exception())? else { break };
+                out.extend(page.targets().iter().map(|t| format!("{rule}/{}", t.id())));
+                token = page.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     async fn update(&self, cx: &Ctx<'_>, _id: &str, _old: &TargetProps, new: &TargetProps) -> Result<Option<IdOnly>, ResourceError> {
         // PutTargets replaces the target with the same id.
         self.create(cx, new).await?;

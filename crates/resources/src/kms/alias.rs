@@ -91,6 +91,22 @@ target_key_id = "${resources.key.key_id}"
         }
     }
 
+    /// The account's aliases; `alias/aws/...` are AWS's own.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let kms = cx.aws.kms();
+        let mut out = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = kms.list_aliases().set_marker(marker.take()).limit(100).send().await.api("ListAliases")?;
+            let own = page.aliases().iter().filter_map(|a| a.alias_name()).filter(|n| !n.starts_with("alias/aws/"));
+            out.extend(own.map(str::to_string));
+            match page.next_marker() {
+                Some(m) if page.truncated() => marker = Some(m.to_string()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     async fn update(&self, cx: &Ctx<'_>, id: &str, _old: &AliasProps, new: &AliasProps) -> Result<Option<AliasAttrs>, ResourceError> {
         cx.aws.kms().update_alias().alias_name(id).target_key_id(&new.target_key_id).send().await.api("UpdateAlias")?;
         Ok(self.read(cx, id, new).await?.map(|o| o.attrs))

@@ -3,7 +3,7 @@
 //! `deletion_window_days`, as AWS allows no sooner; a key pending deletion counts as gone.
 
 use async_trait::async_trait;
-use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
+use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState, KeyUsageType, Tag};
 use serde_json::Value;
 
 use crate::aws::SdkResultExt;
@@ -20,7 +20,7 @@ props! {
         /// The key policy; AWS's default (the account's root may use the key) when unset.
         policy: Option<Value> => optional;
         /// Days between `down` and the key's actual deletion (7 to 30).
-        deletion_window_days: i64 => default(30), check(Check::Range { min: 7, max: 30 });
+        deletion_window_days: i64 => default(30), local, check(Check::Range { min: 7, max: 30 });
         /// What the key is for. AWS cannot change it, and a new key could not read what
         /// this one encrypted or signed: a change is refused (declare a new key instead).
         key_usage: String => default("ENCRYPT_DECRYPT"), immutable, check(Check::OneOf(&["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"]));
@@ -161,6 +161,32 @@ deletion_window_days = 7
             tags: tags?,
         };
         Ok(Some(Observed { props, attrs: KeyAttrs { key_id: meta.key_id().to_string(), arn: meta.arn().unwrap_or_default().to_string() } }))
+    }
+
+    /// The account's own keys (not AWS-managed ones, which it cannot change), except
+    /// those pending deletion, which count as gone.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let kms = cx.aws.kms();
+        let mut out = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = kms.list_keys().set_marker(marker.take()).limit(1000).send().await.api("ListKeys")?;
+            for id in page.keys().iter().filter_map(|k| k.key_id()) {
+                let Some(described) = kms.describe_key().key_id(id).send().await.found("DescribeKey", |e| e.is_not_found_exception())?
+                else {
+                    continue;
+                };
+                let Some(meta) = described.key_metadata() else { continue };
+                let pending = matches!(meta.key_state(), Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion));
+                if meta.key_manager() == Some(&KeyManagerType::Customer) && !pending {
+                    out.push(id.to_string());
+                }
+            }
+            match page.next_marker() {
+                Some(m) if page.truncated() => marker = Some(m.to_string()),
+                _ => return Ok(out),
+            }
+        }
     }
 
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &KeyProps, new: &KeyProps) -> Result<Option<KeyAttrs>, ResourceError> {

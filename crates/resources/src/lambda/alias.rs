@@ -182,11 +182,7 @@ description = "What callers invoke"
     /// Every alias of every function, by ARN.
     async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
         let lambda = cx.aws.lambda();
-        let mut functions = Vec::new();
-        let mut pages = lambda.list_functions().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            functions.extend(page.api("ListFunctions")?.functions().iter().filter_map(|f| f.function_name().map(str::to_string)));
-        }
+        let functions: Vec<String> = super::functions(cx).await?.iter().filter_map(|f| f.function_name().map(str::to_string)).collect();
         let mut out = Vec::new();
         for function in functions {
             let mut pages = lambda.list_aliases().function_name(&function).into_paginator().send();

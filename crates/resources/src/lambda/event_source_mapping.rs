@@ -41,6 +41,15 @@ fn same_function(wanted: &str, live_arn: &str) -> bool {
     wanted == live_arn || live_arn.rsplit(':').next() == Some(wanted)
 }
 
+/// The function's name, as a manifest names it; a qualified ARN (a version or alias) stays
+/// whole, since the name alone would be another function.
+fn function_name_of(live_arn: &str) -> &str {
+    match live_arn.split_once(":function:") {
+        Some((_, name)) if !name.contains(':') => name,
+        _ => live_arn,
+    }
+}
+
 #[async_trait]
 impl Resource for EventSourceMapping {
     type Props = MappingProps;
@@ -128,7 +137,11 @@ batch_size = 5
         let Some(m) = out else { return Ok(None) };
         let live_fn = m.function_arn().unwrap_or_default();
         let props = MappingProps {
-            function_name: if same_function(&p.function_name, live_fn) { p.function_name.clone() } else { live_fn.to_string() },
+            function_name: if same_function(&p.function_name, live_fn) {
+                p.function_name.clone()
+            } else {
+                function_name_of(live_fn).to_string()
+            },
             event_source_arn: m.event_source_arn().unwrap_or(&p.event_source_arn).to_string(),
             batch_size: m.batch_size().map(i64::from).unwrap_or(p.batch_size),
             active: m.state().map(|s| s != "Disabled" && s != "Disabling").unwrap_or(p.active),
@@ -182,5 +195,14 @@ batch_size = 5
             .await
             .found("DeleteEventSourceMapping", |e| e.is_resource_not_found_exception())?;
         Ok(())
+    }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.lambda().list_event_source_mappings().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("ListEventSourceMappings")?.event_source_mappings().iter().filter_map(|m| m.uuid().map(str::to_string)));
+        }
+        Ok(out)
     }
 }

@@ -309,7 +309,7 @@ tracing_mode = "Active"
             "architecture = \"x86_64\"",
         ],
         replace: Some("name = \"conformance-function-2\""),
-        skip: &[],
+        skip: &[(crate::Skip::Discover, "its `code_dir`, the directory the code is packaged from, is the project's and not kept in AWS")],
     };
 
     fn early(&self, p: &FunctionProps, at: &crate::Caller) -> Vec<(&'static str, String)> {

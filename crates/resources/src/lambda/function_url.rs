@@ -262,12 +262,7 @@ cors = { allow_origins = ["https://app.example.com"], allow_methods = ["GET", "P
 
     /// The URL of every function that has one (unqualified), by function ARN.
     async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
-        let lambda = cx.aws.lambda();
-        let mut functions = Vec::new();
-        let mut pages = lambda.list_functions().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            functions.extend(page.api("ListFunctions")?.functions().iter().filter_map(|f| f.function_arn().map(str::to_string)));
-        }
+        let functions: Vec<String> = super::functions(cx).await?.iter().filter_map(|f| f.function_arn().map(str::to_string)).collect();
         let mut out = Vec::new();
         for function in functions {
             if let Some(url) = get(cx, &function, None).await? {

@@ -22,7 +22,7 @@ props! {
         name: String => required, replace, check(Check::Name { what: "layer name", min: 1, max: 140, chars: Chars::AlnumDashUnderscore });
         /// Directory holding the layer's files, relative to the module file (Python
         /// libraries go under `python/`, Node.js modules under `nodejs/node_modules/`).
-        code_dir: String => required, replace;
+        code_dir: String => required, replace, local;
         description: Option<String> => optional, replace, check(Check::MaxLen(256));
         /// Runtimes the layer is meant for (`python3.12`); at most 15.
         compatible_runtimes: Vec<String> => default([]), replace;

@@ -121,11 +121,22 @@ source_arn = "arn:aws:execute-api:us-east-1:${aws.account_id}:abc123/*/*"
         Ok(Created::new(id(p), IdOnly {}))
     }
 
-    async fn read(&self, cx: &Ctx<'_>, _id: &str, p: &PermissionProps) -> Result<Option<Observed<PermissionProps, IdOnly>>, ResourceError> {
+    async fn read(&self, cx: &Ctx<'_>, id: &str, p: &PermissionProps) -> Result<Option<Observed<PermissionProps, IdOnly>>, ResourceError> {
+        // Read from its id alone (`import --discover`), the function and statement come
+        // from the id, `FUNCTION/STATEMENT_ID` (a statement id has no `/`).
+        let from_id;
+        let p = match id.rsplit_once('/') {
+            Some((function_name, statement_id)) if self::id(p) != id => {
+                from_id = PermissionProps { function_name: function_name.into(), statement_id: statement_id.into(), ..p.clone() };
+                &from_id
+            }
+            _ => p,
+        };
         let Some(st) = statement(cx, p).await? else { return Ok(None) };
         let source_arn = st.pointer("/Condition/ArnLike/AWS:SourceArn").and_then(Value::as_str).map(str::to_string);
         let principal = st.pointer("/Principal/Service").and_then(Value::as_str).unwrap_or(&p.principal).to_string();
-        let props = PermissionProps { principal, source_arn, ..p.clone() };
+        let action = st.get("Action").and_then(Value::as_str).unwrap_or(&p.action).to_string();
+        let props = PermissionProps { principal, source_arn, action, ..p.clone() };
         Ok(Some(Observed { props, attrs: IdOnly {} }))
     }
 
@@ -150,5 +161,23 @@ source_arn = "arn:aws:execute-api:us-east-1:${aws.account_id}:abc123/*/*"
             .await
             .found("RemovePermission", |e| e.is_resource_not_found_exception())?;
         Ok(())
+    }
+
+    /// Every statement of every function's policy, as `FUNCTION/STATEMENT_ID`.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let lambda = cx.aws.lambda();
+        let functions: Vec<String> = super::functions(cx).await?.iter().filter_map(|f| f.function_name().map(str::to_string)).collect();
+        let mut out = Vec::new();
+        for function in functions {
+            // A function without a policy (or deleted since the listing) has no statements.
+            let sent = lambda.get_policy().function_name(&function).send().await;
+            let Some(policy) = sent.found("GetPolicy", |e| e.is_resource_not_found_exception())?.and_then(|o| o.policy) else {
+                continue;
+            };
+            let doc: Value = serde_json::from_str(&policy).unwrap_or(Value::Null);
+            let sids = doc.get("Statement").and_then(Value::as_array).into_iter().flatten().filter_map(|st| st.get("Sid")?.as_str());
+            out.extend(sids.map(|sid| format!("{function}/{sid}")));
+        }
+        Ok(out)
     }
 }

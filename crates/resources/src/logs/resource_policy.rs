@@ -84,6 +84,19 @@ policy = { Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = 
         Ok(None)
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut names = Vec::new();
+        let mut token = None;
+        loop {
+            let out = cx.aws.logs().describe_resource_policies().set_next_token(token).send().await.api("DescribeResourcePolicies")?;
+            names.extend(out.resource_policies().iter().filter_map(|r| r.policy_name()).map(str::to_string));
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(names);
+            }
+        }
+    }
+
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &ResourcePolicyProps) -> Result<(), ResourceError> {
         let req = cx.aws.logs().delete_resource_policy().policy_name(id);
         req.send().await.found("DeleteResourcePolicy", |e| e.is_resource_not_found_exception())?;

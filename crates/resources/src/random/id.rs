@@ -42,6 +42,7 @@ impl Resource for RandomId {
             (Skip::Update, "every property generates a new value"),
             (Skip::Drift, "it exists only in the state"),
             (Skip::Adopt, "nothing is sent to AWS, so nothing can be left there by a crash"),
+            (Skip::Discover, "it exists only in the state: there is nothing in AWS to list"),
         ],
     };
 

@@ -535,6 +535,19 @@ skip_final_snapshot = true
     }
 
     /// The cluster's databases, and whether `delete` keeps them in a final snapshot.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut ids = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = cx.aws.rds().describe_db_clusters().set_marker(marker).send().await.api("DescribeDBClusters")?;
+            ids.extend(page.db_clusters().iter().filter_map(|c| c.db_cluster_identifier().map(str::to_string)));
+            marker = page.marker().filter(|m| !m.is_empty()).map(str::to_string);
+            if marker.is_none() {
+                return Ok(ids);
+            }
+        }
+    }
+
     async fn contents(&self, cx: &Ctx<'_>, id: &str, p: &ClusterProps) -> Result<Option<Contents>, ResourceError> {
         let Some(cluster) = Self::describe(cx, id).await? else { return Ok(None) };
         let engine = cluster.engine().unwrap_or(&p.engine);

@@ -155,6 +155,19 @@ instance_class = "db.serverless"
         Ok(Some(attrs(&wait_instance(cx, id).await?)))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.rds().describe_db_instances().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("DescribeDBInstances")?;
+            // Instances outside a cluster are `rds.instance`.
+            let members =
+                page.db_instances().iter().filter(|i| i.db_cluster_identifier().is_some() && i.db_instance_status() != Some("deleting"));
+            out.extend(members.filter_map(|i| i.db_instance_identifier()).map(str::to_string));
+        }
+        Ok(out)
+    }
+
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &ClusterInstanceProps) -> Result<(), ResourceError> {
         let req = cx.aws.rds().delete_db_instance().db_instance_identifier(id).skip_final_snapshot(true);
         if delete_instance(cx, id, req).await? {

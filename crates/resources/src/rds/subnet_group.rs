@@ -148,6 +148,18 @@ subnet_ids = "${data.subnets.ids}"
         Ok(Some(attrs(id, arn)))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.rds().describe_db_subnet_groups().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("DescribeDBSubnetGroups")?;
+            // `default` is the one RDS makes for the default VPC; no manifest can create it.
+            let names = page.db_subnet_groups().iter().filter_map(|g| g.db_subnet_group_name()).filter(|n| *n != "default");
+            out.extend(names.map(str::to_string));
+        }
+        Ok(out)
+    }
+
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &SubnetGroupProps) -> Result<(), ResourceError> {
         // A cluster that is still being deleted keeps its subnet group in use.
         cx.retry_eventual("the deleted cluster to release its subnet group", Duration::from_secs(900), || async {

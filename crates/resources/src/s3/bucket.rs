@@ -46,7 +46,7 @@ props! {
         /// `BucketOwnerEnforced` (ACLs off), `BucketOwnerPreferred` or `ObjectWriter`.
         object_ownership: Option<String> => optional, check(Check::OneOf(&["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"]));
         /// Empty the bucket (every version) when deleting it.
-        force_destroy: bool => default(false);
+        force_destroy: bool => default(false), local;
         /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
         tags: Tags => default({});
     }

@@ -153,7 +153,12 @@ queues = [{ id = "uploads", arn = "${resources.queue.arn}", events = ["s3:Object
             "topics = [{ id = \"removals\", arn = \"${resources.topic.arn}\", events = [\"s3:ObjectRemoved:*\"] }]",
         ],
         replace: None,
-        skip: &[(Skip::Replace, "its only identifying property is the bucket, which the example's bucket resource owns")],
+        skip: &[
+            (Skip::Replace, "its only identifying property is the bucket, which the example's bucket resource owns"),
+            // See the comment where `list` would be: the emulator's answer for a bucket
+            // without a configuration cannot be parsed.
+            (Skip::Discover, "not listed: it belongs to its bucket; import it by the bucket's name"),
+        ],
     };
 
     fn check(&self, p: &BucketNotificationProps) -> Vec<Problem> {

@@ -19,6 +19,12 @@ props! {
 
 pub struct BucketPolicy;
 
+/// The bucket's policy document; `None` when the bucket has none, or is gone.
+async fn policy_of(cx: &Ctx<'_>, bucket: &str) -> Result<Option<String>, ResourceError> {
+    let out = cx.aws.s3().get_bucket_policy().bucket(bucket).send().await;
+    Ok(out.found_code("GetBucketPolicy", &["NoSuchBucketPolicy", "NoSuchBucket"])?.and_then(|o| o.policy))
+}
+
 #[async_trait]
 impl Resource for BucketPolicy {
     type Props = BucketPolicyProps;
@@ -58,17 +64,11 @@ Statement = [{ Sid = "ReadOnly", Effect = "Allow", Principal = { AWS = "arn:aws:
         id: &str,
         p: &BucketPolicyProps,
     ) -> Result<Option<Observed<BucketPolicyProps, IdOnly>>, ResourceError> {
-        let out = cx
-            .aws
-            .s3()
-            .get_bucket_policy()
-            .bucket(id)
-            .send()
-            .await
-            .found_code("GetBucketPolicy", &["NoSuchBucketPolicy", "NoSuchBucket"])?;
-        let Some(policy) = out.and_then(|o| o.policy) else { return Ok(None) };
+        let Some(policy) = policy_of(cx, id).await? else { return Ok(None) };
         let policy = serde_json::from_str(&policy).unwrap_or(Value::String(policy));
-        Ok(Some(Observed { props: BucketPolicyProps { bucket: p.bucket.clone(), policy }, attrs: IdOnly {} }))
+        // The id is the bucket: read from the id alone, the props name none.
+        let bucket = if p.bucket.is_empty() { id.to_string() } else { p.bucket.clone() };
+        Ok(Some(Observed { props: BucketPolicyProps { bucket, policy }, attrs: IdOnly {} }))
     }
 
     async fn update(
@@ -80,6 +80,21 @@ Statement = [{ Sid = "ReadOnly", Effect = "Allow", Principal = { AWS = "arn:aws:
     ) -> Result<Option<IdOnly>, ResourceError> {
         cx.aws.s3().put_bucket_policy().bucket(id).policy(new.policy.to_string()).send().await.api("PutBucketPolicy")?;
         Ok(None)
+    }
+
+    /// Walks the region's buckets: a bucket has at most one policy, listed by its name.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let region = cx.aws.region().to_string();
+        let out = cx.aws.s3().list_buckets().send().await.api("ListBuckets")?;
+        let mut ids = Vec::new();
+        // A bucket of another region answers only at that region's endpoint.
+        for b in out.buckets().iter().filter(|b| b.bucket_region().is_none_or(|r| r == region)) {
+            let Some(name) = b.name() else { continue };
+            if policy_of(cx, name).await?.is_some() {
+                ids.push(name.to_string());
+            }
+        }
+        Ok(ids)
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &BucketPolicyProps) -> Result<(), ResourceError> {

@@ -177,6 +177,17 @@ endpoint_config_name = "${resources.config.name}"
         Ok(Some(wait_in_service(cx, id).await?))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.sagemaker().list_endpoints().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("ListEndpoints")?;
+            let live = page.endpoints().iter().filter(|e| e.endpoint_status() != Some(&EndpointStatus::Deleting));
+            out.extend(live.filter_map(|e| e.endpoint_name()).map(str::to_string));
+        }
+        Ok(out)
+    }
+
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &EndpointProps) -> Result<(), ResourceError> {
         let Some((state, ..)) = status(cx, id).await? else { return Ok(()) };
         // One already `Deleting` (by a run that was interrupted) is only waited for.

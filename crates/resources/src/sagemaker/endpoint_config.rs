@@ -138,6 +138,16 @@ serverless = { memory_size_mb = 3072, max_concurrency = 2 }
         }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.sagemaker().list_endpoint_configs().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("ListEndpointConfigs")?;
+            out.extend(page.endpoint_configs().iter().filter_map(|c| c.endpoint_config_name()).map(str::to_string));
+        }
+        Ok(out)
+    }
+
     /// Only tags change in place: endpoint configs are immutable.
     async fn update(
         &self,

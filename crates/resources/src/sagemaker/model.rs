@@ -130,6 +130,15 @@ environment = { HF_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2", HF_TASK 
         Ok(None)
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.sagemaker().list_models().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("ListModels")?.models().iter().filter_map(|m| m.model_name()).map(str::to_string));
+        }
+        Ok(out)
+    }
+
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &ModelProps) -> Result<(), ResourceError> {
         if model_exists(cx, id).await? {
             cx.aws.sagemaker().delete_model().model_name(id).send().await.api("DeleteModel")?;

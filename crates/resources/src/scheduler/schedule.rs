@@ -1,5 +1,7 @@
 //! `scheduler.schedule`: an EventBridge Scheduler schedule invoking a target (a Lambda).
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, ScheduleState, Target};
 
@@ -44,6 +46,34 @@ fn parts(p: &ScheduleProps) -> Result<(Target, FlexibleTimeWindow, ScheduleState
     };
     let state = if p.active { ScheduleState::Enabled } else { ScheduleState::Disabled };
     Ok((target, window, state))
+}
+
+impl Schedule {
+    /// Every schedule as `(group, name)`.
+    async fn all(cx: &Ctx<'_>, name_prefix: Option<&str>) -> Result<Vec<(String, String)>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.scheduler().list_schedules().set_name_prefix(name_prefix.map(str::to_string)).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("ListSchedules")?;
+            out.extend(page.schedules().iter().filter_map(|s| Some((s.group_name()?.to_string(), s.name()?.to_string()))));
+        }
+        Ok(out)
+    }
+
+    /// The group of the schedule named `name`: `default` when it holds one, else the
+    /// only group that does.
+    async fn group_of(cx: &Ctx<'_>, name: &str) -> Result<Option<String>, ResourceError> {
+        let groups: Vec<String> = Self::all(cx, Some(name)).await?.into_iter().filter(|(_, n)| n == name).map(|(g, _)| g).collect();
+        match groups.as_slice() {
+            [] => Ok(None),
+            [g] => Ok(Some(g.clone())),
+            _ if groups.iter().any(|g| g == "default") => Ok(Some("default".into())),
+            _ => Err(ResourceError::Invalid(format!(
+                "schedule {name} is in several groups ({}): its id does not say which; import it with its group",
+                groups.join(", ")
+            ))),
+        }
+    }
 }
 
 #[async_trait]
@@ -113,12 +143,22 @@ target_role_arn = "${resources.role.arn}"
         id: &str,
         p: &ScheduleProps,
     ) -> Result<Option<Observed<ScheduleProps, ScheduleAttrs>>, ResourceError> {
+        // Read from the id alone (discover) the group is not known (a manifest always has
+        // a target): the id is the name, so the group is the one holding that name.
+        let group = if p.target_arn.is_empty() {
+            match Self::group_of(cx, id).await? {
+                Some(g) => g,
+                None => return Ok(None),
+            }
+        } else {
+            p.group.clone()
+        };
         let out = cx
             .aws
             .scheduler()
             .get_schedule()
             .name(id)
-            .group_name(&p.group)
+            .group_name(&group)
             .send()
             .await
             .found("GetSchedule", |e| e.is_resource_not_found_exception())?;
@@ -126,7 +166,7 @@ target_role_arn = "${resources.role.arn}"
         let window = s.flexible_time_window();
         let props = ScheduleProps {
             name: id.to_string(),
-            group: s.group_name().unwrap_or(&p.group).to_string(),
+            group: s.group_name().unwrap_or(&group).to_string(),
             schedule_expression: s.schedule_expression().unwrap_or_default().to_string(),
             active: s.state() != Some(&ScheduleState::Disabled),
             target_arn: s.target().map(|t| t.arn().to_string()).unwrap_or_default(),
@@ -137,6 +177,16 @@ target_role_arn = "${resources.role.arn}"
                 .map(i64::from),
         };
         Ok(Some(Observed { props, attrs: ScheduleAttrs { name: id.to_string(), arn: s.arn().unwrap_or_default().to_string() } }))
+    }
+
+    /// Schedules by name, the id infra gives them. A name in several groups other than
+    /// `default` is left out: its id could not say which one it is.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (group, name) in Self::all(cx, None).await? {
+            groups.entry(name).or_default().push(group);
+        }
+        Ok(groups.into_iter().filter(|(_, g)| g.len() == 1 || g.iter().any(|g| g == "default")).map(|(n, _)| n).collect())
     }
 
     async fn update(

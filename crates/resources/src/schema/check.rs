@@ -50,6 +50,8 @@ pub enum Chars {
     KmsAlias,
     /// Any character but whitespace (Lambda handlers).
     NoSpace,
+    /// Anything but whitespace, control characters, brackets, backquotes and `?*"#%\^|~$&,;:/` (Step Functions names).
+    StepFunctions,
     /// Any character: only the length is ruled.
     Any,
 }
@@ -75,6 +77,7 @@ impl Chars {
             Chars::EventBus => alnum || "/.-_".contains(c),
             Chars::KmsAlias => alnum || "/_-".contains(c),
             Chars::NoSpace => !c.is_whitespace(),
+            Chars::StepFunctions => !c.is_whitespace() && !c.is_control() && !"<>{}[]?*\"#%\\^|~`$&,;:/".contains(c),
             Chars::Any => true,
         }
     }
@@ -129,6 +132,9 @@ impl Chars {
             Chars::EventBus => "letters, digits and `/.-_`",
             Chars::KmsAlias => "`alias/` then letters, digits and `/_-`",
             Chars::NoSpace => "characters other than spaces",
+            Chars::StepFunctions => {
+                "characters other than spaces, control characters, brackets (`<>{}[]`), backquotes and `?*\"#%\\^|~$&,;:/`"
+            }
             Chars::Any => "characters",
         }
     }

@@ -71,6 +71,10 @@ pub struct Field {
     pub immutable: bool,
     /// Filled in by the tool (e.g. a code hash), never written in a manifest.
     pub computed: bool,
+    /// infra's own setting, which AWS does not hold (`force_destroy`, a `code_dir`): read
+    /// back as applied, so never drift, and unknown to `import --discover`, which
+    /// writes the default.
+    pub local: bool,
     /// AWS's rule for the value (length, characters, range), checked wherever the value
     /// is known: at `validate` with file and line, and before any call to AWS.
     pub check: Option<Check>,
@@ -143,7 +147,7 @@ impl<T: PropType> PropType for std::collections::BTreeMap<String, T> {
 /// Kinds: `required`, `optional` (type must be `Option<_>`), `default(value)`.
 /// Flags: `replace` (changing it replaces the resource), `immutable` (AWS cannot change
 /// it and a replacement would lose what the resource guards: a change is refused),
-/// `computed` (set by the tool),
+/// `computed` (set by the tool), `local` (infra's own setting, not held by AWS),
 /// `check(Check::...)` (AWS's rule for the value; for a list, for each item).
 #[macro_export]
 macro_rules! props {
@@ -174,6 +178,7 @@ macro_rules! props {
                         replace: [$(stringify!($flag)),*].contains(&"replace") || [$(stringify!($flag)),*].contains(&"immutable"),
                         immutable: [$(stringify!($flag)),*].contains(&"immutable"),
                         computed: [$(stringify!($flag)),*].contains(&"computed"),
+                        local: [$(stringify!($flag)),*].contains(&"local"),
                         check: $crate::props!(@check $($flag $(($check))?)*),
                         doc: concat!("" $(, $doc)*),
                     }, )*

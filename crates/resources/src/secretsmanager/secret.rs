@@ -32,20 +32,20 @@ props! {
         name: String => required, replace, check(rules::SECRET);
         description: Option<String> => optional, check(Check::MaxLen(2048));
         /// Days a deleted secret stays recoverable; 0 deletes it at once (and frees the name).
-        recovery_window_days: i64 => default(30), check(Check::Range { min: 0, max: 30 });
+        recovery_window_days: i64 => default(30), local, check(Check::Range { min: 0, max: 30 });
         /// Generate credentials. Changing the settings writes newly generated credentials
         /// to the same secret (same ARN; the previous value stays as `AWSPREVIOUS`);
         /// removing them leaves the current value as it is. A database whose
         /// `master_password_version` is this secret's `version_id` takes the new password
         /// in the same run.
-        generate: Option<Generate> => optional;
+        generate: Option<Generate> => optional, local;
         /// KMS key (ARN, id or alias) encrypting the value; AWS's own key
         /// (`aws/secretsmanager`) when absent. Changing it re-encrypts the secret in place.
         kms_key_id: Option<String> => optional;
         /// When the name is still held by a deleted secret in its recovery window:
         /// `fail` (say so), `restore` (bring it back, with new generated credentials) or
         /// `force_delete` (delete it for good, then create a new one).
-        if_scheduled_for_deletion: String => default("fail"), check(Check::OneOf(&["fail", "restore", "force_delete"]));
+        if_scheduled_for_deletion: String => default("fail"), local, check(Check::OneOf(&["fail", "restore", "force_delete"]));
         /// Tags, merged with the module's and environment's (docs/manifests.md#tags).
         tags: Tags => default({});
     }
@@ -264,6 +264,18 @@ generate = { username = "admin", password_length = 24 }
         } else {
             &[]
         }
+    }
+
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.secretsmanager().list_secrets().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            // A secret another service owns (an RDS-managed password) is that service's to change.
+            let page = page.api("ListSecrets")?;
+            let own = page.secret_list().iter().filter(|s| s.owning_service().is_none() && s.deleted_date().is_none());
+            out.extend(own.filter_map(|s| s.arn()).map(str::to_string));
+        }
+        Ok(out)
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, p: &SecretProps) -> Result<(), ResourceError> {

@@ -100,6 +100,20 @@ endpoint = "${resources.queue.arn}"
         Ok(Some(Observed { props, attrs: SubscriptionAttrs { arn: id.to_string() } }))
     }
 
+    /// Subscriptions waiting for confirmation have no ARN yet (`PendingConfirmation`):
+    /// there is nothing to read or manage until the endpoint confirms.
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.sns().list_subscriptions().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.api("ListSubscriptions")?;
+            out.extend(
+                page.subscriptions().iter().filter_map(|s| s.subscription_arn()).filter(|a| a.starts_with("arn:")).map(str::to_string),
+            );
+        }
+        Ok(out)
+    }
+
     async fn update(
         &self,
         cx: &Ctx<'_>,

@@ -113,6 +113,15 @@ name = "conformance-alerts"
         Ok(Some(Observed { props, attrs: TopicAttrs { arn: id.to_string(), name } }))
     }
 
+    async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
+        let mut out = Vec::new();
+        let mut pages = cx.aws.sns().list_topics().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(page.api("ListTopics")?.topics().iter().filter_map(|t| t.topic_arn()).map(str::to_string));
+        }
+        Ok(out)
+    }
+
     async fn update(&self, cx: &Ctx<'_>, id: &str, old: &TopicProps, new: &TopicProps) -> Result<Option<TopicAttrs>, ResourceError> {
         let sns = cx.aws.sns();
         for (key, (before, after)) in

@@ -3,3 +3,5 @@ resource "aws_sqs_queue" "events" {
   message_retention_seconds = 345600
   delay_seconds             = 5
 }
+
+output "events_arn" { value = aws_sqs_queue.events.arn }

@@ -1,0 +1,3 @@
+//! Amazon Kinesis Data Streams: streams of records, read by shard.
+
+pub mod stream;
