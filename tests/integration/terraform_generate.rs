@@ -325,3 +325,39 @@ fn data_sources_become_lookups() {
         assert!(params.parameters().is_empty(), "down --all removed the parameter");
     });
 }
+
+#[test]
+fn a_vpc_with_public_and_private_subnets_and_a_nat_gateway() {
+    let env = Env::empty();
+    let Some(state) = apply(&env, "vpc_nat") else { return };
+    let manifest = generate(&env, "vpc_nat", &state);
+    for s in [
+        "[resources.main_vpc]\ntype = \"ec2.vpc\"",
+        // The subnet's VPC, though part of what identifies the subnet, is a reference.
+        "[resources.public_subnet]\ntype = \"ec2.subnet\"\nvpc_id = \"${resources.main_vpc.id}\"",
+        "subnet_id = \"${resources.public_subnet.id}\"",
+        "allocation_id = \"${resources.nat.id}\"",
+        "{ cidr_block = \"0.0.0.0/0\", nat_gateway_id = \"${resources.main_gateway.id}\" }",
+        "{ cidr_block = \"0.0.0.0/0\", gateway_id = \"${resources.main.id}\" }",
+        "subnet_ids = [\"${resources.private_subnet.id}\"]",
+    ] {
+        assert!(manifest.contains(s), "`{s}`:\n{manifest}");
+    }
+    assert_eq!(output(&env, "vpc_nat", "vpc_id"), tf_output(&state, "vpc_id"));
+    down(&env);
+    env.block_on(async {
+        let vpcs = env
+            .ec2()
+            .describe_vpcs()
+            .filters(aws_sdk_ec2::types::Filter::builder().name("cidr-block").values("10.42.0.0/16").build())
+            .send()
+            .await
+            .unwrap();
+        assert!(vpcs.vpcs().is_empty(), "down --all removed the VPC and what is in it");
+        let nats = env.ec2().describe_nat_gateways().send().await.unwrap();
+        assert!(
+            nats.nat_gateways().iter().all(|n| n.state() == Some(&aws_sdk_ec2::types::NatGatewayState::Deleted)),
+            "and the NAT gateway"
+        );
+    });
+}

@@ -308,10 +308,33 @@ pub fn link(items: &mut [Item], lookups: &[Lookup]) {
         let identity = items[me].rtype.identity().fields().to_vec();
         let mut out = Map::new();
         for (field, v) in props {
-            let v = if field == "tags" || identity.contains(&field.as_str()) { v } else { link_value(&v, items, lookups, me, &mut links) };
+            let v = if field == "tags" {
+                v
+            } else if identity.contains(&field.as_str()) {
+                link_assigned_id(&v, items, me, &mut links)
+            } else {
+                link_value(&v, items, lookups, me, &mut links)
+            };
             out.insert(field, v);
         }
         items[me].props = Value::Object(out);
+    }
+}
+
+/// In a property that identifies the item (its name, or the VPC a subnet is in), only
+/// an id AWS assigned (`vpc-0a1b...`) is taken for a reference: such an id names one
+/// resource and nothing else, where an equal name may be a coincidence.
+fn link_assigned_id(v: &Value, items: &[Item], me: usize, links: &mut Links) -> Value {
+    let Value::String(s) = v else { return v.clone() };
+    let assigned = |t: usize| matches!(items[t].rtype.identity(), crate::resources::Identity::Assigned);
+    let target = (0..items.len())
+        .find(|&t| t != me && assigned(t) && items[t].attrs.get("id").and_then(Value::as_str) == Some(s) && links.allows(items, me, t));
+    match target {
+        Some(t) => {
+            links.add(items, me, t);
+            Value::String(marker(t, "id", ""))
+        }
+        None => v.clone(),
     }
 }
 

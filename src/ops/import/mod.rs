@@ -377,6 +377,13 @@ async fn from_terraform(
             }
             continue;
         };
+        if m.property.is_empty() {
+            lines.push(format!(
+                "  - {:<50} not mapped by name: AWS assigns a {}'s id; use --generate, or `infra import ADDRESS ID`",
+                r.address, m.infra_type
+            ));
+            continue;
+        }
         let name = r.attributes.get(m.tf_name).and_then(Value::as_str).unwrap_or_default();
         let id = r.attributes.get(m.tf_id).or_else(|| r.attributes.get("id")).and_then(Value::as_str).unwrap_or_default();
         let target = desired.iter().find(|(a, want)| {

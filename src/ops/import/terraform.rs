@@ -174,6 +174,13 @@ const MAPPINGS: &[(&str, Mapping)] = &[
     ("aws_sns_topic", Mapping { infra_type: "sns.topic", property: "name", tf_name: "name", tf_id: "arn" }),
     ("aws_ecr_repository", Mapping { infra_type: "ecr.repository", property: "name", tf_name: "name", tf_id: "name" }),
     ("aws_ssm_parameter", Mapping { infra_type: "ssm.parameter", property: "name", tf_name: "name", tf_id: "name" }),
+    // AWS assigns these ids and they have no name: matched by id with --generate only.
+    ("aws_vpc", Mapping { infra_type: "ec2.vpc", property: "", tf_name: "", tf_id: "id" }),
+    ("aws_subnet", Mapping { infra_type: "ec2.subnet", property: "", tf_name: "", tf_id: "id" }),
+    ("aws_internet_gateway", Mapping { infra_type: "ec2.internet_gateway", property: "", tf_name: "", tf_id: "id" }),
+    ("aws_eip", Mapping { infra_type: "ec2.eip", property: "", tf_name: "", tf_id: "allocation_id" }),
+    ("aws_nat_gateway", Mapping { infra_type: "ec2.nat_gateway", property: "", tf_name: "", tf_id: "id" }),
+    ("aws_route_table", Mapping { infra_type: "ec2.route_table", property: "", tf_name: "", tf_id: "id" }),
 ];
 
 /// Terraform types whose content infra keeps on another resource, and where.
@@ -185,6 +192,9 @@ const FOLDED: &[(&str, &str)] = &[
     ("aws_s3_bucket_public_access_block", "public_access_block of its s3.bucket"),
     ("aws_s3_bucket_lifecycle_configuration", "lifecycle_rules of its s3.bucket"),
     ("aws_sqs_queue_redrive_policy", "redrive of its sqs.queue"),
+    ("aws_route_table_association", "subnet_ids of its ec2.route_table"),
+    ("aws_route", "routes of its ec2.route_table"),
+    ("aws_internet_gateway_attachment", "vpc_id of its ec2.internet_gateway"),
     ("aws_secretsmanager_secret_version", "generate of its secretsmanager.secret (the value stays in AWS)"),
 ];
 
