@@ -173,12 +173,7 @@ retention_days = 7
     }
 
     async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
-        let mut out = Vec::new();
-        let mut pages = cx.aws.logs().describe_log_groups().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            out.extend(page.api("DescribeLogGroups")?.log_groups().iter().filter_map(|g| g.log_group_name().map(str::to_string)));
-        }
-        Ok(out)
+        super::group_names(cx).await
     }
 
     async fn delete(&self, cx: &Ctx<'_>, id: &str, _p: &LogGroupProps) -> Result<(), ResourceError> {

@@ -75,7 +75,7 @@ fn id(p: &MetricFilterProps) -> String {
 
 /// The log group and filter an id names; log group names hold no `:`.
 fn parts<'a>(id: &'a str, p: &'a MetricFilterProps) -> (&'a str, &'a str) {
-    id.split_once(':').unwrap_or((p.log_group_name.as_str(), p.name.as_str()))
+    super::filter_parts(id, &p.log_group_name, &p.name)
 }
 
 async fn put(cx: &Ctx<'_>, p: &MetricFilterProps) -> Result<(), ResourceError> {

@@ -38,7 +38,7 @@ fn id(p: &SubscriptionFilterProps) -> String {
 
 /// The log group and filter an id names; log group names hold no `:`.
 fn parts<'a>(id: &'a str, p: &'a SubscriptionFilterProps) -> (&'a str, &'a str) {
-    id.split_once(':').unwrap_or((p.log_group_name.as_str(), p.name.as_str()))
+    super::filter_parts(id, &p.log_group_name, &p.name)
 }
 
 async fn put(cx: &Ctx<'_>, p: &SubscriptionFilterProps) -> Result<(), ResourceError> {
@@ -183,12 +183,7 @@ destination_arn = "${resources.function.arn}"
 
     /// Filters hang off log groups and DescribeSubscriptionFilters wants one: every group's.
     async fn list(&self, cx: &Ctx<'_>) -> Result<Vec<String>, ResourceError> {
-        let mut groups = Vec::new();
-        let mut pages = cx.aws.logs().describe_log_groups().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.api("DescribeLogGroups")?;
-            groups.extend(page.log_groups().iter().filter_map(|g| g.log_group_name().map(str::to_string)));
-        }
+        let groups = super::group_names(cx).await?;
         let mut out = Vec::new();
         for group in groups {
             let mut pages = cx.aws.logs().describe_subscription_filters().log_group_name(&group).into_paginator().send();
