@@ -181,6 +181,27 @@ impl Graph {
         self.dag.neighbors_directed(i, Direction::Incoming)
     }
 
+    /// Addresses of the resources a node reads, looking through outputs and data: what
+    /// the state records as its dependencies (a resource is deleted before them).
+    pub fn resources_read(&self, addr: &Address) -> Vec<String> {
+        let Some(start) = self.index_of(addr) else { return Vec::new() };
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack: Vec<_> = self.dependencies(start).collect();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            let a = &self.node(n).address;
+            match a.kind {
+                Kind::Resource => out.push(a.to_string()),
+                Kind::Data | Kind::Output => stack.extend(self.dependencies(n)),
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// Every node that depends on one of `seeds`, directly or not (seeds excluded).
     pub fn downstream(&self, seeds: &HashSet<NodeIndex>) -> HashSet<NodeIndex> {
         let mut out = HashSet::new();

@@ -334,27 +334,6 @@ impl Run<'_> {
         Ok(Action::Update)
     }
 
-    /// Addresses of the resources a node reads, looking through outputs and data.
-    fn resource_dependencies(&self, addr: &Address) -> Vec<String> {
-        let graph = self.exec.graph;
-        let Some(start) = graph.index_of(addr) else { return Vec::new() };
-        let mut out = Vec::new();
-        let mut seen = HashSet::new();
-        let mut stack: Vec<_> = graph.dependencies(start).collect();
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n) {
-                continue;
-            }
-            let a = &graph.node(n).address;
-            match a.kind {
-                Kind::Resource => out.push(a.to_string()),
-                Kind::Data | Kind::Output => stack.extend(graph.dependencies(n)),
-            }
-        }
-        out.sort();
-        out
-    }
-
     async fn reconcile(&self, step: &Step) -> Result<Action, StepError> {
         let addr = &step.address;
         let decl = &self.exec.project.modules[&addr.module].resources[&addr.name];
@@ -481,7 +460,7 @@ impl Run<'_> {
             _ => Attrs::new(),
         };
         let mut record = ResourceState::new(&decl.type_name, outcome.id, mask_json(&desired), attributes).with_protection(decl.protection);
-        record.dependencies = self.resource_dependencies(addr);
+        record.dependencies = self.exec.graph.resources_read(addr);
         record.consumed = resolved.consumed.iter().map(|(k, v)| (k.clone(), mask_json(v))).collect();
         let mut state = lock(&self.state);
         let edit = Edit::Resource { module: addr.module.clone(), name: addr.name.clone(), resource: Box::new(record) };

@@ -467,6 +467,53 @@ fn discover_by_name_prefix_split_by_service_in_a_new_project() {
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
 }
 
+/// `--all-in-region --type`: every resource of the types named, tagged or not, split by
+/// service; a subscription's queue, in the other service's module, is a reference through
+/// an output of that module.
+#[test]
+fn discover_all_in_region_of_chosen_types() {
+    let env = Env::empty();
+    let aws = env.aws();
+    let queue_arn = env.block_on(async {
+        let url = aws.sqs().create_queue().queue_name("ledger-events").send().await.unwrap().queue_url.unwrap();
+        let attrs = aws
+            .sqs()
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap();
+        let arn = attrs.attributes().unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
+        let topic = aws.sns().create_topic().name("ledger").send().await.unwrap().topic_arn.unwrap();
+        aws.sns().subscribe().topic_arn(&topic).protocol("sqs").endpoint(&arn).send().await.unwrap();
+        aws.logs().create_log_group().log_group_name("not-listed").send().await.unwrap();
+        arn
+    });
+
+    let unknown = env.infra(&["import", "--discover", "--all-in-region", "--type", "sqs,snz"]);
+    assert_eq!(unknown.code, 1, "{}", unknown.all());
+    assert!(unknown.stderr.contains("--type `snz`: no such type or service"), "{}", unknown.stderr);
+    let untyped = env.infra(&["import", "--discover", "--all-in-region"]);
+    assert_eq!(untyped.code, 1);
+    assert!(untyped.stderr.contains("--all-in-region needs the types"), "{}", untyped.stderr);
+    let unlisted = env.infra(&["import", "--discover", "--all-in-region", "--type", "lambda.function"]);
+    assert_eq!(unlisted.code, 1);
+    assert!(unlisted.stderr.contains("lambda.function cannot be discovered: its `code_dir`"), "{}", unlisted.stderr);
+
+    let import = env.infra(&["import", "--discover", "--all-in-region", "--type", "sqs,sns", "--split"]);
+    import.ok();
+    assert!(import.stdout.contains("Found 3 resources (--all-in-region --type sqs,sns)"), "{}", import.stdout);
+    let sns = std::fs::read_to_string(env.path("modules/imported_sns.toml")).unwrap();
+    let sqs = std::fs::read_to_string(env.path("modules/imported_sqs.toml")).unwrap();
+    assert!(sns.contains("endpoint = \"${module.imported_sqs.ledger_events_arn}\""), "{sns}");
+    assert!(sns.contains("topic_arn = \"${resources.ledger.arn}\""), "{sns}");
+    assert!(sqs.contains("ledger_events_arn = \"${resources.ledger_events.arn}\""), "{sqs}");
+    assert!(!sns.contains(&queue_arn) && !sqs.contains("not-listed"), "{sns}{sqs}");
+    let plan = env.infra(&["plan", "--all", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+}
+
 /// The same with a state Terraform itself wrote: the Alex 5_database module in HCL
 /// (benches/terraform, renamed to the manifest's names) applied by Terraform 1.11 with
 /// the AWS provider against the emulator. Terraform is not a dependency of the tests:

@@ -27,8 +27,8 @@ pub struct Args {
     /// state holds (references, for_each, no defaults, no secrets), then import it all.
     #[arg(long, requires = "from_terraform", conflicts_with = "keep_manifests")]
     pub generate: bool,
-    /// Find the resources tagged KEY=VALUE, write a module manifest for them and record
-    /// them (tables, buckets, queues, roles and log groups).
+    /// Find resources (tagged KEY=VALUE, named with a prefix, or all of some types in the
+    /// region), write a module manifest for them and record them.
     #[arg(long, conflicts_with_all = ["targets", "all", "from_terraform"])]
     pub discover: bool,
     /// With --discover: the tag, KEY=VALUE.
@@ -37,6 +37,14 @@ pub struct Args {
     /// With --discover: only resources whose name starts with this.
     #[arg(long, value_name = "PREFIX", requires = "discover")]
     pub name_prefix: Option<String>,
+    /// With --discover: only these types, or services (`sqs.queue`, `dynamodb`); repeat
+    /// or separate with commas.
+    #[arg(long = "type", value_name = "TYPE", requires = "discover", value_delimiter = ',')]
+    pub types: Vec<String>,
+    /// With --discover and --type: every resource of those types in the region, whatever
+    /// its tags and name.
+    #[arg(long, requires = "discover")]
+    pub all_in_region: bool,
     /// With --discover: one module per service (`imported_dynamodb`, `imported_s3`, ...).
     #[arg(long, requires = "discover")]
     pub split: bool,
@@ -72,10 +80,15 @@ pub async fn run(args: Args, global: &GlobalOptions, printer: &Printer) -> Resul
         },
         None => None,
     };
-    if args.discover && tag.is_none() && args.name_prefix.is_none() {
-        return Err(OpsError::Usage("--discover needs --tag KEY=VALUE or --name-prefix PREFIX (or both)".into()));
+    let discover = args.discover.then_some(ops::DiscoverFilter {
+        tag,
+        prefix: args.name_prefix,
+        types: args.types,
+        all_in_region: args.all_in_region,
+    });
+    if let Some(filter) = &discover {
+        filter.rtypes().map_err(OpsError::Usage)?;
     }
-    let discover = args.discover.then_some(ops::DiscoverFilter { tag, prefix: args.name_prefix });
     let opts = ImportOptions {
         modules: if one.is_some() { Vec::new() } else { args.targets },
         one,

@@ -1,20 +1,60 @@
-//! `infra import --discover --tag KEY=VALUE` (and/or `--name-prefix P`): find the
-//! resources of the types that can be listed (tables, buckets, queues, roles, log
-//! groups) that carry the tag (whose name starts so), read them, and write a module
-//! manifest for them (or one per service): settings that differ from the defaults, with
-//! `${resources.NAME.arn}` where one resource names another, and `prevent_destroy` on
-//! what holds data. What is written is then recorded in the state.
+//! `infra import --discover --tag KEY=VALUE` (and/or `--name-prefix P`, or
+//! `--all-in-region --type T,...`): find the resources of every type that can be listed
+//! (or of the types named) that carry the tag (whose name starts so), read them, and
+//! write a module manifest for them (or one per service) the way `--generate` writes
+//! Terraform's: settings that differ from the defaults, references where one resource
+//! names another, and `prevent_destroy` on what holds data. What is written is then
+//! recorded in the state.
 
 use serde_json::Value;
 
-use crate::resources::{registry, Attrs, Ctx, DynResource};
-use crate::schema::Ty;
+use super::generate;
+use crate::resources::{registry, Attrs, Ctx, DynResource, Skip};
 
-/// What `--discover` looks for: a tag, a name prefix, or both.
+/// What `--discover` looks for: a tag, a name prefix, or both; of every type that can
+/// be listed, or of the types named (`sqs.queue`, or a whole service: `sqs`). With
+/// `all_in_region`, every resource of the types named.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub tag: Option<(String, String)>,
     pub prefix: Option<String>,
+    pub types: Vec<String>,
+    pub all_in_region: bool,
+}
+
+impl Filter {
+    /// The types to list, or why the filter cannot be used.
+    pub fn rtypes(&self) -> Result<Vec<&'static dyn DynResource>, String> {
+        if self.tag.is_none() && self.prefix.is_none() && !self.all_in_region {
+            return Err("--discover needs --tag KEY=VALUE, --name-prefix PREFIX, or --all-in-region with --type".into());
+        }
+        if self.all_in_region && self.types.is_empty() {
+            return Err("--all-in-region needs the types to list: --type sqs.queue,dynamodb (a type or a service)".into());
+        }
+        let listable = |r: &&'static dyn DynResource| !r.example().skip.iter().any(|(s, _)| *s == Skip::Discover);
+        if self.types.is_empty() {
+            return Ok(registry::resources().filter(listable).collect());
+        }
+        let mut out: Vec<&'static dyn DynResource> = Vec::new();
+        for t in &self.types {
+            let named: Vec<_> =
+                registry::resources().filter(|r| r.type_name() == t || r.type_name().split('.').next() == Some(t)).collect();
+            if named.is_empty() {
+                return Err(format!("--type `{t}`: no such type or service (`infra schema` lists them)"));
+            }
+            if let [one] = named.as_slice() {
+                if let Some((_, why)) = one.example().skip.iter().find(|(s, _)| *s == Skip::Discover) {
+                    return Err(format!("--type `{t}`: {t} cannot be discovered: {why}; import it by id (`infra import MODULE.NAME ID`)"));
+                }
+            }
+            for r in named.into_iter().filter(listable) {
+                if !out.iter().any(|o| o.type_name() == r.type_name()) {
+                    out.push(r);
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl std::fmt::Display for Filter {
@@ -25,6 +65,12 @@ impl std::fmt::Display for Filter {
         }
         if let Some(p) = &self.prefix {
             parts.push(format!("--name-prefix {p}"));
+        }
+        if self.all_in_region {
+            parts.push("--all-in-region".into());
+        }
+        if !self.types.is_empty() {
+            parts.push(format!("--type {}", self.types.join(",")));
         }
         write!(f, "{}", parts.join(" "))
     }
@@ -50,7 +96,7 @@ fn natural_name<'a>(rtype: &dyn DynResource, props: &'a Value, id: &'a str) -> &
 /// Every listable resource the filter matches.
 pub async fn find(cx: &Ctx<'_>, filter: &Filter) -> Result<Vec<Discovered>, String> {
     let mut out = Vec::new();
-    for rtype in registry::resources() {
+    for rtype in filter.rtypes()? {
         let ids = rtype.list(cx).await.map_err(|e| format!("listing {}: {e}", rtype.type_name()))?;
         for id in ids {
             let Some((props, attrs)) =
@@ -97,76 +143,43 @@ fn name_all(found: &mut [Discovered]) {
     }
 }
 
-/// A value with every string that is another found resource's ARN (or URL) written as
-/// a reference to it.
-fn referenced(v: &Value, found: &[&Discovered], own: &str) -> Value {
-    match v {
-        Value::String(s) => {
-            for d in found.iter().filter(|d| d.name != own) {
-                for attr in ["arn", "url"] {
-                    if d.attrs.get(attr).and_then(Value::as_str) == Some(s.as_str()) {
-                        return Value::String(format!("${{resources.{}.{attr}}}", d.name));
-                    }
-                }
-                if let Some(arn) = d.attrs.get("arn").and_then(Value::as_str) {
-                    if let Some(rest) = s.strip_prefix(arn).filter(|r| r.starts_with('/')) {
-                        return Value::String(format!("${{resources.{}.arn}}{rest}", d.name));
-                    }
-                }
-            }
-            v.clone()
-        }
-        Value::Array(items) => Value::Array(items.iter().map(|i| referenced(i, found, own)).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, i)| {
-                    // A bucket's access-log target is named, not given by ARN.
-                    let by_name = (k == "target_bucket")
-                        .then(|| i.as_str())
-                        .flatten()
-                        .and_then(|name| found.iter().find(|d| d.name != own && d.rtype.type_name() == "s3.bucket" && d.id == name));
-                    match by_name {
-                        Some(d) => (k.clone(), Value::String(format!("${{resources.{}.name}}", d.name))),
-                        None => (k.clone(), referenced(i, found, own)),
-                    }
-                })
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
 /// The service part of a type (`dynamodb` of `dynamodb.table`), for `--split`.
 pub fn service(d: &Discovered) -> &'static str {
     d.rtype.type_name().split('.').next().unwrap_or("other")
 }
 
-/// The module manifest for what was found.
-pub fn manifest(module: &str, filter: &Filter, found: &[&Discovered]) -> Result<String, String> {
-    let mut out = format!(
-        "# Generated by `infra import --discover {filter}`: the resources found, with the\n\
-         # settings that differ from infra's defaults. Edit freely; `infra plan {module}` shows the effect.\n\n\
-         [module]\nname = \"{module}\"\n"
-    );
-    for d in found {
-        let Ty::Object(fields) = d.rtype.schema() else { continue };
-        out.push_str(&format!("\n[resources.{}]\ntype = \"{}\"\n", d.name, d.rtype.type_name()));
-        for f in fields.iter().filter(|f| !f.computed) {
-            let Some(v) = d.props.get(f.name).filter(|v| !v.is_null()) else { continue };
-            let is_identity = d.rtype.identity().fields().contains(&f.name);
-            if !is_identity && f.default.as_ref() == Some(v) {
-                continue;
-            }
-            if f.name == "tags" && v.as_object().is_some_and(|m| m.is_empty()) {
-                continue;
-            }
-            let v = referenced(v, found, &d.name);
-            let text = toml::Value::try_from(&v).map_err(|e| format!("{}.{}: {e}", d.name, f.name))?.to_string();
-            out.push_str(&format!("{} = {text}\n", f.name));
-        }
-        if STATEFUL.contains(&d.rtype.type_name()) {
-            out.push_str("prevent_destroy = true\n");
-        }
-    }
-    Ok(out)
+/// The module manifests for what was found, each found resource in the module
+/// `module_of` gives: written as `--generate` writes them (references to one another,
+/// across modules through outputs, defaults left out), with `prevent_destroy` on what
+/// holds data. (Module, text) per module.
+pub fn manifests(found: &[Discovered], module_of: impl Fn(&Discovered) -> String, filter: &Filter) -> Vec<(String, String)> {
+    let mut items: Vec<generate::Item> = found
+        .iter()
+        .map(|d| generate::Item {
+            origin: format!("{} {}", d.rtype.type_name(), d.id),
+            module: module_of(d),
+            group: d.name.clone(),
+            key: None,
+            rtype: d.rtype,
+            id: d.id.clone(),
+            props: d.props.clone(),
+            attrs: d.attrs.clone(),
+            protect: STATEFUL.contains(&d.rtype.type_name()),
+        })
+        .collect();
+    generate::link(&mut items, &[]);
+    let layout = generate::layout(&items);
+    let outputs = generate::cross_outputs(&items, &layout);
+    let mut modules: Vec<String> = items.iter().map(|it| it.module.clone()).collect();
+    modules.sort();
+    modules.dedup();
+    let header = format!("# Generated by `infra import --discover {filter}`: the resources found.");
+    modules
+        .into_iter()
+        .map(|module| {
+            let outs: Vec<(String, String)> = outputs.get(&module).into_iter().flatten().map(|(n, v)| (n.clone(), v.clone())).collect();
+            let text = generate::manifest(&module, &header, &items, &[], &layout, &outs);
+            (module, text)
+        })
+        .collect()
 }

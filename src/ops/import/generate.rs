@@ -18,7 +18,9 @@ use crate::schema::Ty;
 
 /// One Terraform resource instance read live, with where it goes.
 pub struct Item {
-    pub tf_address: String,
+    /// What it was made from, the comment above it: a Terraform address, or the type
+    /// and id `--discover` found.
+    pub origin: String,
     /// The infra module it is written to.
     pub module: String,
     /// The infra resource name of its Terraform block (its instances share it).
@@ -29,6 +31,8 @@ pub struct Item {
     pub id: String,
     pub props: Value,
     pub attrs: Attrs,
+    /// Written with `prevent_destroy = true`.
+    pub protect: bool,
 }
 
 /// How the written manifests lay the items out: each item's resource name (and
@@ -90,6 +94,11 @@ fn key_text(r: &TfResource) -> Option<String> {
 
 /// Why a Terraform resource is not generated, or `None` when infra has a type for it.
 pub fn unmapped_reason(r: &TfResource) -> Option<String> {
+    const GENERATED: &str = "kept as generate of the secretsmanager.secret holding the password, for a database's \
+                             (the value stays in AWS and is never written)";
+    if r.mode == "data" && r.tf_type == "aws_secretsmanager_random_password" {
+        return Some(GENERATED.into());
+    }
     if r.mode == "data" {
         return match lookup_of(r) {
             Ok(_) => None,
@@ -98,9 +107,11 @@ pub fn unmapped_reason(r: &TfResource) -> Option<String> {
     }
     match r.tf_type.as_str() {
         "random_id" => return None,
-        "random_password" | "random_string" => {
+        "random_password" => return Some(GENERATED.into()),
+        "random_string" => {
             return Some(
-                "a secret Terraform generated: never written into a manifest; use a secretsmanager.secret with `generate` (the value stays where it is)".into(),
+                "a value Terraform generated, never written into a manifest: for a password, use a secretsmanager.secret with `generate`"
+                    .into(),
             )
         }
         _ => {}
@@ -174,15 +185,12 @@ pub fn new_lookup(r: &TfResource, module: String) -> Result<Lookup, String> {
 
 /// The infra type and the id infra reads it by.
 pub fn rtype_and_id(r: &TfResource) -> Option<(&'static dyn DynResource, String)> {
-    let (infra_type, id_attr) = match r.tf_type.as_str() {
-        "random_id" => ("random.id", "hex"),
-        t => {
-            let m = terraform::mapping(t)?;
-            (m.infra_type, m.tf_id)
-        }
-    };
-    let id = r.attributes.get(id_attr).or_else(|| r.attributes.get("id")).and_then(Value::as_str)?.to_string();
-    Some((registry::resource(infra_type)?, id))
+    if r.tf_type == "random_id" {
+        let hex = r.attributes.get("hex").and_then(Value::as_str)?;
+        return Some((registry::resource("random.id")?, hex.to_string()));
+    }
+    let m = terraform::mapping(&r.tf_type)?;
+    Some((registry::resource(m.infra_type)?, m.id_of(r)?))
 }
 
 /// Group names per module, unique: a second block of the same name (a role and a
@@ -195,24 +203,110 @@ pub fn group_names(resources: &[(&TfResource, String)]) -> HashMap<(String, Stri
         if out.contains_key(&block) {
             continue;
         }
-        let base = sanitize(&r.name);
-        let mut name = base.clone();
-        if taken.contains(&(module.clone(), name.clone())) {
-            name = format!("{base}_{}", r.tf_type.rsplit('_').next().unwrap_or("x"));
-        }
-        let mut n = 2;
-        while taken.contains(&(module.clone(), name.clone())) {
-            name = format!("{base}_{n}");
-            n += 1;
-        }
+        let name = unique_name(&sanitize(&r.name), &r.tf_type, |n| taken.contains(&(module.clone(), n.to_string())));
         taken.insert((module.clone(), name.clone()));
         out.insert(block, name);
     }
     out
 }
 
+/// `base`, or when that is taken, `base` with the Terraform type's last word
+/// (`lambda_function`), then a number.
+pub fn unique_name(base: &str, tf_type: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut name = base.to_string();
+    if taken(&name) {
+        name = format!("{base}_{}", tf_type.rsplit('_').next().unwrap_or("x"));
+    }
+    let mut n = 2;
+    while taken(&name) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    name
+}
+
 pub fn new_item(r: &TfResource, module: String, group: String, rtype: &'static dyn DynResource, id: String, live: (Value, Attrs)) -> Item {
-    Item { tf_address: r.address.clone(), module, group, key: key_text(r), rtype, id, props: live.0, attrs: live.1 }
+    Item { origin: r.address.clone(), module, group, key: key_text(r), rtype, id, props: live.0, attrs: live.1, protect: false }
+}
+
+/// A password Terraform generated: a `random_password` (its `result`, `length`) or a
+/// Secrets Manager `aws_secretsmanager_random_password` data source. Its length, where
+/// `password` is one.
+fn generated_length(tf: &TfState, password: &str) -> Option<i64> {
+    tf.resources.iter().find_map(|r| {
+        let (value, length) = match (r.mode.as_str(), r.tf_type.as_str()) {
+            ("managed", "random_password") => ("result", "length"),
+            ("data", "aws_secretsmanager_random_password") => ("random_password", "password_length"),
+            _ => return None,
+        };
+        (r.attributes.get(value).and_then(Value::as_str) == Some(password)).then(|| r.attributes.get(length)?.as_i64()).flatten()
+    })
+}
+
+/// Where each database's master password is kept. Terraform's state holds the password
+/// itself (a cluster's `master_password`, a secret version's `secret_string`); infra's
+/// manifest holds only the secret and the key in its JSON, so the two are matched here
+/// by value and the value goes no further. A password Terraform generated makes the
+/// secret's `generate`, with the database following the secret's version: generated it
+/// stays, and the value in AWS is the one it has. Returns the databases that cannot be
+/// written, with why (their password is nowhere but in Terraform's state).
+pub fn wire_passwords(items: &mut [Item], sources: &[&TfResource], tf: &TfState) -> Vec<(usize, String)> {
+    let mut refused = Vec::new();
+    for db in 0..items.len() {
+        if !matches!(items[db].rtype.type_name(), "rds.cluster" | "rds.instance") {
+            continue;
+        }
+        let attrs = &sources[db].attributes;
+        if attrs.get("manage_master_user_password").and_then(Value::as_bool) == Some(true) {
+            refused.push((
+                db,
+                "AWS manages its master password (manage_master_user_password), which infra's type does not model yet: \
+                 leave it in Terraform"
+                    .to_string(),
+            ));
+            continue;
+        }
+        // An aws_rds_cluster's `master_password`, an aws_db_instance's `password`.
+        let password = attrs.get("master_password").or_else(|| attrs.get("password"));
+        let Some(password) = password.and_then(Value::as_str).filter(|p| !p.is_empty()) else {
+            refused.push((db, "Terraform's state has no master password for it".to_string()));
+            continue;
+        };
+        // The secret version whose JSON holds the password, and under which key.
+        let kept = tf.resources.iter().filter(|r| r.mode == "managed" && r.tf_type == "aws_secretsmanager_secret_version").find_map(|v| {
+            let doc: Map<String, Value> = serde_json::from_str(v.attributes.get("secret_string")?.as_str()?).ok()?;
+            let key = doc.iter().find(|(_, x)| x.as_str() == Some(password))?.0.clone();
+            Some((v.attributes.get("secret_id")?.as_str()?.to_string(), key, doc))
+        });
+        let secret = kept.as_ref().and_then(|(arn, _, _)| {
+            (0..items.len()).find(|&i| items[i].rtype.type_name() == "secretsmanager.secret" && items[i].id == *arn)
+        });
+        let (Some((arn, key, doc)), Some(secret)) = (kept, secret) else {
+            refused.push((
+                db,
+                "its master password is in Terraform's state only, not in a secret this import writes: \
+                 keep it in a secretsmanager.secret first (docs/migrating-from-terraform.md)"
+                    .to_string(),
+            ));
+            continue;
+        };
+        let username = doc.get("username").and_then(Value::as_str).map(str::to_string);
+        let generated = generated_length(tf, password).filter(|_| key == "password" && doc.len() == 2);
+        let version = items[secret].attrs.get("version_id").cloned();
+        if let (Some(length), Some(username)) = (generated, username) {
+            if let Value::Object(p) = &mut items[secret].props {
+                p.insert("generate".into(), serde_json::json!({ "username": username, "password_length": length }));
+            }
+            if let (Value::Object(p), Some(v)) = (&mut items[db].props, version) {
+                p.insert("master_password_version".into(), v);
+            }
+        }
+        if let Value::Object(p) = &mut items[db].props {
+            p.insert("master_password_secret".into(), Value::String(arn));
+            p.insert("master_password_key".into(), Value::String(key));
+        }
+    }
+    refused
 }
 
 // A reference inside a string is kept as a marker until the layout is known:
@@ -223,10 +317,11 @@ fn marker(target: usize, attr: &str, rest: &str) -> String {
     format!("{MARK}{target}{MARK}{attr}{MARK}{rest}")
 }
 
-/// The attribute of `t` a string names: its ARN or URL (or a path under its ARN), its
-/// id, or its name.
+/// The attribute of `t` a string names: one of the values AWS makes for it (its ARN,
+/// URL, an API's execution ARN, a function's invoke ARN, an integration's route target,
+/// a secret's version), or a path under one, its id, or its name.
 fn names_target(s: &str, t: &Item, by_name: bool) -> Option<(&'static str, String)> {
-    for attr in ["arn", "url"] {
+    for attr in ["arn", "url", "execution_arn", "invoke_arn", "target", "version_id"] {
         if let Some(v) = t.attrs.get(attr).and_then(Value::as_str).filter(|v| !v.is_empty()) {
             if s == v {
                 return Some((attr, String::new()));
@@ -303,43 +398,89 @@ impl Links {
 /// see [`cross_outputs`]). Tags stay literal, and so does the item's own name.
 pub fn link(items: &mut [Item], lookups: &[Lookup]) {
     let mut links = Links::default();
-    for me in 0..items.len() {
-        let Value::Object(props) = items[me].props.clone() else { continue };
-        let identity = items[me].rtype.identity().fields().to_vec();
-        let mut out = Map::new();
-        for (field, v) in props {
-            let v = if field == "tags" {
-                v
-            } else if identity.contains(&field.as_str()) {
-                link_assigned_id(&v, items, me, &mut links)
-            } else {
-                link_value(&v, items, lookups, me, &mut links)
-            };
-            out.insert(field, v);
+    // ARNs, URLs, assigned ids and lookups first, names after: an equal name (a
+    // certificate's domain and an API domain's) must not take a link before the ARN
+    // that is certainly one, and then keep it from being made for closing a cycle.
+    for by_name in [false, true] {
+        for me in 0..items.len() {
+            let Value::Object(props) = items[me].props.clone() else { continue };
+            let identity = items[me].rtype.identity().fields().to_vec();
+            let mut out = Map::new();
+            for (field, v) in props {
+                let v = if field == "tags" {
+                    v
+                } else if identity.contains(&field.as_str()) {
+                    link_identity(&v, &field, items, lookups, me, &mut links, by_name)
+                } else {
+                    link_value(&v, &field, items, lookups, me, &mut links, by_name)
+                };
+                out.insert(field, v);
+            }
+            items[me].props = Value::Object(out);
         }
-        items[me].props = Value::Object(out);
     }
 }
 
-/// In a property that identifies the item (its name, or the VPC a subnet is in), only
-/// an id AWS assigned (`vpc-0a1b...`) is taken for a reference: such an id names one
-/// resource and nothing else, where an equal name may be a coincidence.
-fn link_assigned_id(v: &Value, items: &[Item], me: usize, links: &mut Links) -> Value {
+/// Whether a string is already a reference (made by the first pass).
+fn linked(s: &str) -> bool {
+    s.starts_with(MARK)
+}
+
+/// Whether a property is named for the type of `t`: a permission's `function_name` for
+/// a `lambda.function`, a route's `api_id` for an `apigatewayv2.api`.
+fn named_for(field: &str, t: &Item) -> bool {
+    let word = t.rtype.type_name().rsplit('.').next().unwrap_or_default();
+    word.len() >= 3 && field.contains(word)
+}
+
+/// The items `me` may refer to, in the order they are tried: its own module's first,
+/// and among those the ones of the type the property is named for.
+fn candidates(items: &[Item], me: usize, field: &str) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).filter(|&t| t != me).collect();
+    order.sort_by_key(|&t| (items[t].module != items[me].module, !named_for(field, &items[t])));
+    order
+}
+
+/// In a property that identifies the item (its name, the VPC a subnet is in, the
+/// function a permission is for), a value is taken for a reference only where it cannot
+/// be a coincidence: an ARN or URL, an id AWS assigned (`vpc-0a1b...`), a lookup's value,
+/// or the name of a resource of the type the property is named for. An item's own name
+/// stays literal even where another resource has the same.
+fn link_identity(v: &Value, field: &str, items: &[Item], lookups: &[Lookup], me: usize, links: &mut Links, by_name: bool) -> Value {
     let Value::String(s) = v else { return v.clone() };
-    let assigned = |t: usize| matches!(items[t].rtype.identity(), crate::resources::Identity::Assigned);
-    let target = (0..items.len())
-        .find(|&t| t != me && assigned(t) && items[t].attrs.get("id").and_then(Value::as_str) == Some(s) && links.allows(items, me, t));
-    match target {
-        Some(t) => {
-            links.add(items, me, t);
-            Value::String(marker(t, "id", ""))
-        }
-        None => v.clone(),
+    if linked(s) {
+        return v.clone();
     }
+    if !by_name {
+        if let Some(marker) = names_lookup(v, items, lookups, me) {
+            return marker;
+        }
+    }
+    let assigned = |t: usize| matches!(items[t].rtype.identity(), crate::resources::Identity::Assigned);
+    for t in candidates(items, me, field) {
+        let found = if by_name {
+            names_target(s, &items[t], true).filter(|_| named_for(field, &items[t]))
+        } else {
+            names_target(s, &items[t], false)
+                .or_else(|| (assigned(t) && items[t].attrs.get("id").and_then(Value::as_str) == Some(s)).then(|| ("id", String::new())))
+        };
+        let Some((attr, rest)) = found else { continue };
+        if links.allows(items, me, t) {
+            links.add(items, me, t);
+            return Value::String(marker(t, attr, &rest));
+        }
+    }
+    v.clone()
 }
 
 /// A lookup of `me`'s module one of whose values `v` is, whole: its marker.
 fn names_lookup(v: &Value, items: &[Item], lookups: &[Lookup], me: usize) -> Option<Value> {
+    let module = &items[me].module;
+    lookups.iter().filter(|l| l.module == *module).find_map(|l| lookup_marker(v, l))
+}
+
+/// `v` as a reference to one of `l`'s values, when it is one.
+fn lookup_marker(v: &Value, l: &Lookup) -> Option<Value> {
     let same = |a: &Value, b: &Value| match (a, b) {
         // A list of ids is a set: the same ids in another order are the same value.
         (Value::Array(x), Value::Array(y)) => {
@@ -352,35 +493,54 @@ fn names_lookup(v: &Value, items: &[Item], lookups: &[Lookup], me: usize) -> Opt
         (Value::String(x), Value::String(y)) => x.len() >= 3 && x == y,
         _ => false,
     };
-    lookups.iter().filter(|l| l.module == items[me].module).find_map(|l| {
-        let (attr, _) = l.values.iter().find(|(_, lv)| same(v, lv))?;
-        Some(Value::String(format!("{MARK}data:{}{MARK}{attr}{MARK}", l.name)))
-    })
+    let (attr, _) = l.values.iter().find(|(_, lv)| same(v, lv))?;
+    Some(Value::String(format!("{MARK}data:{}{MARK}{attr}{MARK}", l.name)))
 }
 
-fn link_value(v: &Value, items: &[Item], lookups: &[Lookup], me: usize, links: &mut Links) -> Value {
-    if let Some(marker) = names_lookup(v, items, lookups, me) {
-        return marker;
+/// Lookups whose properties are another lookup's values (the subnets of the default
+/// VPC) refer to that lookup; a lookup refers only to one that does not refer to it.
+pub fn link_lookups(lookups: &mut [Lookup]) {
+    for me in 0..lookups.len() {
+        let props = lookups[me].props.clone();
+        for (name, v) in props {
+            let found = (0..lookups.len()).filter(|&o| o != me && lookups[o].module == lookups[me].module).find_map(|o| {
+                let refers_back =
+                    lookups[o].props.values().any(|p| p.as_str().is_some_and(|s| s.contains(&format!("data:{}{MARK}", lookups[me].name))));
+                if refers_back {
+                    return None;
+                }
+                lookup_marker(&v, &lookups[o])
+            });
+            if let Some(marker) = found {
+                lookups[me].props.insert(name, marker);
+            }
+        }
+    }
+}
+
+fn link_value(v: &Value, field: &str, items: &[Item], lookups: &[Lookup], me: usize, links: &mut Links, by_name: bool) -> Value {
+    if !by_name {
+        if let Some(marker) = names_lookup(v, items, lookups, me) {
+            return marker;
+        }
     }
     match v {
-        Value::String(s) => {
-            let own = |t: &usize| items[*t].module == items[me].module;
-            let order: Vec<usize> = (0..items.len()).filter(own).chain((0..items.len()).filter(|t| !own(t))).collect();
-            for pass in [false, true] {
-                for &t in order.iter().filter(|&&t| t != me) {
-                    let Some((attr, rest)) = names_target(s, &items[t], pass) else { continue };
-                    // A cycle of references cannot be applied: the literal stays.
-                    if !links.allows(items, me, t) {
-                        continue;
-                    }
-                    links.add(items, me, t);
-                    return Value::String(marker(t, attr, &rest));
+        Value::String(s) if !linked(s) => {
+            for t in candidates(items, me, field) {
+                let Some((attr, rest)) = names_target(s, &items[t], by_name) else { continue };
+                // A cycle of references cannot be applied: the literal stays.
+                if !links.allows(items, me, t) {
+                    continue;
                 }
+                links.add(items, me, t);
+                return Value::String(marker(t, attr, &rest));
             }
             v.clone()
         }
-        Value::Array(a) => Value::Array(a.iter().map(|i| link_value(i, items, lookups, me, links)).collect()),
-        Value::Object(m) => Value::Object(m.iter().map(|(k, i)| (k.clone(), link_value(i, items, lookups, me, links))).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(|i| link_value(i, field, items, lookups, me, links, by_name)).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, i)| (k.clone(), link_value(i, k, items, lookups, me, links, by_name))).collect())
+        }
         other => other.clone(),
     }
 }
@@ -480,6 +640,16 @@ fn render_str(s: &str, me: usize, items: &[Item], layout: &Layout) -> String {
         return format!("${{resources.{target}.{attr}}}{}", render_literal(rest, me, layout));
     }
     render_literal(s, me, layout)
+}
+
+/// A lookup's property: a reference to another lookup, or the literal.
+fn render_lookup_prop(v: &Value) -> Value {
+    let Some(body) = v.as_str().and_then(|s| s.strip_prefix(MARK)) else { return v.clone() };
+    let mut parts = body.splitn(3, MARK);
+    match (parts.next().and_then(|t| t.strip_prefix("data:")), parts.next()) {
+        (Some(lookup), Some(attr)) => Value::String(format!("${{data.{lookup}.{attr}}}")),
+        _ => v.clone(),
+    }
 }
 
 fn render_literal(s: &str, me: usize, layout: &Layout) -> String {
@@ -603,23 +773,46 @@ fn written_fields(rtype: &dyn DynResource, props: &Value) -> Vec<(&'static str, 
             if f.name == "tags" && v.as_object().is_some_and(Map::is_empty) {
                 return None;
             }
-            Some((f.name, v.clone()))
+            Some((f.name, without_defaults(v, &f.ty)))
         })
         .collect()
 }
 
-/// One module's manifest text.
-pub fn manifest(module: &str, source: &str, items: &[Item], lookups: &[Lookup], layout: &Layout, outputs: &[(String, String)]) -> String {
+/// A nested value without the fields that are their defaults (a container's `cpu = 0`,
+/// `command = []`): the manifest fills them in again as it is read.
+fn without_defaults(v: &Value, ty: &Ty) -> Value {
+    match (v, ty) {
+        (Value::Object(m), Ty::Object(fields)) => Value::Object(
+            m.iter()
+                .filter(|(k, x)| {
+                    let f = fields.iter().find(|f| f.name == k.as_str());
+                    let default = f.filter(|f| !f.required).and_then(|f| f.default.as_ref());
+                    !x.is_null() && !default.is_some_and(|d| crate::schema::json_eq(d, x))
+                })
+                .map(|(k, x)| {
+                    let ty = fields.iter().find(|f| f.name == k.as_str()).map_or(&Ty::Json, |f| &f.ty);
+                    (k.clone(), without_defaults(x, ty))
+                })
+                .collect(),
+        ),
+        (Value::Array(a), Ty::List(item)) => Value::Array(a.iter().map(|x| without_defaults(x, item)).collect()),
+        (Value::Object(m), Ty::Map(item)) => Value::Object(m.iter().map(|(k, x)| (k.clone(), without_defaults(x, item))).collect()),
+        _ => v.clone(),
+    }
+}
+
+/// One module's manifest text, under `header` (comment lines saying where it came from).
+pub fn manifest(module: &str, header: &str, items: &[Item], lookups: &[Lookup], layout: &Layout, outputs: &[(String, String)]) -> String {
     let mut out = format!(
-        "# Generated by `infra import --from-terraform --generate` from {source}:\n\
-         # what AWS holds, with the settings that differ from infra's defaults.\n\
+        "{header}\n\
+         # What AWS holds, with the settings that differ from infra's defaults.\n\
          # Edit freely; `infra plan {module}` shows the effect.\n\n\
          [module]\nname = \"{module}\"\n"
     );
     for l in lookups.iter().filter(|l| l.module == module) {
         out.push_str(&format!("\n# {}\n[data.{}]\ntype = \"{}\"\n", l.tf_address, key(&l.name), l.type_name));
         for (name, v) in &l.props {
-            if let Some(line) = property(name, v) {
+            if let Some(line) = property(name, &render_lookup_prop(v)) {
                 out.push_str(&line);
             }
         }
@@ -631,7 +824,7 @@ pub fn manifest(module: &str, source: &str, items: &[Item], lookups: &[Lookup], 
         }
         out.push_str(&format!(
             "\n# {}\n[resources.{}]\ntype = \"{}\"\n",
-            tf_block(&it.tf_address),
+            tf_block(&it.origin),
             key(&layout.names[i]),
             it.rtype.type_name()
         ));
@@ -648,6 +841,9 @@ pub fn manifest(module: &str, source: &str, items: &[Item], lookups: &[Lookup], 
             if let Some(line) = property(name, &render(&v, i, items, layout)) {
                 out.push_str(&line);
             }
+        }
+        if it.protect {
+            out.push_str("prevent_destroy = true\n");
         }
     }
     if !outputs.is_empty() {
@@ -674,9 +870,17 @@ pub fn outputs(tf: &TfState, items: &[Item], layout: &Layout, root: &str) -> (Ve
             skipped.push(format!("  - {:<50} not written: a sensitive output", format!("output.{name}")));
             continue;
         }
-        let found = value.as_str().and_then(|s| {
-            items.iter().enumerate().filter(|(_, it)| it.module == root).find_map(|(i, it)| {
-                ["arn", "url", "id", "name"].into_iter().find(|a| it.attrs.get(*a).and_then(Value::as_str) == Some(s)).map(|a| (i, a))
+        // The attributes that name a resource first, then any other (an API's endpoint).
+        let found = value.as_str().filter(|s| !s.is_empty()).and_then(|s| {
+            let root_items = || items.iter().enumerate().filter(|(_, it)| it.module == root);
+            let named = root_items().find_map(|(i, it)| {
+                ["arn", "url", "id", "name"]
+                    .into_iter()
+                    .find(|a| it.attrs.get(*a).and_then(Value::as_str) == Some(s))
+                    .map(|a| (i, a.to_string()))
+            });
+            named.or_else(|| {
+                root_items().find_map(|(i, it)| it.attrs.iter().find(|(_, v)| v.as_str() == Some(s)).map(|(a, _)| (i, a.clone())))
             })
         });
         match found {
@@ -731,6 +935,77 @@ mod tests {
         }
     }
 
+    fn tf(tf_type: &str, mode: &str, attributes: Value) -> TfResource {
+        TfResource {
+            address: format!("{tf_type}.x"),
+            tf_type: tf_type.into(),
+            name: "x".into(),
+            attributes: attributes.as_object().cloned().unwrap_or_default(),
+            module: None,
+            key: None,
+            mode: mode.into(),
+        }
+    }
+
+    fn item(type_name: &str, id: &str, attrs: Value) -> Item {
+        let rtype = registry::resource(type_name).unwrap();
+        Item {
+            origin: type_name.into(),
+            module: "db".into(),
+            group: "x".into(),
+            key: None,
+            rtype,
+            id: id.into(),
+            props: rtype.blank(id),
+            attrs: attrs.as_object().cloned().unwrap_or_default(),
+            protect: false,
+        }
+    }
+
+    /// Terraform's `random_password` (the random provider, which this machine's provider
+    /// mirror lacks; the Secrets Manager generator is proven against Terraform itself in
+    /// tests/integration/terraform_generate.rs).
+    #[test]
+    fn a_random_password_becomes_generate_and_its_value_goes_nowhere() {
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
+        let state = TfState {
+            resources: vec![
+                tf("random_password", "managed", serde_json::json!({"result": "s3cr3tValue", "length": 24})),
+                tf(
+                    "aws_secretsmanager_secret_version",
+                    "managed",
+                    serde_json::json!({"secret_id": arn, "secret_string": "{\"username\":\"admin\",\"password\":\"s3cr3tValue\"}"}),
+                ),
+                tf("aws_rds_cluster", "managed", serde_json::json!({"master_password": "s3cr3tValue"})),
+                tf("aws_rds_cluster", "managed", serde_json::json!({"master_password": "only-in-terraform"})),
+                tf("aws_rds_cluster", "managed", serde_json::json!({"manage_master_user_password": true})),
+            ],
+            outputs: Vec::new(),
+        };
+        let mut items = vec![
+            item("secretsmanager.secret", arn, serde_json::json!({"arn": arn, "version_id": "v-1"})),
+            item("rds.cluster", "db", serde_json::json!({})),
+            item("rds.cluster", "other", serde_json::json!({})),
+            item("rds.cluster", "managed", serde_json::json!({})),
+        ];
+        let sources: Vec<&TfResource> = vec![&state.resources[1], &state.resources[2], &state.resources[3], &state.resources[4]];
+        let refused = wire_passwords(&mut items, &sources, &state);
+        assert_eq!(items[0].props["generate"], serde_json::json!({"username": "admin", "password_length": 24}));
+        assert_eq!(items[1].props["master_password_secret"], arn);
+        assert_eq!(items[1].props["master_password_key"], "password");
+        assert_eq!(items[1].props["master_password_version"], "v-1");
+        let refused: Vec<usize> = refused
+            .into_iter()
+            .map(|(i, why)| {
+                assert!(!why.contains("only-in-terraform"));
+                i
+            })
+            .collect();
+        assert_eq!(refused, vec![2, 3], "a password kept nowhere but Terraform's state, and one AWS manages, are not written");
+        let all: String = items.iter().map(|i| i.props.to_string()).collect();
+        assert!(!all.contains("s3cr3tValue") && !all.contains("only-in-terraform"), "{all}");
+    }
+
     #[test]
     fn keys_are_replaced_only_as_words() {
         assert_eq!(substitute_key("jobs-eu", "eu"), "jobs-${each.key}");
@@ -738,6 +1013,15 @@ mod tests {
         assert_eq!(substitute_key("app-1-x1", "1"), "app-${each.key}-x1");
         assert_eq!(module_name(Some("module.app.module.db"), "r"), "app_db");
         assert_eq!(sanitize("My-Stack.2"), "my_stack_2");
+    }
+
+    #[test]
+    fn nested_defaults_are_left_out() {
+        let rtype = registry::resource("apigateway.rest_api").unwrap();
+        let Ty::Object(fields) = rtype.schema() else { panic!() };
+        let routes = fields.iter().find(|f| f.name == "routes").unwrap();
+        let v = serde_json::json!([{"path": "/a", "method": "GET", "api_key_required": false, "authorization": "NONE", "integration_type": "AWS_PROXY", "integration_uri": "u"}]);
+        assert_eq!(without_defaults(&v, &routes.ty), serde_json::json!([{"path": "/a", "method": "GET", "integration_uri": "u"}]));
     }
 
     #[test]

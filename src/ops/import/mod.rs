@@ -318,6 +318,8 @@ fn record(ws: &Workspace, state: &mut State, f: &Found) -> Result<(), OpsError> 
     let mut record =
         ResourceState::new(&f.type_name, f.id.clone(), crate::secrets::mask_json(&f.props), attributes).with_protection(decl.protection);
     record.imported = !ours;
+    // As an `up` records them: a `down` deletes in reverse of these, users first.
+    record.dependencies = ws.graph.resources_read(&f.address);
     let edit = Edit::Resource { module: f.address.module.clone(), name: f.address.name.clone(), resource: Box::new(record) };
     ws.store.record(state, edit)?;
     Ok(())
@@ -385,7 +387,8 @@ async fn from_terraform(
             continue;
         }
         let name = r.attributes.get(m.tf_name).and_then(Value::as_str).unwrap_or_default();
-        let id = r.attributes.get(m.tf_id).or_else(|| r.attributes.get("id")).and_then(Value::as_str).unwrap_or_default();
+        let id = m.id_of(r).unwrap_or_default();
+        let id = id.as_str();
         let target = desired.iter().find(|(a, want)| {
             ws.project.modules[&a.module].resources.get(&a.name).is_some_and(|d| d.type_name == m.infra_type)
                 && want.get(m.property).and_then(Value::as_str) == Some(name)
@@ -563,13 +566,12 @@ async fn discover_run(
         return Ok(Exit::Ok);
     }
     let mut files = Vec::new();
-    for (module, members) in &groups {
+    for (module, text) in discover::manifests(&found, module_of, filter) {
         let path = root.join("modules").join(format!("{module}.toml"));
         if path.exists() {
             return Err(OpsError::Refused(format!("{} already exists: choose another module with --module NAME", path.display())));
         }
-        let members: Vec<&discover::Discovered> = members.to_vec();
-        files.push((path, discover::manifest(module, filter, &members).map_err(OpsError::Refused)?));
+        files.push((path, text));
     }
     if opts.dry_run {
         for (path, text) in &files {
@@ -650,7 +652,11 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
     let mut lines = Vec::new();
     let placed: Vec<(&terraform::TfResource, String)> =
         tf.resources.iter().map(|r| (r, generate::module_name(r.module.as_deref(), &root_module))).collect();
-    let groups = generate::group_names(&placed);
+    // Names go to what becomes a resource: a folded `aws_api_gateway_resource.ingest`
+    // leaves `ingest` to the function of that name.
+    let named: Vec<(&terraform::TfResource, String)> =
+        placed.iter().filter(|(r, _)| r.mode == "managed" && generate::unmapped_reason(r).is_none()).cloned().collect();
+    let groups = generate::group_names(&named);
     let mut items = Vec::new();
     let mut lookups: Vec<generate::Lookup> = Vec::new();
     for (r, module) in &placed {
@@ -661,10 +667,10 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
         }
         if r.mode == "data" {
             match generate::new_lookup(r, module.clone()) {
-                Ok(l) if lookups.iter().any(|o| o.module == l.module && o.name == l.name) => {
-                    lines.push(format!("  - {:<50} {}: a lookup named {} is already written", r.address, r.tf_type, l.name));
-                }
-                Ok(l) => {
+                Ok(mut l) => {
+                    // `data.aws_vpc.default` and `data.aws_subnets.default`: the second
+                    // takes its type's last word, as resources do.
+                    l.name = generate::unique_name(&l.name, &r.tf_type, |n| lookups.iter().any(|o| o.module == l.module && o.name == n));
                     lines.push(format!("  + {:<50} -> {module}.data.{} (lookup {})", r.address, l.name, l.type_name));
                     lookups.push(l);
                 }
@@ -678,7 +684,7 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
         };
         let label = format!("{module}.{}", r.name);
         let cx = Ctx::new(&aws, &label, &root);
-        let live = match rtype.read(&cx, &id, &rtype.blank(&id)).await {
+        let live = match rtype.read(&cx, &id, &terraform::hinted(r, rtype.blank(&id))).await {
             Ok(Some(live)) => live,
             Ok(None) => {
                 lines.push(format!("  ! {:<50} {}: {} {id} is not in AWS", r.address, r.tf_type, rtype.type_name()));
@@ -692,21 +698,32 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
         let group = groups[&(module.clone(), r.tf_type.clone(), r.name.clone())].clone();
         items.push((generate::new_item(r, module.clone(), group, rtype, id, live), *r));
     }
-    let (mut gen_items, sources): (Vec<generate::Item>, Vec<&terraform::TfResource>) = items.into_iter().unzip();
+    let (mut gen_items, mut sources): (Vec<generate::Item>, Vec<&terraform::TfResource>) = items.into_iter().unzip();
+    let mut refused = generate::wire_passwords(&mut gen_items, &sources, &tf);
+    refused.sort_by_key(|r| std::cmp::Reverse(r.0));
+    for (i, why) in refused {
+        let it = gen_items.remove(i);
+        lines.push(format!("  - {:<50} {}: {why}", it.origin, sources.remove(i).tf_type));
+    }
+    // As read: what the state records. The manifests get references instead.
+    let mut as_read: Vec<Value> = gen_items.iter().map(|it| it.props.clone()).collect();
+    generate::link_lookups(&mut lookups);
     generate::link(&mut gen_items, &lookups);
     let layout = generate::layout(&gen_items);
 
-    // Lambda code: unpacked from the package Terraform uploaded (below, once nothing
-    // refuses the import).
+    // Lambda code (a function's, a layer's): unpacked from the package Terraform
+    // uploaded (below, once nothing refuses the import).
     let modules_dir = root.join("modules");
     let mut code_dirs = Vec::new();
     for (i, it) in gen_items.iter_mut().enumerate() {
-        if it.rtype.type_name() != "lambda.function" {
+        if !matches!(it.rtype.type_name(), "lambda.function" | "lambda.layer_version") {
             continue;
         }
         let code_dir = format!("{}/{}", it.module, layout.names[i]);
-        if let Value::Object(p) = &mut it.props {
-            p.insert("code_dir".into(), Value::String(code_dir.clone()));
+        for props in [&mut it.props, &mut as_read[i]] {
+            if let Value::Object(p) = props {
+                p.insert("code_dir".into(), Value::String(code_dir.clone()));
+            }
         }
         code_dirs.push((i, code_dir));
     }
@@ -733,10 +750,11 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
         }
         let source =
             format!("{} ({})", path.display(), if *module == root_module { "root module".to_string() } else { format!("module {module}") });
-        files.push((file, generate::manifest(module, &source, &gen_items, &lookups, &layout, &outs)));
+        let header = format!("# Generated by `infra import --from-terraform --generate` from {source}.");
+        files.push((file, generate::manifest(module, &header, &gen_items, &lookups, &layout, &outs)));
     }
     for (i, it) in gen_items.iter().enumerate() {
-        lines.push(format!("  + {:<50} -> {} ({} {})", it.tf_address, layout.address(&gen_items, i), it.rtype.type_name(), it.id));
+        lines.push(format!("  + {:<50} -> {} ({} {})", it.origin, layout.address(&gen_items, i), it.rtype.type_name(), it.id));
     }
     lines.extend(output_lines);
     printer.out(&format!("infra import --from-terraform {} --generate:\n\n{}\n", path.display(), lines.join("\n")));
@@ -759,7 +777,7 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
         }
         if let Err(e) = generate::unpack_code(&tf_dir, &sources[*i].attributes, &into) {
             printer.warn(&format!(
-                "{}: the function's code was not unpacked ({e}); put it in modules/{code_dir} before `infra plan`",
+                "{}: its code was not unpacked ({e}); put it in modules/{code_dir} before `infra plan`",
                 sources[*i].address
             ));
         }
@@ -787,7 +805,7 @@ async fn generate_run(global: &GlobalOptions, opts: &ImportOptions, path: &std::
             address,
             type_name: it.rtype.type_name().to_string(),
             id: it.id.clone(),
-            props: it.props.clone(),
+            props: as_read[i].clone(),
             attrs: it.attrs.clone(),
         });
     }

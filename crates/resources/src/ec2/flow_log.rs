@@ -53,6 +53,12 @@ fn resource_type_of(id: &str) -> Option<&'static str> {
     PREFIXES.iter().find(|(prefix, _)| id.starts_with(prefix)).map(|(_, kind)| *kind)
 }
 
+/// A log group's name from its ARN (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME`, maybe `:*`).
+fn group_name(arn: &str) -> Option<String> {
+    let name = arn.split_once(":log-group:")?.1;
+    Some(name.strip_suffix(":*").unwrap_or(name).to_string())
+}
+
 attrs! {
     pub struct FlowLogAttrs {
         arn: String,
@@ -167,7 +173,13 @@ deliver_logs_permission_arn = "${resources.role.arn}"
             resource_type: f.resource_id().and_then(resource_type_of).map(str::to_string).unwrap_or_else(|| p.resource_type.clone()),
             traffic_type: f.traffic_type().map(|t| t.as_str().to_string()).unwrap_or_else(|| p.traffic_type.clone()),
             log_destination_type: destination_type.clone(),
-            log_group_name: f.log_group_name().map(str::to_string).or(p.log_group_name.clone()),
+            // AWS names the group; the emulator, for a flow log made with the group's ARN
+            // (as Terraform makes it), gives only the ARN.
+            log_group_name: f
+                .log_group_name()
+                .map(str::to_string)
+                .or_else(|| f.log_destination().filter(|_| destination_type == "cloud-watch-logs").and_then(group_name))
+                .or(p.log_group_name.clone()),
             deliver_logs_permission_arn: f.deliver_logs_permission_arn().map(str::to_string).or(p.deliver_logs_permission_arn.clone()),
             // For CloudWatch Logs AWS reports the group's ARN, given as `log_group_name`.
             log_destination: if destination_type == "cloud-watch-logs" {

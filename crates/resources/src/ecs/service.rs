@@ -90,6 +90,12 @@ fn same_cluster(live_arn: &str, wanted: &str) -> String {
     }
 }
 
+/// Subnets and security groups are sets: AWS lists them in an order of its own.
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
 /// The cluster a service ARN names (`...:service/CLUSTER/NAME`); the older short
 /// format (`...:service/NAME`) names none.
 fn cluster_of(arn: &str) -> Option<&str> {
@@ -203,6 +209,13 @@ depends_on = ["resources.http", "resources.green_rule"]
         vec![("id", arn.clone()), ("name", p.name.clone()), ("arn", arn)]
     }
 
+    /// ECS keeps the subnets and groups in no order of the manifest's: they are sets.
+    fn prepare(&self, p: &mut ServiceProps, _cx: &crate::PrepareCx<'_>) -> Result<(), ResourceError> {
+        p.subnets.sort();
+        p.security_groups.sort();
+        Ok(())
+    }
+
     async fn find(&self, cx: &Ctx<'_>, p: &ServiceProps) -> Result<Option<String>, ResourceError> {
         Ok(describe(cx, &p.cluster, &p.name).await?.and_then(|s| s.service_arn).filter(|a| !a.is_empty()))
     }
@@ -245,8 +258,8 @@ depends_on = ["resources.http", "resources.green_rule"]
             cluster: same_cluster(s.cluster_arn().unwrap_or_default(), &cluster),
             task_definition: s.task_definition().unwrap_or_default().to_string(),
             desired_count: i64::from(s.desired_count()),
-            subnets: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
-            security_groups: vpc.map(|v| v.security_groups().to_vec()).unwrap_or_default(),
+            subnets: sorted(vpc.map(|v| v.subnets().to_vec()).unwrap_or_default()),
+            security_groups: sorted(vpc.map(|v| v.security_groups().to_vec()).unwrap_or_default()),
             assign_public_ip: vpc.and_then(|v| v.assign_public_ip()) == Some(&AssignPublicIp::Enabled),
             load_balancers: s
                 .load_balancers()
