@@ -504,8 +504,7 @@ pub fn link_lookups(lookups: &mut [Lookup]) {
         let props = lookups[me].props.clone();
         for (name, v) in props {
             let found = (0..lookups.len()).filter(|&o| o != me && lookups[o].module == lookups[me].module).find_map(|o| {
-                let refers_back =
-                    lookups[o].props.values().any(|p| p.as_str().is_some_and(|s| s.contains(&format!("data:{}{MARK}", lookups[me].name))));
+                let refers_back = lookups[o].props.values().any(|p| lookup_ref(p).is_some_and(|(l, _)| l == lookups[me].name));
                 if refers_back {
                     return None;
                 }
@@ -642,13 +641,17 @@ fn render_str(s: &str, me: usize, items: &[Item], layout: &Layout) -> String {
     render_literal(s, me, layout)
 }
 
+/// The lookup and attribute a marker made by [`lookup_marker`] refers to.
+fn lookup_ref(v: &Value) -> Option<(&str, &str)> {
+    let mut parts = v.as_str()?.strip_prefix(MARK)?.splitn(3, MARK);
+    Some((parts.next()?.strip_prefix("data:")?, parts.next()?))
+}
+
 /// A lookup's property: a reference to another lookup, or the literal.
 fn render_lookup_prop(v: &Value) -> Value {
-    let Some(body) = v.as_str().and_then(|s| s.strip_prefix(MARK)) else { return v.clone() };
-    let mut parts = body.splitn(3, MARK);
-    match (parts.next().and_then(|t| t.strip_prefix("data:")), parts.next()) {
-        (Some(lookup), Some(attr)) => Value::String(format!("${{data.{lookup}.{attr}}}")),
-        _ => v.clone(),
+    match lookup_ref(v) {
+        Some((lookup, attr)) => Value::String(format!("${{data.{lookup}.{attr}}}")),
+        None => v.clone(),
     }
 }
 
@@ -918,32 +921,12 @@ mod tests {
     fn every_lookup_written_is_one_infra_has() {
         for tf_type in ["aws_caller_identity", "aws_availability_zones", "aws_vpc", "aws_subnets"] {
             let attributes = serde_json::json!({"id": "vpc-1", "filter": [{"name": "vpc-id", "values": ["vpc-1"]}]});
-            let r = TfResource {
-                address: format!("data.{tf_type}.x"),
-                tf_type: tf_type.into(),
-                name: "x".into(),
-                attributes: attributes.as_object().cloned().unwrap_or_default(),
-                module: None,
-                key: None,
-                mode: "data".into(),
-            };
+            let r = TfResource::for_test(tf_type, "data", attributes);
             let (type_name, _, attrs) = lookup_of(&r).unwrap();
             let lookup = registry::data_source(type_name).unwrap_or_else(|| panic!("{tf_type}: {type_name} is not a lookup"));
             for (attr, _) in attrs {
                 assert!(lookup.attributes().iter().any(|a| a.name == *attr), "{type_name} has no attribute {attr}");
             }
-        }
-    }
-
-    fn tf(tf_type: &str, mode: &str, attributes: Value) -> TfResource {
-        TfResource {
-            address: format!("{tf_type}.x"),
-            tf_type: tf_type.into(),
-            name: "x".into(),
-            attributes: attributes.as_object().cloned().unwrap_or_default(),
-            module: None,
-            key: None,
-            mode: mode.into(),
         }
     }
 
@@ -970,15 +953,15 @@ mod tests {
         let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
         let state = TfState {
             resources: vec![
-                tf("random_password", "managed", serde_json::json!({"result": "s3cr3tValue", "length": 24})),
-                tf(
+                TfResource::for_test("random_password", "managed", serde_json::json!({"result": "s3cr3tValue", "length": 24})),
+                TfResource::for_test(
                     "aws_secretsmanager_secret_version",
                     "managed",
                     serde_json::json!({"secret_id": arn, "secret_string": "{\"username\":\"admin\",\"password\":\"s3cr3tValue\"}"}),
                 ),
-                tf("aws_rds_cluster", "managed", serde_json::json!({"master_password": "s3cr3tValue"})),
-                tf("aws_rds_cluster", "managed", serde_json::json!({"master_password": "only-in-terraform"})),
-                tf("aws_rds_cluster", "managed", serde_json::json!({"manage_master_user_password": true})),
+                TfResource::for_test("aws_rds_cluster", "managed", serde_json::json!({"master_password": "s3cr3tValue"})),
+                TfResource::for_test("aws_rds_cluster", "managed", serde_json::json!({"master_password": "only-in-terraform"})),
+                TfResource::for_test("aws_rds_cluster", "managed", serde_json::json!({"manage_master_user_password": true})),
             ],
             outputs: Vec::new(),
         };

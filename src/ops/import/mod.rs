@@ -555,18 +555,16 @@ async fn discover_run(
     let found = discover::find(&cx, filter).await.map_err(OpsError::Refused)?;
     // Which module each goes to.
     let module_of = |d: &discover::Discovered| if opts.split { format!("{module}_{}", discover::service(d)) } else { module.clone() };
-    let mut groups: BTreeMap<String, Vec<&discover::Discovered>> = BTreeMap::new();
-    for d in &found {
-        groups.entry(module_of(d)).or_default().push(d);
-    }
     let lines: Vec<String> =
         found.iter().map(|d| format!("  + {:<52} {} {}", format!("{}.{}", module_of(d), d.name), d.rtype.type_name(), d.id)).collect();
     printer.out(&format!("Found {} ({filter}):\n\n{}\n", super::plural(found.len(), "resource"), lines.join("\n")));
     if found.is_empty() {
         return Ok(Exit::Ok);
     }
+    let written = discover::manifests(&found, module_of, filter);
+    let modules: Vec<String> = written.iter().map(|(m, _)| m.clone()).collect();
     let mut files = Vec::new();
-    for (module, text) in discover::manifests(&found, module_of, filter) {
+    for (module, text) in written {
         let path = root.join("modules").join(format!("{module}.toml"));
         if path.exists() {
             return Err(OpsError::Refused(format!("{} already exists: choose another module with --module NAME", path.display())));
@@ -605,7 +603,6 @@ async fn discover_run(
         printer.status("Imported", Style::Green, &format!("{address} ({} {}); nothing changed in AWS", f.type_name, f.id));
     }
     ws.store.compact(&mut state).await?;
-    let modules: Vec<String> = groups.keys().cloned().collect();
     record_outputs(&ws, &mut state, &aws, &modules, opts.parallelism).await?;
     show_next(&ws, &state, &aws, &modules, opts.parallelism, printer).await
 }

@@ -22,6 +22,22 @@ pub struct TfResource {
     pub mode: String,
 }
 
+#[cfg(test)]
+impl TfResource {
+    /// A root-module instance `TYPE.x` with these attributes.
+    pub fn for_test(tf_type: &str, mode: &str, attributes: Value) -> Self {
+        TfResource {
+            address: format!("{tf_type}.x"),
+            tf_type: tf_type.into(),
+            name: "x".into(),
+            attributes: attributes.as_object().cloned().unwrap_or_default(),
+            module: None,
+            key: None,
+            mode: mode.into(),
+        }
+    }
+}
+
 /// What `--generate` reads: every resource instance (data sources too) and the root
 /// module's outputs.
 #[derive(Debug, Clone, Default)]
@@ -434,15 +450,7 @@ mod tests {
 
     #[test]
     fn ids_join_attributes() {
-        let r = |attrs: Value| TfResource {
-            address: "x.y".into(),
-            tf_type: "x".into(),
-            name: "y".into(),
-            attributes: attrs.as_object().cloned().unwrap_or_default(),
-            module: None,
-            key: None,
-            mode: "managed".into(),
-        };
+        let r = |attrs: Value| TfResource::for_test("x", "managed", attrs);
         let filter = mapping("aws_cloudwatch_log_metric_filter").unwrap();
         let got = filter.id_of(&r(serde_json::json!({"id": "errors", "name": "errors", "log_group_name": "/app/api"})));
         assert_eq!(got.as_deref(), Some("/app/api:errors"));
